@@ -1,0 +1,377 @@
+"""Import the national procedure records and the provincial catalogues (services).
+
+Idempotent: a record whose content did not change is left alone; a changed one becomes a new
+`ProcedureVersion` and the old version is kept. Values that cannot be parsed are kept as text
+and listed in the report, never guessed.
+"""
+
+import csv
+import gzip
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from motcua.core.text import fold
+from motcua.places.models import Agency
+
+from . import parsing
+from .models import (
+    DocumentRequirement,
+    Field,
+    Level,
+    OnlineLevel,
+    Procedure,
+    ProcedureAgency,
+    ProcedureVersion,
+    ProvincialListing,
+    SubmissionMethod,
+)
+
+#: The record files shipped in data/catalog, in import order (codes do not overlap).
+NATIONAL_SOURCES = ["tthc-national/procedures.jsonl.gz", "tthc-bqp/procedures.jsonl.gz"]
+PROVINCIAL_LISTS = {
+    "lang-son-2025-04": "tthc-province-lists-2025/lang-son-2025-04.csv",
+    "lam-dong-2025-03": "tthc-province-lists-2025/lam-dong-2025-03.csv",
+}
+ONLINE_LEVELS = {
+    "toàn trình": OnlineLevel.FULL,
+    "mức độ 4": OnlineLevel.FULL,
+    "một phần": OnlineLevel.PARTIAL,
+    "mức độ 3": OnlineLevel.PARTIAL,
+    "mức độ 2": OnlineLevel.NONE,
+    "mức độ 1": OnlineLevel.NONE,
+    "còn lại": OnlineLevel.NONE,
+}
+BQP_SOURCE = "tthc-bqp"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    per_level: Counter = field(default_factory=Counter)
+    per_source: Counter = field(default_factory=Counter)
+    online_levels: Counter = field(default_factory=Counter)
+    listings: Counter = field(default_factory=Counter)
+    agency_links: int = 0
+    #: (procedure code, what, the text we could not parse)
+    unparsed: list[tuple[str, str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.changed + self.unchanged
+
+    def lines(self, detail: bool = False) -> list[str]:
+        out = [
+            f"Thủ tục: {self.total} ({self.created} mới, {self.changed} có thay đổi → phiên bản mới, "
+            f"{self.unchanged} không đổi)",
+            "Theo nguồn: " + ", ".join(f"{k} {v}" for k, v in sorted(self.per_source.items())),
+            "Theo cấp thực hiện: " + ", ".join(f"{Level(k).label} {v}" for k, v in self.per_level.most_common()),
+            "Mức độ trực tuyến: " + ", ".join(f"{OnlineLevel(k).label} {v}" for k, v in self.online_levels.most_common()),
+            "Danh mục tỉnh: " + ", ".join(f"{k} {v} dòng" for k, v in sorted(self.listings.items())),
+            f"Liên kết thủ tục – cơ quan: {self.agency_links}",
+        ]
+        kinds = Counter(what for _, what, _ in self.unparsed)
+        out.append(
+            f"Không phân tích được (giữ nguyên văn bản, không đoán): {len(self.unparsed)} giá trị"
+            + (" — " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()) if kinds else "")
+        )
+        if detail:
+            out += [f"  {code}\t{what}\t{text}" for code, what, text in self.unparsed]
+        out += [f"BỊ TỪ CHỐI: {code}: {why}" for code, why in self.rejected]
+        return out
+
+
+def _read_jsonl(path: Path) -> Iterable[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _canonical(record: dict, source: str, report: ImportReport) -> dict:
+    """The record as we store it: every value normalised, in a stable shape for hashing."""
+    code = record["code"]
+    levels = []
+    for raw in record.get("levels") or []:
+        level = parsing.LEVELS.get(raw.strip().lower())
+        if level is None:
+            report.unparsed.append((code, "cấp thực hiện", raw))
+        elif level not in levels:
+            levels.append(level.value)
+    methods = []
+    for position, method in enumerate(record.get("submission_methods") or []):
+        channel = parsing.CHANNELS.get((method.get("channel") or "").strip().lower())
+        if channel is None:
+            report.unparsed.append((code, "kênh", method.get("channel", "")))
+            continue
+        time = parsing.parse_processing_time(method.get("processing_time", ""))
+        if not time.ok:
+            report.unparsed.append((code, "thời hạn", method.get("processing_time", "")))
+        fee = parsing.parse_fee(method.get("fee", ""), method.get("fee_vnd"))
+        if not fee.ok:
+            report.unparsed.append((code, "phí", method.get("fee", "")))
+        amount, unit = time.value
+        fee_status, fee_amounts = fee.value
+        methods.append({
+            "channel": channel.value,
+            "processing_time_text": (method.get("processing_time") or "")[:500],
+            "time_amount": str(amount) if amount is not None else None,
+            "time_unit": unit.value,
+            "fee_text": (method.get("fee") or "")[:500],
+            "fee_status": fee_status.value,
+            "fee_amounts": fee_amounts,
+            "note": method.get("note") or "",
+            "position": position,
+        })
+    documents = [
+        {
+            "group": doc.get("group") or "",
+            "name": doc.get("name") or "",
+            "originals": int(doc.get("copies_original") or 0),
+            "copies": int(doc.get("copies_copy") or 0),
+            "form_template": (doc.get("form_hint") or "")[:255],
+            "position": position,
+        }
+        for position, doc in enumerate(record.get("documents") or [])
+        if (doc.get("name") or "").strip()
+    ]
+    legal_basis = [
+        {k: v for k, v in item.items() if k in {"number", "title", "issued_date", "issuer"} and v}
+        for item in record.get("legal_basis") or []
+    ]
+    return {
+        "name": " ".join(record["name"].split()),
+        "decision_no": (record.get("decision_no") or "")[:255],
+        "procedure_type": (record.get("procedure_type") or "")[:255],
+        "field_name": (record.get("field") or "").strip()[:255],
+        "levels": levels,
+        "target_subjects": parsing.split_subjects(record.get("target_subjects", "")),
+        "competent_agency": record.get("competent_agency") or "",
+        "implementing_agency": record.get("implementing_agency") or "",
+        "coordinating_agency": record.get("coordinating_agency") or "",
+        "delegated_agency": record.get("delegated_agency") or "",
+        "receiving_address": record.get("receiving_address") or "",
+        "steps": parsing.parse_steps(record.get("steps", "")),
+        "conditions": record.get("requirements") or "",
+        "result_text": record.get("result") or "",
+        "results": parsing.parse_results(record.get("result", "")),
+        "legal_basis": legal_basis,
+        "related_procedures": record.get("related_procedures") or "",
+        "source": source,
+        "source_url": (record.get("source_url") or "")[:500],
+        "methods": methods,
+        "documents": documents,
+    }
+
+
+def _hash(canonical: dict) -> str:
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _source_label(path: str, record: dict) -> str:
+    folder = path.split("/")[0]
+    group = record.get("ministry_group") or ("bo-quoc-phong" if folder == BQP_SOURCE else "")
+    return f"{folder}/{group}" if group else folder
+
+
+class CatalogImporter:
+    def __init__(self, data_dir: Path | None = None, now=None):
+        self.data_dir = Path(data_dir or Path(settings.DATA_DIR) / "catalog")
+        self.now = now or timezone.now()
+        self.report = ImportReport()
+        self._fields: dict[str, Field] = {f.name: f for f in Field.objects.all()}
+
+    # --- provincial catalogues ---------------------------------------------------------------
+    def import_provincial_lists(self) -> dict[str, dict[str, ProvincialListing]]:
+        by_source: dict[str, dict[str, ProvincialListing]] = {}
+        for source, relpath in PROVINCIAL_LISTS.items():
+            rows = {}
+            with open(self.data_dir / relpath, encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle):
+                    name = (row.get("name") or "").strip()
+                    if not row.get("base_code") or name.lower().startswith(("thủ tục test", "test")):
+                        continue  # portal test entries and local codes without a national code
+                    text = (row.get("online_level") or "").strip()
+                    rows[row["code"]] = ProvincialListing(
+                        source=source, provincial_code=row["code"], base_code=row["base_code"], name=name,
+                        field_name=(row.get("field") or "")[:255], online_level_text=text,
+                        online_level=ONLINE_LEVELS.get(text.lower(), OnlineLevel.UNKNOWN),
+                        implementing_level=(row.get("implementing_level_org") or "")[:255],
+                    )
+            existing = {
+                listing.provincial_code: listing for listing in ProvincialListing.objects.filter(source=source)
+            }
+            fields = ["base_code", "name", "field_name", "online_level_text", "online_level", "implementing_level"]
+            new = [r for code, r in rows.items() if code not in existing]
+            changed = []
+            for code, row in rows.items():
+                old = existing.get(code)
+                if old and any(getattr(old, f) != getattr(row, f) for f in fields):
+                    row.pk = old.pk
+                    changed.append(row)
+            ProvincialListing.objects.bulk_create(new, batch_size=1000)
+            ProvincialListing.objects.bulk_update(changed, fields, batch_size=1000)
+            ProvincialListing.objects.filter(source=source).exclude(provincial_code__in=rows).delete()
+            self.report.listings[source] = len(rows)
+            index: dict[str, ProvincialListing] = {}
+            for row in rows.values():
+                index.setdefault(row.base_code, row)
+            by_source[source] = index
+        return by_source
+
+    # --- national records --------------------------------------------------------------------
+    def _field(self, name: str) -> Field | None:
+        if not name:
+            return None
+        if name not in self._fields:
+            slug = slugify(fold(name))[:240] or "linh-vuc"
+            base, n = slug, 2
+            while Field.objects.filter(slug=slug).exists():
+                slug, n = f"{base}-{n}", n + 1
+            self._fields[name] = Field.objects.create(name=name, slug=slug)
+        return self._fields[name]
+
+    def _write_version(self, procedure: Procedure, number: int, digest: str, data: dict) -> ProcedureVersion:
+        body = {k: v for k, v in data.items() if k not in {"methods", "documents"}}
+        version = ProcedureVersion.objects.create(
+            procedure=procedure, number=number, content_hash=digest, imported_at=self.now, **body
+        )
+        SubmissionMethod.objects.bulk_create([SubmissionMethod(version=version, **m) for m in data["methods"]])
+        DocumentRequirement.objects.bulk_create(
+            [DocumentRequirement(version=version, **d) for d in data["documents"]]
+        )
+        return version
+
+    def import_records(self, listings: dict[str, dict[str, ProvincialListing]]) -> None:
+        procedures = {p.code: p for p in Procedure.objects.select_related("current_version")}
+        seen: set[str] = set()
+        for relpath in NATIONAL_SOURCES:
+            for record in _read_jsonl(self.data_dir / relpath):
+                code = (record.get("code") or "").strip()
+                if not code or not (record.get("name") or "").strip():
+                    self.report.rejected.append((code or "?", "thiếu mã hoặc tên"))
+                    continue
+                if code in seen:
+                    self.report.rejected.append((code, f"trùng mã trong {relpath}"))
+                    continue
+                seen.add(code)
+                source = _source_label(relpath, record)
+                data = _canonical(record, source, self.report)
+                digest = _hash(data)
+                self.report.per_source[source.split("/")[0]] += 1
+                for level in data["levels"]:
+                    self.report.per_level[level] += 1
+                online_level, online_source, count = OnlineLevel.UNKNOWN, "", 0
+                for source_name in settings.MOTCUA_ONLINE_LEVEL_SOURCES:
+                    listing = listings.get(source_name, {}).get(code)
+                    if listing is None:
+                        continue
+                    count += 1
+                    if online_level == OnlineLevel.UNKNOWN and listing.online_level != OnlineLevel.UNKNOWN:
+                        online_level = listing.online_level
+                        online_source = f"{source_name}: {listing.online_level_text}"
+                self.report.online_levels[online_level] += 1
+                values = {
+                    "name": data["name"],
+                    "field": self._field(data["field_name"]),
+                    "at_ministry": Level.MINISTRY in data["levels"],
+                    "at_province": Level.PROVINCE in data["levels"],
+                    "at_commune": Level.COMMUNE in data["levels"],
+                    "at_other": Level.OTHER in data["levels"],
+                    "online_level": online_level,
+                    "online_level_source": online_source,
+                    "provincial_listings": count,
+                }
+                procedure = procedures.get(code)
+                if procedure is None:
+                    procedure = Procedure.objects.create(code=code, **values)
+                    procedure.current_version = self._write_version(procedure, 1, digest, data)
+                    procedure.save(update_fields=["current_version"])
+                    self.report.created += 1
+                    continue
+                dirty = [k for k, v in values.items() if getattr(procedure, k) != v]
+                current = procedure.current_version
+                if current is None or current.content_hash != digest:
+                    number = (current.number if current else 0) + 1
+                    if current is not None:
+                        current.superseded_at = self.now
+                        current.save(update_fields=["superseded_at"])
+                    procedure.current_version = self._write_version(procedure, number, digest, data)
+                    dirty.append("current_version")
+                    self.report.changed += 1
+                else:
+                    self.report.unchanged += 1
+                if dirty:
+                    for k in dirty:
+                        if k in values:
+                            setattr(procedure, k, values[k])
+                    procedure.save(update_fields=[*dirty, "updated_at"])
+
+    # --- who carries out what ----------------------------------------------------------------
+    def link_agencies(self) -> None:
+        """Link procedures to the deployment's agencies: departments by name, communes by level."""
+        agencies = list(Agency.objects.filter(is_active=True))
+        if not agencies:
+            return
+        departments = [a for a in agencies if a.kind in {Agency.Kind.DEPARTMENT, Agency.Kind.PROVINCIAL_COMMITTEE}]
+        names = sorted(((fold(n), a) for a in departments for n in a.match_names), key=lambda p: -len(p[0]))
+        by_group = {g: a for a in departments for g in a.ministry_groups}
+        center = next((a for a in agencies if a.kind == Agency.Kind.PROVINCIAL_CENTER), None)
+        committees = [a for a in agencies if a.kind == Agency.Kind.COMMUNE_COMMITTEE]
+        police = [a for a in agencies if a.kind == Agency.Kind.COMMUNE_POLICE]
+        commune_centers = [a for a in agencies if a.kind == Agency.Kind.COMMUNE_CENTER]
+
+        wanted: set[tuple[int, int, str]] = set()
+        versions = ProcedureVersion.objects.filter(
+            pk__in=Procedure.objects.exclude(current_version=None).values("current_version")
+        ).only("procedure_id", "levels", "implementing_agency", "competent_agency", "source")
+        implementing, receiving = ProcedureAgency.Role.IMPLEMENTING, ProcedureAgency.Role.RECEIVING
+        for v in versions:
+            if Level.PROVINCE in v.levels:
+                text = fold(f"{v.implementing_agency} {v.competent_agency}")
+                agency = next((a for n, a in names if n in text), None)
+                if agency is None:
+                    agency = by_group.get(v.source.split("/")[-1])
+                if agency is not None:
+                    wanted.add((v.procedure_id, agency.pk, implementing))
+                if center is not None:
+                    wanted.add((v.procedure_id, center.pk, receiving))
+            if Level.COMMUNE in v.levels:
+                by_police = "cong an" in fold(v.implementing_agency)
+                for agency in police if by_police else committees:
+                    wanted.add((v.procedure_id, agency.pk, implementing))
+                for agency in commune_centers:
+                    wanted.add((v.procedure_id, agency.pk, receiving))
+        existing = {
+            (p, a, r): pk for pk, p, a, r in ProcedureAgency.objects.values_list("pk", "procedure_id", "agency_id", "role")
+        }
+        ProcedureAgency.objects.bulk_create(
+            [ProcedureAgency(procedure_id=p, agency_id=a, role=r) for p, a, r in wanted - existing.keys()],
+            batch_size=5000,
+        )
+        stale = [pk for key, pk in existing.items() if key not in wanted]
+        for start in range(0, len(stale), 5000):
+            ProcedureAgency.objects.filter(pk__in=stale[start:start + 5000]).delete()
+        self.report.agency_links = len(wanted)
+
+    @transaction.atomic
+    def run(self) -> ImportReport:
+        listings = self.import_provincial_lists()
+        self.import_records(listings)
+        self.link_agencies()
+        return self.report
+
+
+def import_catalog(data_dir: Path | None = None) -> ImportReport:
+    return CatalogImporter(data_dir).run()

@@ -1,0 +1,186 @@
+"""Search the catalog the way people write (tìm kiếm thủ tục).
+
+Lexical BM25 (bm25s) over folded procedure names, with three layers in front of it:
+- folding: diacritics and đ removed on both sides, so "dang ky ket hon" finds "Đăng ký kết hôn";
+- everyday words: data/search/synonyms.csv maps what people say ("sổ đỏ", "hộ khẩu") to the
+  catalog's words; administrators extend it without code;
+- typos: a query word unknown to the catalog is replaced by the nearest catalog word
+  (Levenshtein distance 1, or 2 for long words; rapidfuzz).
+Ranking favours the common procedure over its variants: BM25's length normalisation prefers
+the short general name, and procedures listed in more provincial catalogues get a small boost.
+The index lives in memory per process (about 3,000 procedures) and is rebuilt when the catalog
+changes. See docs/adr/0004-catalog-search.md.
+"""
+
+import csv
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, Max
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from motcua.core.text import fold, tokens
+
+from .models import Procedure
+
+MAX_QUERY_CHARS = 300
+MAX_QUERY_TOKENS = 30
+#: Words that carry no meaning in a query (they are everywhere in questions, rarely in names).
+STOP_WORDS = frozenset(
+    "xin lam the nao nhu gi o dau toi minh em anh chi can phai muon thi de duoc khong bao nhieu "
+    "la va cua cho voi ve tai co nhe a oi thu tuc ho so giay to nhung mat lau can gi o dau "
+    "hoi cach huong dan di nop".split()
+) - {"mat"}
+LISTING_BOOST = 0.08
+#: A province's citizens look for the procedures done in the province, not at a ministry.
+LOCAL_BOOST = 0.15
+#: Names that start with these actions are variants of a base procedure (cấp lại, gia hạn…);
+#: they rank below the base procedure unless the query asks for that action.
+VARIANT_ACTIONS = [
+    "cap lai", "cap doi", "doi", "dieu chinh", "gia han", "trinh bao mat", "thu hoi", "huy", "xoa",
+    "cham dut", "tam ngung", "bo sung", "sua doi", "khoi phuc", "chuyen tiep", "dang ky lai", "cap ban sao",
+    "thay doi", "dinh chinh", "cai chinh", "chuyen doi",
+]
+VARIANT_PENALTY = 0.8
+BIGRAM_WEIGHT = 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    name: str
+    score: float
+
+
+def _bigrams(words: list[str]) -> list[str]:
+    return [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def load_synonyms(path: Path | None = None) -> list[tuple[str, str]]:
+    """(folded phrase, folded expansion) pairs, longest phrase first."""
+    path = path or Path(settings.DATA_DIR) / "search" / "synonyms.csv"
+    pairs = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            expansion = " ".join(tokens(row["expansion"]))
+            for phrase in row["phrases"].split("|"):
+                folded = " ".join(tokens(phrase))
+                if folded:
+                    pairs.append((folded, expansion))
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+class SearchIndex:
+    def __init__(self, rows: list[tuple[str, str, str, int, bool]], synonyms: list[tuple[str, str]]):
+        """rows: (code, name, field name, provincial listings, done at province or commune level)."""
+        self.codes = [r[0] for r in rows]
+        self.names = [r[1] for r in rows]
+        self.synonyms = synonyms
+        corpus = []
+        for _code, name, field_name, *_ in rows:
+            words = tokens(name)
+            corpus.append(words + _bigrams(words) * BIGRAM_WEIGHT + tokens(field_name))
+        self.prior = np.array(
+            [(1.0 + LISTING_BOOST * r[3]) * (1.0 + LOCAL_BOOST * r[4]) for r in rows], dtype=np.float32
+        )
+        # The action a name starts with (after "Thủ tục"), for the variant penalty.
+        self.actions = []
+        for _code, name, *_ in rows:
+            head = " ".join(w for w in tokens(name)[:4] if w != "thu" and w != "tuc")
+            self.actions.append(next((a for a in VARIANT_ACTIONS if f"{head} ".startswith(f"{a} ")), ""))
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(corpus, show_progress=False) if corpus else None
+        freq: dict[str, int] = {}
+        for doc in corpus:
+            for word in set(doc):
+                if "_" not in word:
+                    freq[word] = freq.get(word, 0) + 1
+        self.vocab = freq
+        self.vocab_list = sorted(freq)
+
+    def _correct(self, word: str) -> str:
+        if word in self.vocab or len(word) < 3 or word.isdigit():
+            return word
+        limit = 1 if len(word) <= 5 else 2
+        matches = process.extract(word, self.vocab_list, scorer=Levenshtein.distance,
+                                  score_cutoff=limit, limit=8)
+        if not matches:
+            return word
+        best = min(matches, key=lambda m: (m[1], -self.vocab[m[0]]))
+        return best[0]
+
+    def _expand(self, words: list[str]) -> tuple[list[str], list[list[str]]]:
+        """Replace everyday phrases by the catalog's words; return (remaining words, expansions)."""
+        text, expansions = f" {' '.join(words)} ", []
+        for phrase, expansion in self.synonyms:
+            if f" {phrase} " in text:
+                expansions.append(expansion.split())
+                text = text.replace(f" {phrase} ", " ")
+        return text.split(), expansions
+
+    def query_terms(self, query: str) -> list[str]:
+        words = tokens(fold(query[:MAX_QUERY_CHARS]))[:MAX_QUERY_TOKENS]
+        # Everyday phrases first (their words are often not catalog words), then typos in the
+        # rest, then phrases again, which a corrected typo may have completed.
+        rest, expansions = self._expand(words)
+        rest, more = self._expand([self._correct(w) for w in rest])
+        expansions += more
+        kept = [w for w in rest if w not in STOP_WORDS]
+        terms = kept + _bigrams(kept)
+        for words_ in expansions:
+            terms += words_ + _bigrams(words_)
+        return terms
+
+    def search(self, query: str, limit: int = 10) -> list[Hit]:
+        if not self.codes:
+            return []
+        terms = self.query_terms(query)
+        if not terms:
+            return []
+        scores = self.bm25.get_scores(terms) * self.prior
+        asked = f" {' '.join(terms)} "
+        for action in {a for a in self.actions if a}:
+            if f" {action} " not in asked:
+                scores[[i for i, a in enumerate(self.actions) if a == action]] *= VARIANT_PENALTY
+        limit = max(1, min(limit, len(self.codes)))
+        top = np.argpartition(-scores, limit - 1)[:limit] if limit < len(scores) else np.arange(len(scores))
+        ranked = sorted(top, key=lambda i: (-scores[i], self.codes[i]))
+        return [Hit(self.codes[i], self.names[i], float(scores[i])) for i in ranked if scores[i] > 0]
+
+
+_lock = threading.Lock()
+_cache: dict[str, object] = {}
+
+
+def _stamp() -> tuple:
+    agg = Procedure.objects.filter(status=Procedure.Status.IN_FORCE).aggregate(n=Count("id"), t=Max("updated_at"))
+    return agg["n"], agg["t"]
+
+
+def get_index() -> SearchIndex:
+    """The process's index over procedures in force, rebuilt when the catalog changed."""
+    stamp = _stamp()
+    with _lock:
+        if _cache.get("stamp") != stamp:
+            rows = list(
+                Procedure.objects.filter(status=Procedure.Status.IN_FORCE)
+                .order_by("code")
+                .values_list("code", "name", "field__name", "provincial_listings", "at_province", "at_commune")
+            )
+            _cache["index"] = SearchIndex(
+                [(c, n, f or "", p, prov or com) for c, n, f, p, prov, com in rows], load_synonyms()
+            )
+            _cache["stamp"] = stamp
+        return _cache["index"]
+
+
+def search_procedures(query: str, limit: int = 10) -> list[Hit]:
+    """The public entry point: never raises on odd input; an empty or unusable query finds nothing."""
+    if not isinstance(query, str) or not query.strip():
+        return []
+    return get_index().search(query, limit)

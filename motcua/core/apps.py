@@ -1,0 +1,9 @@
+"""Working-day calendar, Vietnamese text folding and dossier codes (floor 1)."""
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "motcua.core"
+    label = "core"
+    verbose_name = "Lõi"

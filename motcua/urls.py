@@ -1,0 +1,17 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "motcua — Quản trị hệ thống"
+admin.site.site_title = "motcua"
+admin.site.index_title = "Quản trị"
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", include("motcua.core.urls")),
+]
+urlpatterns += i18n_patterns(
+    path("quan-tri/", admin.site.urls),
+    path("", include("motcua.portal.urls")),
+    prefix_default_language=False,
+)
