@@ -29,10 +29,12 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("MOTCUA_DEBUG")
+#: The embedded default of `make run`: SQLite, sandboxes, demo accounts, served on loopback.
+EMBEDDED = env_bool("MOTCUA_EMBEDDED")
 TESTING = "pytest" in sys.modules or os.environ.get("MOTCUA_TESTING") == "1"
 SECRET_KEY = os.environ.get("MOTCUA_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING or env_bool("MOTCUA_EMBEDDED")):
+    if not (DEBUG or TESTING or EMBEDDED):
         raise RuntimeError("MOTCUA_SECRET_KEY must be set (or MOTCUA_DEBUG=1 for development).")
     SECRET_KEY = "insecure-embedded-only-key"  # noqa: S105 — only for debug, tests and `make run`
 
@@ -156,11 +158,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or TESTING
+        if DEBUG or TESTING or EMBEDDED
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or TESTING or env_bool("MOTCUA_EMBEDDED")
+WHITENOISE_USE_FINDERS = DEBUG or TESTING or EMBEDDED
 
 # Security by default; MOTCUA_INSECURE_HTTP=1 only for the embedded server on loopback.
 _https = not (DEBUG or TESTING or env_bool("MOTCUA_INSECURE_HTTP"))

@@ -13,7 +13,9 @@ changes. See docs/adr/0004-catalog-search.md.
 """
 
 import csv
+import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,8 @@ from rapidfuzz.distance import Levenshtein
 from motcua.core.text import fold, tokens
 
 from .models import Procedure
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_TOKENS = 30
@@ -61,18 +65,26 @@ def _bigrams(words: list[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
 
 
-def load_synonyms(path: Path | None = None) -> list[tuple[str, str]]:
-    """(folded phrase, folded expansion) pairs, longest phrase first."""
-    path = path or Path(settings.DATA_DIR) / "search" / "synonyms.csv"
-    pairs = []
-    with open(path, encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            expansion = " ".join(tokens(row["expansion"]))
-            for phrase in row["phrases"].split("|"):
-                folded = " ".join(tokens(phrase))
-                if folded:
-                    pairs.append((folded, expansion))
-    return sorted(pairs, key=lambda pair: -len(pair[0]))
+#: Lexicon files in data/search, read in order; see data/search/README.md.
+LEXICON_FILES = ["synonyms.csv", "everyday-words.csv"]
+
+
+def load_synonyms(directory: Path | None = None) -> list[tuple[str, str]]:
+    """(folded phrase, folded expansion) pairs from the lexicon files, longest phrase first."""
+    directory = directory or Path(settings.DATA_DIR) / "search"
+    pairs: dict[str, str] = {}
+    for name in LEXICON_FILES:
+        path = directory / name
+        if not path.exists():
+            continue
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                expansion = " ".join(tokens(row["expansion"]))
+                for phrase in row["phrases"].split("|"):
+                    folded = " ".join(tokens(phrase))
+                    if folded and expansion:
+                        pairs.setdefault(folded, expansion)  # the first file wins
+    return sorted(pairs.items(), key=lambda pair: (-len(pair[0]), pair[0]))
 
 
 class SearchIndex:
@@ -89,10 +101,13 @@ class SearchIndex:
             [(1.0 + LISTING_BOOST * r[3]) * (1.0 + LOCAL_BOOST * r[4]) for r in rows], dtype=np.float32
         )
         # The action a name starts with (after "Thủ tục"), for the variant penalty.
-        self.actions = []
-        for _code, name, *_ in rows:
-            head = " ".join(w for w in tokens(name)[:4] if w != "thu" and w != "tuc")
-            self.actions.append(next((a for a in VARIANT_ACTIONS if f"{head} ".startswith(f"{a} ")), ""))
+        self.variants: dict[str, np.ndarray] = {}
+        for i, (_code, name, *_) in enumerate(rows):
+            head = " ".join(w for w in tokens(name)[:4] if w not in {"thu", "tuc"})
+            action = next((a for a in VARIANT_ACTIONS if f"{head} ".startswith(f"{a} ")), None)
+            if action:
+                self.variants.setdefault(action, []).append(i)
+        self.variants = {a: np.array(ix) for a, ix in self.variants.items()}
         self.bm25 = bm25s.BM25()
         self.bm25.index(corpus, show_progress=False) if corpus else None
         freq: dict[str, int] = {}
@@ -144,9 +159,9 @@ class SearchIndex:
             return []
         scores = self.bm25.get_scores(terms) * self.prior
         asked = f" {' '.join(terms)} "
-        for action in {a for a in self.actions if a}:
+        for action, indices in self.variants.items():
             if f" {action} " not in asked:
-                scores[[i for i, a in enumerate(self.actions) if a == action]] *= VARIANT_PENALTY
+                scores[indices] *= VARIANT_PENALTY
         limit = max(1, min(limit, len(self.codes)))
         top = np.argpartition(-scores, limit - 1)[:limit] if limit < len(scores) else np.arange(len(scores))
         ranked = sorted(top, key=lambda i: (-scores[i], self.codes[i]))
@@ -155,6 +170,8 @@ class SearchIndex:
 
 _lock = threading.Lock()
 _cache: dict[str, object] = {}
+#: How long a process trusts its index before asking the database whether the catalog changed.
+FRESHNESS_SECONDS = 2.0
 
 
 def _stamp() -> tuple:
@@ -164,8 +181,12 @@ def _stamp() -> tuple:
 
 def get_index() -> SearchIndex:
     """The process's index over procedures in force, rebuilt when the catalog changed."""
+    now = time.monotonic()
+    if "index" in _cache and now - _cache["checked"] < FRESHNESS_SECONDS:
+        return _cache["index"]
     stamp = _stamp()
     with _lock:
+        _cache["checked"] = now
         if _cache.get("stamp") != stamp:
             rows = list(
                 Procedure.objects.filter(status=Procedure.Status.IN_FORCE)

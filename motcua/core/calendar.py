@@ -48,7 +48,7 @@ UNITS = {WORKING_DAYS: "ngày làm việc", DAYS: "ngày", WORKING_HOURS: "giờ
 CIVIL_CODE = "civil_code"
 RECEPTION_DAY = "reception_day"
 COUNTINGS = {
-    CIVIL_CODE: "theo Bộ luật Dân sự: không tính ngày tiếp nhận, ngày thứ nhất là ngày làm việc kế tiếp",
+    CIVIL_CODE: "theo Bộ luật Dân sự 2015 Điều 147, không tính ngày tiếp nhận",
     RECEPTION_DAY: "tính cả ngày tiếp nhận là ngày thứ nhất",
 }
 
@@ -223,7 +223,7 @@ def invalidate_cache() -> None:
 
 
 def parse_time(value: time | str, what: str = "giờ") -> time:
-    """"15:00" or a `time` → `time` (no time zone). ValueError in Vietnamese otherwise."""
+    """Parse a time of day: a `time` or text such as "15:00"; ValueError in Vietnamese otherwise."""
     if isinstance(value, time):
         return value.replace(tzinfo=None)
     if isinstance(value, str):
@@ -271,7 +271,10 @@ def _check_number(amount, what: str) -> Decimal:
         raise ValueError(f"{what} phải là một số, nhận được {amount!r}.")
     if not isinstance(amount, int) and not math.isfinite(amount):
         raise ValueError(f"{what} phải là một số hữu hạn, nhận được {amount!r}.")
-    value = Decimal(amount) if not isinstance(amount, Fraction) else Decimal(amount.numerator) / amount.denominator
+    if isinstance(amount, Fraction):
+        value = Decimal(amount.numerator) / amount.denominator
+    else:
+        value = Decimal(amount)
     if value < 0:
         raise ValueError(f"{what} không được âm (negative amount): {amount!r}.")
     return value
@@ -312,13 +315,20 @@ def _as_date(value, tz: tzinfo) -> date:
 
 
 def fmt_day(d: date) -> str:
-    """"thứ Hai, 02/03/2026"."""
+    """A day as Vietnamese text: thứ Hai, 02/03/2026."""
     return f"{WEEKDAY_NAMES[d.weekday()]}, {d:%d/%m/%Y}"
 
 
 def fmt_moment(dt: datetime) -> str:
-    """"10:00 thứ Hai, 02/03/2026"."""
+    """A moment as Vietnamese text: 10:00 thứ Hai, 02/03/2026."""
     return f"{dt:%H:%M} {fmt_day(dt.date())}"
+
+
+def fmt_hours(span: timedelta) -> str:
+    """A duration as Vietnamese text, to the minute: 8 giờ, 1 giờ 30 phút."""
+    minutes = round(span.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} giờ {minutes:02d} phút" if minutes else f"{hours} giờ"
 
 
 def _fmt_number(value) -> str:
@@ -385,7 +395,9 @@ class LegalCalendar:
 
     def uncovered_years(self, start: date, end: date) -> tuple[int, ...]:
         covered = self._snapshot().covered_years
-        return tuple(y for y in range(min(start.year, end.year), max(start.year, end.year) + 1) if y not in covered)
+        return tuple(
+            y for y in range(min(start.year, end.year), max(start.year, end.year) + 1) if y not in covered
+        )
 
     # -- days --------------------------------------------------------------------------------
 
@@ -401,7 +413,9 @@ class LegalCalendar:
             d += timedelta(days=1)
             if self._is_working(snap, d):
                 return d
-        raise ValueError(f"Không có ngày làm việc nào trong {_MAX_SEARCH_DAYS} ngày sau {d}: kiểm tra bảng lịch.")
+        raise ValueError(
+            f"Không có ngày làm việc nào trong {_MAX_SEARCH_DAYS} ngày sau {d}: kiểm tra bảng lịch."
+        )
 
     def _add_days(self, snap: _Snapshot, d: date, n: int) -> date:
         for _ in range(n):
@@ -551,7 +565,12 @@ class LegalCalendar:
             else:
                 due_day = self._add_days(snap, effective, max(n - 1, 0))
                 first_day, start = effective, received_start
-            lines.append(f"Thời hạn {n} ngày làm việc, {COUNTINGS[mode]}: ngày thứ nhất là {fmt_day(first_day)}.")
+            if n:
+                lines.append(
+                    f"Thời hạn {n} ngày làm việc, {COUNTINGS[mode]}: ngày thứ nhất là {fmt_day(first_day)}."
+                )
+            else:
+                lines.append("Thời hạn: giải quyết trong ngày tiếp nhận.")
         else:
             if mode == CIVIL_CODE and n:
                 first_day = effective + timedelta(days=1)
@@ -586,12 +605,13 @@ class LegalCalendar:
         if start != local:
             lines.append(f"Ngoài giờ làm việc nên bắt đầu tính từ {fmt_moment(start)}.")
         lines.append(
-            f"Thời hạn {_fmt_number(value)} giờ làm việc, chỉ tính trong giờ hành chính ({hours}) "
-            "của ngày làm việc."
+            f"Thời hạn {fmt_hours(span)} làm việc, chỉ tính trong giờ hành chính ({hours}) của ngày làm việc."
         )
         lines.append(f"Hạn giải quyết: {fmt_moment(due)}.")
         shown = int(value) if value == value.to_integral_value() else value
-        return self._finish(snap, local, shown, WORKING_HOURS, None, None, start, due, lines, moved=start != local)
+        return self._finish(
+            snap, local, shown, WORKING_HOURS, None, None, start, due, lines, moved=start != local
+        )
 
     def _finish(self, snap, local, amount, unit, mode, cut, start, due, lines, *, moved) -> DueDate:
         first, last = local.date(), due.date()
@@ -655,7 +675,9 @@ def add_working_hours(dt: datetime, hours) -> datetime:
     return get_calendar().add_working_hours(dt, hours)
 
 
-def due_at(received_at: datetime, amount, unit: str, procedure=None, *, counting: str | None = None) -> DueDate:
+def due_at(
+    received_at: datetime, amount, unit: str, procedure=None, *, counting: str | None = None
+) -> DueDate:
     """Hạn giải quyết with the default calendar; ``procedure.reception_cutoff`` overrides the cut-off.
 
     getattr: the catalog's procedure model may not have ``reception_cutoff`` yet; None there

@@ -86,13 +86,15 @@ def read_seed(holidays_path: Path | None = None, swaps_path: Path | None = None)
         off = _parse_date(swaps_path, line, row["day_off"])
         work = _parse_date(swaps_path, line, row["working_day"])
         if work.weekday() < 5:
-            raise ValueError(f"{swaps_path.name} dòng {line}: ngày làm bù {work} không phải thứ Bảy/Chủ nhật.")
+            raise ValueError(
+                f"{swaps_path.name} dòng {line}: ngày làm bù {work} không phải thứ Bảy/Chủ nhật."
+            )
         if days.get(work) is not None and days[work].kind == HOLIDAY:
             raise ValueError(f"{swaps_path.name} dòng {line}: ngày làm bù {work} lại là ngày lễ.")
         source = f"{swaps_path.name} ({SOURCE_PACKAGE}): {' '.join((row['note'] or '').split())}"
         # The swap file says more than the holidays file's "Ngày nghỉ (thay cho …)": it wins.
         days[off] = SeedDay(off, DAY_OFF, f"Ngày nghỉ hoán đổi (làm bù {work:%d/%m/%Y})", source)
-        days[work] = SeedDay(work, WORKING_DAY, f"Ngày làm bù (cho ngày nghỉ {off:%d/%m/%Y})", source)
+        days[work] = SeedDay(work, WORKING_DAY, f"Ngày làm bù cho ngày nghỉ {off:%d/%m/%Y}", source)
     return [days[d] for d in sorted(days)]
 
 
@@ -111,7 +113,9 @@ def load_seed(days: list[SeedDay], *, update: bool = False) -> LoadResult:
         for seed in days:
             row = existing.get(seed.date)
             if row is None:
-                new_rows.append(CalendarDay(date=seed.date, kind=seed.kind, name=seed.name, source=seed.source))
+                new_rows.append(
+                    CalendarDay(date=seed.date, kind=seed.kind, name=seed.name, source=seed.source)
+                )
             elif (row.kind, row.name, row.source) == (seed.kind, seed.name, seed.source):
                 unchanged += 1
             elif update:

@@ -1,0 +1,78 @@
+"""Shared test fixtures: the real reference data and a real Chromium for browser tests."""
+
+import io
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+# pytest-django's live_server with Playwright's sync API (see research/stack.md §8).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+BROWSER_REQUIRED = os.environ.get("MOTCUA_REQUIRE_BROWSER") == "1"
+_browser_skips: list[str] = []
+
+
+def load_reference_data() -> None:
+    """The shipped calendar, administrative units, agencies and the whole procedure catalog."""
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    call_command("load_calendar", **quiet)
+    call_command("load_places", **quiet)
+    call_command("import_catalog", **quiet)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real data once per session; `db` tests see it and roll back their own changes."""
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture
+def reference_data(db):
+    from motcua.catalog.models import Procedure
+
+    if not Procedure.objects.exists():  # a transactional test before us flushed the tables
+        load_reference_data()
+
+
+@pytest.fixture
+def live_reference_data(transactional_db):
+    """For browser tests: transactional tests flush the tables, so load the data again."""
+    from motcua.catalog.models import Procedure
+
+    if not Procedure.objects.exists():
+        load_reference_data()
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM:
+        return
+    reason = "BROWSER TESTS SKIPPED: Debian chromium is not installed (apt-get install chromium)"
+    browser_items = [item for item in items if "browser" in item.keywords]
+    if browser_items and BROWSER_REQUIRED:
+        raise pytest.UsageError(f"{reason}; MOTCUA_REQUIRE_BROWSER=1 forbids skipping them.")
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=reason))
+        _browser_skips.append(item.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _browser_skips:
+        terminalreporter.write_sep("!", f"{len(_browser_skips)} BROWSER TESTS SKIPPED: chromium not found", red=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}

@@ -1,0 +1,61 @@
+"""Demo accounts for the embedded mode and training (tài khoản dùng thử). Never for production."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from motcua.places.models import Agency
+
+from .models import OfficerRole, User
+
+DEMO_PASSWORD = "motcua-demo-2026"  # noqa: S105 — printed on purpose; demo accounts only
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    full_name: str
+    kind: str
+    agency_code_suffix: str | None = None  # "000.00.04" → Sở Tư pháp of the deployment province
+    roles: tuple[str, ...] = ()
+    personal_id: str | None = None
+    superuser: bool = False
+
+
+ACCOUNTS = [
+    DemoAccount("quantri", "Quản trị hệ thống", User.Kind.OFFICER, "000.00.01", (OfficerRole.Role.ADMIN,),
+                superuser=True),
+    DemoAccount("tiepnhan", "Nguyễn Thị Lan", User.Kind.OFFICER, "000.00.30", (OfficerRole.Role.RECEPTION,)),
+    DemoAccount("chuyenvien", "Trần Văn Minh", User.Kind.OFFICER, "000.00.04", (OfficerRole.Role.SPECIALIST,)),
+    DemoAccount("lanhdao", "Lê Thị Hương", User.Kind.OFFICER, "000.00.04",
+                (OfficerRole.Role.UNIT_HEAD, OfficerRole.Role.APPROVER)),
+    DemoAccount("giamsat", "Phạm Quốc Bảo", User.Kind.OFFICER, "000.00.01", (OfficerRole.Role.MONITOR,)),
+    DemoAccount("congdan", "Hoàng Văn An", User.Kind.CITIZEN, personal_id="014090001234"),
+]
+
+
+@transaction.atomic
+def create_demo_accounts() -> list[str]:
+    """Create or reset the demo accounts; returns a line per account."""
+    lines = []
+    hcode = settings.MOTCUA_PROVINCE_AGENCY_CODE
+    for spec in ACCOUNTS:
+        user, _ = User.objects.get_or_create(username=spec.username)
+        user.full_name = spec.full_name
+        user.kind = spec.kind
+        user.personal_id = spec.personal_id
+        user.is_staff = spec.kind == User.Kind.OFFICER
+        user.is_superuser = spec.superuser
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        where = ""
+        if spec.agency_code_suffix:
+            agency = Agency.objects.filter(code=f"{spec.agency_code_suffix}.{hcode}").first()
+            if agency is None:
+                raise LookupError("Chưa có cơ quan của tỉnh: chạy `motcua load_places` trước.")
+            for role in spec.roles:
+                OfficerRole.objects.get_or_create(user=user, agency=agency, role=role)
+            where = f" — {agency.name}"
+        lines.append(f"{spec.username} / {DEMO_PASSWORD}: {spec.full_name}{where}")
+    return lines
