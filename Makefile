@@ -20,6 +20,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@mkdir -p var/static
 	@touch $@
 
 install: $(VENV)/.installed
@@ -39,10 +40,12 @@ run: data
 browser:
 	@scripts/ensure-chromium.sh
 
+# The SQLite test database is a file, so concurrency tests (threads) run on SQLite too.
 test: install browser
+	@mkdir -p var/static
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run -v 0 || (echo "Missing migrations: run makemigrations" && exit 1)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	MOTCUA_EMBEDDED=1 $(MANAGE) makemigrations --check --dry-run -v 0 || (echo "Missing migrations: run makemigrations" && exit 1)
+	MOTCUA_TEST_SQLITE=$${MOTCUA_TEST_SQLITE:-var/test.sqlite3} $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,8 +12,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 BROWSER_REQUIRED = os.environ.get("MOTCUA_REQUIRE_BROWSER") == "1"
 _browser_skips: list[str] = []
@@ -65,7 +71,9 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_terminal_summary(terminalreporter):
     if _browser_skips:
-        terminalreporter.write_sep("!", f"{len(_browser_skips)} BROWSER TESTS SKIPPED: chromium not found", red=True)
+        terminalreporter.write_sep(
+            "!", f"{len(_browser_skips)} BROWSER TESTS SKIPPED: chromium not found", red=True
+        )
 
 
 @pytest.fixture(scope="session")

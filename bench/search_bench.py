@@ -75,9 +75,11 @@ def main(postgres: bool = False) -> None:
     t0 = time.perf_counter()
     CatalogImporter().run()
     reimport_s = time.perf_counter() - t0
-    print(f"[catalog import, {label}] {report.total} procedures: first import {import_s:.2f} s, "
-          f"re-import (no change) {reimport_s:.2f} s; reference (read + decode the files) {read_s:.2f} s; "
-          f"ratio {import_s / read_s:.1f}x")
+    print(
+        f"[catalog import, {label}] {report.total} procedures: first import {import_s:.2f} s, "
+        f"re-import (no change) {reimport_s:.2f} s; reference (read + decode the files) {read_s:.2f} s; "
+        f"ratio {import_s / read_s:.1f}x"
+    )
 
     with open(EVAL, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -106,14 +108,22 @@ def main(postgres: bool = False) -> None:
 
     def accuracy(fn):
         hits = [(set(r["expected"].split()), fn(r["query"])) for r in rows]
-        return (sum(bool(h) and h[0] in e for e, h in hits) / len(rows), sum(bool(e & set(h)) for e, h in hits) / len(rows))
+        return (
+            sum(bool(h) and h[0] in e for e, h in hits) / len(rows),
+            sum(bool(e & set(h)) for e, h in hits) / len(rows),
+        )
 
     a_ours = accuracy(lambda q: [h.code for h in search_procedures(q, 3)])
     a_plain = accuracy(plain_search)
     ms = 1000
     print(f"[search, {label}] {len(names)} procedures, {len(ours)} queries; index build {build_s:.2f} s")
-    print(f"  motcua search: p50 {_pct(ours, 50) * ms:.2f} ms, p95 {_pct(ours, 95) * ms:.2f} ms, "
-          f"mean {statistics.mean(ours) * ms:.2f} ms; top-1 {a_ours[0]:.1%}, top-3 {a_ours[1]:.1%}")
-    print(f"  reference, plain BM25 over names: p50 {_pct(ref, 50) * ms:.2f} ms, p95 {_pct(ref, 95) * ms:.2f} ms; "
-          f"top-1 {a_plain[0]:.1%}, top-3 {a_plain[1]:.1%}")
+    print(
+        f"  motcua search: p50 {_pct(ours, 50) * ms:.2f} ms, p95 {_pct(ours, 95) * ms:.2f} ms, "
+        f"mean {statistics.mean(ours) * ms:.2f} ms; top-1 {a_ours[0]:.1%}, top-3 {a_ours[1]:.1%}"
+    )
+    print(
+        f"  reference, plain BM25 over names: p50 {_pct(ref, 50) * ms:.2f} ms, "
+        f"p95 {_pct(ref, 95) * ms:.2f} ms; "
+        f"top-1 {a_plain[0]:.1%}, top-3 {a_plain[1]:.1%}"
+    )
     print(f"  latency ratio (p95 ours / p95 reference): {_pct(ours, 95) / _pct(ref, 95):.1f}x")

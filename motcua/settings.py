@@ -225,3 +225,5 @@ MOTCUA_RECEPTION_CUTOFF = os.environ.get("MOTCUA_RECEPTION_CUTOFF", "15:00")
 MOTCUA_DAY_COUNTING = os.environ.get("MOTCUA_DAY_COUNTING", "civil_code")
 #: Which provincial catalogue gives the online level (toàn trình / một phần), in order of trust.
 MOTCUA_ONLINE_LEVEL_SOURCES = env_list("MOTCUA_ONLINE_LEVEL_SOURCES", "lang-son-2025-04,lam-dong-2025-03")
+#: How often a process re-reads the calendar table to see other processes' edits (seconds).
+MOTCUA_CALENDAR_RECHECK_SECONDS = int(os.environ.get("MOTCUA_CALENDAR_RECHECK_SECONDS", "60"))

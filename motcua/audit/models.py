@@ -35,3 +35,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = "đầu chuỗi kiểm toán"
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.hash[:12]}"

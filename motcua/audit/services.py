@@ -13,17 +13,21 @@ from .models import AuditChainHead, AuditEntry
 GENESIS = "0" * 64
 
 
-def _digest(prev_hash: str, sequence: int, at, actor: str, action: str, object_type: str, object_id: str,
-            data: dict) -> str:
+def _digest(
+    prev_hash: str, sequence: int, at, actor: str, action: str, object_type: str, object_id: str, data: dict
+) -> str:
     body = json.dumps(
         [prev_hash, sequence, at.isoformat(), actor, action, object_type, object_id, data],
-        sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder,
+        sort_keys=True,
+        ensure_ascii=False,
+        cls=DjangoJSONEncoder,
     )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def record(action: str, *, actor=None, obj=None, object_type: str = "", object_id: str = "",
-           data: dict | None = None) -> AuditEntry:
+def record(
+    action: str, *, actor=None, obj=None, object_type: str = "", object_id: str = "", data: dict | None = None
+) -> AuditEntry:
     """Append one entry, in the caller's transaction (so it commits or rolls back with the change)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -39,8 +43,16 @@ def record(action: str, *, actor=None, obj=None, object_type: str = "", object_i
         at = timezone.now()
         digest = _digest(head.hash, sequence, at, actor_name, action, object_type, object_id, data)
         entry = AuditEntry.objects.create(
-            sequence=sequence, at=at, actor=actor_name, actor_id=actor_id, action=action,
-            object_type=object_type, object_id=object_id, data=data, prev_hash=head.hash, hash=digest,
+            sequence=sequence,
+            at=at,
+            actor=actor_name,
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            data=data,
+            prev_hash=head.hash,
+            hash=digest,
         )
         head.sequence, head.hash = sequence, digest
         head.save(update_fields=["sequence", "hash"])
@@ -67,12 +79,22 @@ def verify() -> VerifyResult:
             problems.append(f"thiếu bản ghi #{expected_sequence}…#{entry.sequence - 1} (đã bị xóa)")
         if entry.prev_hash != prev_hash:
             problems.append(f"#{entry.sequence}: không nối với bản ghi trước (chuỗi bị cắt hoặc chèn)")
-        digest = _digest(entry.prev_hash, entry.sequence, entry.at, entry.actor, entry.action,
-                         entry.object_type, entry.object_id, entry.data)
+        digest = _digest(
+            entry.prev_hash,
+            entry.sequence,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            entry.data,
+        )
         if digest != entry.hash:
             problems.append(f"#{entry.sequence}: nội dung đã bị sửa (mã băm không khớp)")
         prev_hash, expected_sequence = entry.hash, entry.sequence + 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.sequence != expected_sequence - 1 or head.hash != prev_hash):
-        problems.append(f"các bản ghi cuối đã bị xóa: đầu chuỗi ở #{head.sequence}, còn lại đến #{expected_sequence - 1}")
+        problems.append(
+            f"các bản ghi cuối đã bị xóa: đầu chuỗi ở #{head.sequence}, còn lại đến #{expected_sequence - 1}"
+        )
     return VerifyResult(checked, problems)

@@ -76,8 +76,10 @@ class ImportReport:
             f"Thủ tục: {self.total} ({self.created} mới, {self.changed} có thay đổi → phiên bản mới, "
             f"{self.unchanged} không đổi)",
             "Theo nguồn: " + ", ".join(f"{k} {v}" for k, v in sorted(self.per_source.items())),
-            "Theo cấp thực hiện: " + ", ".join(f"{Level(k).label} {v}" for k, v in self.per_level.most_common()),
-            "Mức độ trực tuyến: " + ", ".join(f"{OnlineLevel(k).label} {v}" for k, v in self.online_levels.most_common()),
+            "Theo cấp thực hiện: "
+            + ", ".join(f"{Level(k).label} {v}" for k, v in self.per_level.most_common()),
+            "Mức độ trực tuyến: "
+            + ", ".join(f"{OnlineLevel(k).label} {v}" for k, v in self.online_levels.most_common()),
             "Danh mục tỉnh: " + ", ".join(f"{k} {v} dòng" for k, v in sorted(self.listings.items())),
             f"Liên kết thủ tục – cơ quan: {self.agency_links}",
         ]
@@ -123,17 +125,19 @@ def _canonical(record: dict, source: str, report: ImportReport) -> dict:
             report.unparsed.append((code, "phí", method.get("fee", "")))
         amount, unit = time.value
         fee_status, fee_amounts = fee.value
-        methods.append({
-            "channel": channel.value,
-            "processing_time_text": (method.get("processing_time") or "")[:500],
-            "time_amount": str(amount) if amount is not None else None,
-            "time_unit": unit.value,
-            "fee_text": (method.get("fee") or "")[:500],
-            "fee_status": fee_status.value,
-            "fee_amounts": fee_amounts,
-            "note": method.get("note") or "",
-            "position": position,
-        })
+        methods.append(
+            {
+                "channel": channel.value,
+                "processing_time_text": (method.get("processing_time") or "")[:500],
+                "time_amount": str(amount) if amount is not None else None,
+                "time_unit": unit.value,
+                "fee_text": (method.get("fee") or "")[:500],
+                "fee_status": fee_status.value,
+                "fee_amounts": fee_amounts,
+                "note": method.get("note") or "",
+                "position": position,
+            }
+        )
     documents = [
         {
             "group": doc.get("group") or "",
@@ -204,15 +208,27 @@ class CatalogImporter:
                         continue  # portal test entries and local codes without a national code
                     text = (row.get("online_level") or "").strip()
                     rows[row["code"]] = ProvincialListing(
-                        source=source, provincial_code=row["code"], base_code=row["base_code"], name=name,
-                        field_name=(row.get("field") or "")[:255], online_level_text=text,
+                        source=source,
+                        provincial_code=row["code"],
+                        base_code=row["base_code"],
+                        name=name,
+                        field_name=(row.get("field") or "")[:255],
+                        online_level_text=text,
                         online_level=ONLINE_LEVELS.get(text.lower(), OnlineLevel.UNKNOWN),
                         implementing_level=(row.get("implementing_level_org") or "")[:255],
                     )
             existing = {
-                listing.provincial_code: listing for listing in ProvincialListing.objects.filter(source=source)
+                listing.provincial_code: listing
+                for listing in ProvincialListing.objects.filter(source=source)
             }
-            fields = ["base_code", "name", "field_name", "online_level_text", "online_level", "implementing_level"]
+            fields = [
+                "base_code",
+                "name",
+                "field_name",
+                "online_level_text",
+                "online_level",
+                "implementing_level",
+            ]
             new = [r for code, r in rows.items() if code not in existing]
             changed = []
             for code, row in rows.items():
@@ -247,7 +263,9 @@ class CatalogImporter:
         version = ProcedureVersion.objects.create(
             procedure=procedure, number=number, content_hash=digest, imported_at=self.now, **body
         )
-        SubmissionMethod.objects.bulk_create([SubmissionMethod(version=version, **m) for m in data["methods"]])
+        SubmissionMethod.objects.bulk_create(
+            [SubmissionMethod(version=version, **m) for m in data["methods"]]
+        )
         DocumentRequirement.objects.bulk_create(
             [DocumentRequirement(version=version, **d) for d in data["documents"]]
         )
@@ -324,7 +342,9 @@ class CatalogImporter:
         agencies = list(Agency.objects.filter(is_active=True))
         if not agencies:
             return
-        departments = [a for a in agencies if a.kind in {Agency.Kind.DEPARTMENT, Agency.Kind.PROVINCIAL_COMMITTEE}]
+        departments = [
+            a for a in agencies if a.kind in {Agency.Kind.DEPARTMENT, Agency.Kind.PROVINCIAL_COMMITTEE}
+        ]
         names = sorted(((fold(n), a) for a in departments for n in a.match_names), key=lambda p: -len(p[0]))
         by_group = {g: a for a in departments for g in a.ministry_groups}
         center = next((a for a in agencies if a.kind == Agency.Kind.PROVINCIAL_CENTER), None)
@@ -354,7 +374,8 @@ class CatalogImporter:
                 for agency in commune_centers:
                     wanted.add((v.procedure_id, agency.pk, receiving))
         existing = {
-            (p, a, r): pk for pk, p, a, r in ProcedureAgency.objects.values_list("pk", "procedure_id", "agency_id", "role")
+            (p, a, r): pk
+            for pk, p, a, r in ProcedureAgency.objects.values_list("pk", "procedure_id", "agency_id", "role")
         }
         ProcedureAgency.objects.bulk_create(
             [ProcedureAgency(procedure_id=p, agency_id=a, role=r) for p, a, r in wanted - existing.keys()],
@@ -362,7 +383,7 @@ class CatalogImporter:
         )
         stale = [pk for key, pk in existing.items() if key not in wanted]
         for start in range(0, len(stale), 5000):
-            ProcedureAgency.objects.filter(pk__in=stale[start:start + 5000]).delete()
+            ProcedureAgency.objects.filter(pk__in=stale[start : start + 5000]).delete()
         self.report.agency_links = len(wanted)
 
     @transaction.atomic

@@ -52,14 +52,16 @@ class Procedure(models.Model):
 
     code = models.CharField("mã thủ tục", max_length=32, unique=True)
     name = models.TextField("tên thủ tục")
-    field = models.ForeignKey(Field, verbose_name="lĩnh vực", null=True, on_delete=models.PROTECT,
-                              related_name="procedures")
+    field = models.ForeignKey(
+        Field, verbose_name="lĩnh vực", null=True, on_delete=models.PROTECT, related_name="procedures"
+    )
     at_ministry = models.BooleanField("cấp bộ", default=False)
     at_province = models.BooleanField("cấp tỉnh", default=False)
     at_commune = models.BooleanField("cấp xã", default=False)
     at_other = models.BooleanField("cơ quan khác", default=False)
-    online_level = models.CharField("mức độ trực tuyến", max_length=16, choices=OnlineLevel.choices,
-                                    default=OnlineLevel.UNKNOWN)
+    online_level = models.CharField(
+        "mức độ trực tuyến", max_length=16, choices=OnlineLevel.choices, default=OnlineLevel.UNKNOWN
+    )
     #: Where the online level came from, e.g. "lang-son-2025-04: Toàn trình".
     online_level_source = models.CharField("nguồn mức độ trực tuyến", max_length=120, blank=True)
     status = models.CharField("tình trạng", max_length=16, choices=Status.choices, default=Status.IN_FORCE)
@@ -68,10 +70,20 @@ class Procedure(models.Model):
     abolished_on = models.DateField("bãi bỏ ngày", null=True, blank=True)
     #: How many provincial catalogues list it: a cheap signal of how common it is, used in ranking.
     provincial_listings = models.PositiveSmallIntegerField("số danh mục tỉnh có", default=0)
-    current_version = models.ForeignKey("ProcedureVersion", verbose_name="phiên bản hiện hành", null=True,
-                                        blank=True, on_delete=models.SET_NULL, related_name="+")
-    agencies = models.ManyToManyField("places.Agency", through="ProcedureAgency", related_name="procedures",
-                                      verbose_name="cơ quan thực hiện")
+    current_version = models.ForeignKey(
+        "ProcedureVersion",
+        verbose_name="phiên bản hiện hành",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    agencies = models.ManyToManyField(
+        "places.Agency",
+        through="ProcedureAgency",
+        related_name="procedures",
+        verbose_name="cơ quan thực hiện",
+    )
     updated_at = models.DateTimeField("cập nhật", auto_now=True)
 
     class Meta:
@@ -89,8 +101,12 @@ class Procedure(models.Model):
 
     @property
     def levels(self) -> list[str]:
-        pairs = [(self.at_ministry, Level.MINISTRY), (self.at_province, Level.PROVINCE),
-                 (self.at_commune, Level.COMMUNE), (self.at_other, Level.OTHER)]
+        pairs = [
+            (self.at_ministry, Level.MINISTRY),
+            (self.at_province, Level.PROVINCE),
+            (self.at_commune, Level.COMMUNE),
+            (self.at_other, Level.OTHER),
+        ]
         return [level for flag, level in pairs if flag]
 
     @property
@@ -167,8 +183,9 @@ class SubmissionMethod(models.Model):
     channel = models.CharField("kênh", max_length=16, choices=Channel.choices)
     processing_time_text = models.CharField("thời hạn giải quyết (gốc)", max_length=500, blank=True)
     time_amount = models.DecimalField("thời hạn", max_digits=7, decimal_places=2, null=True, blank=True)
-    time_unit = models.CharField("đơn vị thời hạn", max_length=16, choices=TimeUnit.choices,
-                                 default=TimeUnit.UNKNOWN)
+    time_unit = models.CharField(
+        "đơn vị thời hạn", max_length=16, choices=TimeUnit.choices, default=TimeUnit.UNKNOWN
+    )
     fee_text = models.CharField("phí, lệ phí (gốc)", max_length=500, blank=True)
     fee_status = models.CharField("phí", max_length=8, choices=FeeStatus.choices, default=FeeStatus.UNKNOWN)
     #: Every amount in VND named for this channel (several when the fee depends on the case).
@@ -230,6 +247,9 @@ class ProcedureAgency(models.Model):
             models.UniqueConstraint(fields=["procedure", "agency", "role"], name="uniq_procedure_agency")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.procedure_id} — {self.agency_id} ({self.role})"
+
 
 class ProvincialListing(models.Model):
     """A row of a provincial procedure catalogue (danh mục TTHC của tỉnh), kept as imported."""
@@ -249,3 +269,6 @@ class ProvincialListing(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "provincial_code"], name="uniq_provincial_listing")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.provincial_code}"

@@ -45,7 +45,7 @@ class Parsed:
 
 
 def parse_processing_time(text: str) -> Parsed:
-    """"7 Ngày làm việc" → (7, working_days). A bare number has no unit: not parsed."""
+    """ "7 Ngày làm việc" → (7, working_days). A bare number has no unit: not parsed."""
     clean = " ".join((text or "").split())
     if clean.lower() in _MISSING:
         return Parsed((None, TimeUnit.UNKNOWN), ok=True)
@@ -74,7 +74,11 @@ def parse_fee(text: str, amounts: list | None) -> Parsed:
     low = clean.lower()
     if low in _MISSING:
         return Parsed((SubmissionMethod.FeeStatus.UNKNOWN, []), ok=True)
-    if low.startswith("miễn phí") or low in {"không", "không thu"} or re.fullmatch(r"(lệ )?phí\s*:\s*không đồng", low):
+    if (
+        low.startswith("miễn phí")
+        or low in {"không", "không thu"}
+        or re.fullmatch(r"(lệ )?phí\s*:\s*không đồng", low)
+    ):
         return Parsed((SubmissionMethod.FeeStatus.FREE, []), ok=True)
     found = [int(re.sub(r"[.,]", "", m)) for m in _AMOUNT.findall(clean)]
     if not found:
@@ -91,7 +95,7 @@ _RESULT_CODE = re.compile(r"Mã:\s*(KQ\.[A-Z0-9.]+?\d{6})")
 
 
 def parse_results(text: str) -> list[dict]:
-    """"Giấy khai sinhMã: KQ.G16.000123…" → [{"name": "Giấy khai sinh", "code": "KQ.G16.000123"}]."""
+    """ "Giấy khai sinhMã: KQ.G16.000123…" → [{"name": "Giấy khai sinh", "code": "KQ.G16.000123"}]."""
     text = (text or "").strip()
     if not text:
         return []
@@ -101,7 +105,7 @@ def parse_results(text: str) -> list[dict]:
     results, names, codes = [], parts[0::2], parts[1::2]
     for name, code in zip(names, codes, strict=False):
         results.append({"name": name.strip(" .;\n"), "code": code})
-    tail = names[len(codes):]
+    tail = names[len(codes) :]
     results += [{"name": t.strip(" .;\n"), "code": ""} for t in tail if t.strip(" .;\n")]
     return results
 

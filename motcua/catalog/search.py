@@ -34,21 +34,78 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index buil
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_TOKENS = 30
-#: Words that carry no meaning in a query (they are everywhere in questions, rarely in names).
+#: Question words that carry no meaning for the search. Folding merges words ("cần" and
+#: "căn", "đi" and "di", "có" and "cơ", "ở" and "o"), so only words and phrases whose folded
+#: form is not also a catalog word are listed; BM25's weighting handles the rest.
+STOP_PHRASES = [
+    "nhu the nao",
+    "the nao",
+    "o dau",
+    "lam sao",
+    "bao nhieu",
+    "bao lau",
+    "can nhung gi",
+    "can gi",
+    "thu tuc",
+    "ho so",
+    "giay to gi",
+    "lam gi",
+    "phai lam",
+    "co duoc khong",
+    "duoc khong",
+    "la gi",
+    "huong dan",
+    "cach nao",
+]
 STOP_WORDS = frozenset(
-    "xin lam the nao nhu gi o dau toi minh em anh chi can phai muon thi de duoc khong bao nhieu "
-    "la va cua cho voi ve tai co nhe a oi thu tuc ho so giay to nhung mat lau can gi o dau "
-    "hoi cach huong dan di nop".split()
-) - {"mat"}
+    [
+        "xin",
+        "lam",
+        "toi",
+        "minh",
+        "muon",
+        "gi",
+        "nhe",
+        "oi",
+        "a",
+        "vay",
+        "nao",
+        "khong",
+        "duoc",
+        "phai",
+        "va",
+        "la",
+        "voi",
+        "em",
+    ]
+)
 LISTING_BOOST = 0.08
 #: A province's citizens look for the procedures done in the province, not at a ministry.
 LOCAL_BOOST = 0.15
 #: Names that start with these actions are variants of a base procedure (cấp lại, gia hạn…);
 #: they rank below the base procedure unless the query asks for that action.
 VARIANT_ACTIONS = [
-    "cap lai", "cap doi", "doi", "dieu chinh", "gia han", "trinh bao mat", "thu hoi", "huy", "xoa",
-    "cham dut", "tam ngung", "bo sung", "sua doi", "khoi phuc", "chuyen tiep", "dang ky lai", "cap ban sao",
-    "thay doi", "dinh chinh", "cai chinh", "chuyen doi",
+    "cap lai",
+    "cap doi",
+    "doi",
+    "dieu chinh",
+    "gia han",
+    "trinh bao mat",
+    "thu hoi",
+    "huy",
+    "xoa",
+    "cham dut",
+    "tam ngung",
+    "bo sung",
+    "sua doi",
+    "khoi phuc",
+    "chuyen tiep",
+    "dang ky lai",
+    "cap ban sao",
+    "thay doi",
+    "dinh chinh",
+    "cai chinh",
+    "chuyen doi",
 ]
 VARIANT_PENALTY = 0.8
 BIGRAM_WEIGHT = 1
@@ -122,8 +179,9 @@ class SearchIndex:
         if word in self.vocab or len(word) < 3 or word.isdigit():
             return word
         limit = 1 if len(word) <= 5 else 2
-        matches = process.extract(word, self.vocab_list, scorer=Levenshtein.distance,
-                                  score_cutoff=limit, limit=8)
+        matches = process.extract(
+            word, self.vocab_list, scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+        )
         if not matches:
             return word
         best = min(matches, key=lambda m: (m[1], -self.vocab[m[0]]))
@@ -145,7 +203,10 @@ class SearchIndex:
         rest, expansions = self._expand(words)
         rest, more = self._expand([self._correct(w) for w in rest])
         expansions += more
-        kept = [w for w in rest if w not in STOP_WORDS]
+        text = f" {' '.join(rest)} "
+        for phrase in STOP_PHRASES:
+            text = text.replace(f" {phrase} ", " ")
+        kept = [w for w in text.split() if w not in STOP_WORDS]
         terms = kept + _bigrams(kept)
         for words_ in expansions:
             terms += words_ + _bigrams(words_)
@@ -175,7 +236,9 @@ FRESHNESS_SECONDS = 2.0
 
 
 def _stamp() -> tuple:
-    agg = Procedure.objects.filter(status=Procedure.Status.IN_FORCE).aggregate(n=Count("id"), t=Max("updated_at"))
+    agg = Procedure.objects.filter(status=Procedure.Status.IN_FORCE).aggregate(
+        n=Count("id"), t=Max("updated_at")
+    )
     return agg["n"], agg["t"]
 
 
@@ -191,7 +254,9 @@ def get_index() -> SearchIndex:
             rows = list(
                 Procedure.objects.filter(status=Procedure.Status.IN_FORCE)
                 .order_by("code")
-                .values_list("code", "name", "field__name", "provincial_listings", "at_province", "at_commune")
+                .values_list(
+                    "code", "name", "field__name", "provincial_listings", "at_province", "at_commune"
+                )
             )
             _cache["index"] = SearchIndex(
                 [(c, n, f or "", p, prov or com) for c, n, f, p, prov, com in rows], load_synonyms()

@@ -24,12 +24,25 @@ class DemoAccount:
 
 
 ACCOUNTS = [
-    DemoAccount("quantri", "Quản trị hệ thống", User.Kind.OFFICER, "000.00.01", (OfficerRole.Role.ADMIN,),
-                superuser=True),
+    DemoAccount(
+        "quantri",
+        "Quản trị hệ thống",
+        User.Kind.OFFICER,
+        "000.00.01",
+        (OfficerRole.Role.ADMIN,),
+        superuser=True,
+    ),
     DemoAccount("tiepnhan", "Nguyễn Thị Lan", User.Kind.OFFICER, "000.00.30", (OfficerRole.Role.RECEPTION,)),
-    DemoAccount("chuyenvien", "Trần Văn Minh", User.Kind.OFFICER, "000.00.04", (OfficerRole.Role.SPECIALIST,)),
-    DemoAccount("lanhdao", "Lê Thị Hương", User.Kind.OFFICER, "000.00.04",
-                (OfficerRole.Role.UNIT_HEAD, OfficerRole.Role.APPROVER)),
+    DemoAccount(
+        "chuyenvien", "Trần Văn Minh", User.Kind.OFFICER, "000.00.04", (OfficerRole.Role.SPECIALIST,)
+    ),
+    DemoAccount(
+        "lanhdao",
+        "Lê Thị Hương",
+        User.Kind.OFFICER,
+        "000.00.04",
+        (OfficerRole.Role.UNIT_HEAD, OfficerRole.Role.APPROVER),
+    ),
     DemoAccount("giamsat", "Phạm Quốc Bảo", User.Kind.OFFICER, "000.00.01", (OfficerRole.Role.MONITOR,)),
     DemoAccount("congdan", "Hoàng Văn An", User.Kind.CITIZEN, personal_id="014090001234"),
 ]

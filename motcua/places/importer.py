@@ -30,8 +30,10 @@ class PlacesReport:
     problems: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = [f"{name}: {self.created.get(name, 0)} mới, {self.updated.get(name, 0)} cập nhật"
-               for name in sorted(set(self.created) | set(self.updated))]
+        out = [
+            f"{name}: {self.created.get(name, 0)} mới, {self.updated.get(name, 0)} cập nhật"
+            for name in sorted(set(self.created) | set(self.updated))
+        ]
         out += [f"KHÔNG NHẬP ĐƯỢC: {p}" for p in self.problems]
         return out
 
@@ -127,7 +129,9 @@ def load_admin_units(data_dir: Path | None = None, report: PlacesReport | None =
         old = legacy_objs.get(ward_code(row["old_ward_code"]))
         new = units.get(ward_code(row["new_ward_code"]))
         if old is None or new is None:
-            report.problems.append(f"chuyển đổi {row['old_ward_code']}→{row['new_ward_code']}: không tìm thấy mã")
+            report.problems.append(
+                f"chuyển đổi {row['old_ward_code']}→{row['new_ward_code']}: không tìm thấy mã"
+            )
             continue
         if (old.pk, new.pk) not in existing_pairs:
             existing_pairs.add((old.pk, new.pk))
@@ -146,8 +150,9 @@ def commune_agency_code(index: int, prefix: str, province_agency_code: str) -> s
 
 
 @transaction.atomic
-def load_agencies(province_code: str | None = None, data_dir: Path | None = None,
-                  report: PlacesReport | None = None) -> PlacesReport:
+def load_agencies(
+    province_code: str | None = None, data_dir: Path | None = None, report: PlacesReport | None = None
+) -> PlacesReport:
     """The deployment province's agencies: committee, departments, service centers, communes."""
     province_code = province_code or settings.MOTCUA_PROVINCE_CODE
     data_dir = data_dir or Path(settings.DATA_DIR) / "org"
@@ -168,7 +173,12 @@ def load_agencies(province_code: str | None = None, data_dir: Path | None = None
     communes = list(province.children.order_by("code"))
     kinds: list[tuple[str, str, Callable[[AdminUnit], str], str]] = [
         ("000", Agency.Kind.COMMUNE_COMMITTEE, lambda u: f"Ủy ban nhân dân {u.name}", "UBND"),
-        ("001", Agency.Kind.COMMUNE_CENTER, lambda u: f"Trung tâm Phục vụ hành chính công {u.name}", "TTPVHCC"),
+        (
+            "001",
+            Agency.Kind.COMMUNE_CENTER,
+            lambda u: f"Trung tâm Phục vụ hành chính công {u.name}",
+            "TTPVHCC",
+        ),
         ("002", Agency.Kind.COMMUNE_POLICE, lambda u: f"Công an {u.name}", "CA"),
     ]
     for i, unit in enumerate(communes, start=1):

@@ -69,6 +69,9 @@ class WardConversion(models.Model):
         verbose_name_plural = "chuyển đổi xã cũ sang mới"
         constraints = [models.UniqueConstraint(fields=["old_ward", "new_unit"], name="uniq_ward_conversion")]
 
+    def __str__(self) -> str:
+        return f"{self.old_ward_id} → {self.new_unit_id}"
+
 
 class Agency(models.Model):
     """An agency that receives or settles procedures (cơ quan, đơn vị).
@@ -94,7 +97,11 @@ class Agency(models.Model):
         AdminUnit, verbose_name="địa bàn", on_delete=models.PROTECT, related_name="agencies"
     )
     parent = models.ForeignKey(
-        "self", verbose_name="cơ quan cấp trên", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="cơ quan cấp trên",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     #: Which national ministry's procedures this department carries out (e.g. "bo-tu-phap").

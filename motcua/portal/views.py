@@ -247,7 +247,7 @@ def filtered_procedures(filters: Filters):
 def _page_number(raw: str | None, notices: list[str]) -> int:
     if raw is None or raw == "":
         return 1
-    if raw.isdigit() and 0 < len(raw) < 7 and int(raw) >= 1:
+    if raw.isascii() and raw.isdigit() and len(raw) < 7 and int(raw) >= 1:
         return int(raw)
     notices.append(_("Số trang “%(value)s” không hợp lệ: đang hiển thị trang 1.") % {"value": _short(raw)})
     return 1
@@ -387,7 +387,9 @@ def _paper_groups(version) -> list[dict]:
     groups: dict[str, list] = {}
     for document in version.documents.order_by("position", "id"):
         groups.setdefault(document.group.strip(), []).append(document)
-    return [{"name": name.strip("*:- ").strip(), "documents": documents} for name, documents in groups.items()]
+    return [
+        {"name": name.strip("*:- ").strip(), "documents": documents} for name, documents in groups.items()
+    ]
 
 
 def _channels(version) -> list[dict]:

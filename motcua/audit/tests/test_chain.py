@@ -10,8 +10,13 @@ pytestmark = pytest.mark.django_db
 def _three_entries(django_user_model):
     officer = django_user_model.objects.create(username="canbo")
     for n in range(3):
-        record("catalog.procedure.change", actor=officer, object_type="catalog.procedure",
-               object_id=f"1.00000{n}", data={"field": "status", "to": "expired"})
+        record(
+            "catalog.procedure.change",
+            actor=officer,
+            object_type="catalog.procedure",
+            object_id=f"1.00000{n}",
+            data={"field": "status", "to": "expired"},
+        )
 
 
 def test_an_untouched_chain_verifies(django_user_model):

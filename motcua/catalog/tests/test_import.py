@@ -33,8 +33,10 @@ def _source_codes() -> set[str]:
 
 
 def _counts() -> tuple:
-    return tuple(m.objects.count() for m in (Procedure, ProcedureVersion, SubmissionMethod,
-                                             DocumentRequirement, ProcedureAgency))
+    return tuple(
+        m.objects.count()
+        for m in (Procedure, ProcedureVersion, SubmissionMethod, DocumentRequirement, ProcedureAgency)
+    )
 
 
 def test_every_record_of_both_national_sources_is_in_the_catalog(reference_data):
@@ -91,7 +93,9 @@ def test_procedures_are_linked_to_the_agencies_that_carry_them_out(reference_dat
     residence = Procedure.objects.get(code="1.004222")  # done by the commune police
     kinds = set(residence.agency_links.values_list("agency__kind", "role"))
     assert ("commune_police", "implementing") in kinds and ("commune_center", "receiving") in kinds
-    justice = Procedure.objects.filter(at_province=True, current_version__implementing_agency__icontains="Sở Tư pháp")
+    justice = Procedure.objects.filter(
+        at_province=True, current_version__implementing_agency__icontains="Sở Tư pháp"
+    )
     procedure = justice.first()
     assert procedure.agencies.filter(code="000.00.04.H52").exists()
 

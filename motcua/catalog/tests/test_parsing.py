@@ -5,8 +5,11 @@ import pytest
 from motcua.catalog.models import SubmissionMethod, TimeUnit
 from motcua.catalog.parsing import parse_fee, parse_processing_time, parse_results, parse_steps
 
-FREE, PAID, UNKNOWN = (SubmissionMethod.FeeStatus.FREE, SubmissionMethod.FeeStatus.PAID,
-                       SubmissionMethod.FeeStatus.UNKNOWN)
+FREE, PAID, UNKNOWN = (
+    SubmissionMethod.FeeStatus.FREE,
+    SubmissionMethod.FeeStatus.PAID,
+    SubmissionMethod.FeeStatus.UNKNOWN,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,5 +59,8 @@ def test_results_keep_their_codes():
 
 
 def test_steps_are_split_on_their_numbers():
-    assert parse_steps("Bước 1: Nộp hồ sơ. Bước 2: Nhận kết quả.") == ["Bước 1: Nộp hồ sơ.", "Bước 2: Nhận kết quả."]
+    assert parse_steps("Bước 1: Nộp hồ sơ. Bước 2: Nhận kết quả.") == [
+        "Bước 1: Nộp hồ sơ.",
+        "Bước 2: Nhận kết quả.",
+    ]
     assert parse_steps("") == []

@@ -27,10 +27,16 @@ def test_everyday_queries_find_the_right_procedure(reference_data):
         rows = list(csv.DictReader(handle))
     assert len(rows) >= 150
     report = {}
-    for name, subset in [("dev", [r for r in rows if r["split"] == "dev"]),
-                         ("held-out test", [r for r in rows if r["split"] == "test"]), ("all", rows)]:
+    for name, subset in [
+        ("dev", [r for r in rows if r["split"] == "dev"]),
+        ("held-out test", [r for r in rows if r["split"] == "test"]),
+        ("all", rows),
+    ]:
         report[name] = _accuracy(subset)
-        print(f"search accuracy {name:>13} ({len(subset)} queries): top-1 {report[name][0]:.1%}, top-3 {report[name][1]:.1%}")
+        print(
+            f"search accuracy {name:>13} ({len(subset)} queries): "
+            f"top-1 {report[name][0]:.1%}, top-3 {report[name][1]:.1%}"
+        )
     assert report["all"][1] >= 0.90
 
 
@@ -48,7 +54,9 @@ def test_the_common_procedure_ranks_above_its_variants(reference_data, query, ex
     assert search_procedures(query, limit=1)[0].code in expected_first
 
 
-@pytest.mark.parametrize("query", ["", "   ", "?!@#$%^&*()", "a" * 10_000, "xin " * 3000, "\x00\u202e", "thủ tục"])
+@pytest.mark.parametrize(
+    "query", ["", "   ", "?!@#$%^&*()", "a" * 10_000, "xin " * 3000, "\x00\u202e", "thủ tục"]
+)
 def test_odd_queries_never_fail(reference_data, query):
     hits = search_procedures(query, limit=3)
     assert isinstance(hits, list) and len(hits) <= 3

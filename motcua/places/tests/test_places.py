@@ -19,7 +19,9 @@ def test_the_two_tier_units_of_2025_are_all_there(reference_data):
 
 
 def test_an_old_ward_converts_to_its_new_ward(reference_data):
-    conversion = WardConversion.objects.select_related("old_ward", "new_unit").get(old_ward__name="Phường Trúc Bạch")
+    conversion = WardConversion.objects.select_related("old_ward", "new_unit").get(
+        old_ward__name="Phường Trúc Bạch"
+    )
     assert conversion.new_unit.name == "Phường Ba Đình"
     assert conversion.new_unit.parent.name == "Thành phố Hà Nội"
 
@@ -30,7 +32,9 @@ def test_the_province_has_its_departments_center_and_every_commune_agency(refere
     assert agencies.get(code="000.00.04.H52").name == "Sở Tư pháp Tỉnh Sơn La"
     commune_kinds = Agency.objects.filter(admin_unit__parent__code="14").values_list("kind", flat=True)
     assert len(commune_kinds) == 75 * 3
-    assert Agency.objects.filter(kind=Agency.Kind.DEPARTMENT).exclude(parent__code="000.00.00.H52").count() == 0
+    assert (
+        Agency.objects.filter(kind=Agency.Kind.DEPARTMENT).exclude(parent__code="000.00.00.H52").count() == 0
+    )
 
 
 def test_commune_agency_codes_follow_the_electronic_code_shape():

@@ -14,5 +14,7 @@ class Command(BaseCommand):
         if not result.ok:
             for problem in result.problems:
                 self.stderr.write(problem)
-            raise CommandError(f"Nhật ký kiểm toán KHÔNG toàn vẹn: {len(result.problems)} lỗi / {result.checked} bản ghi.")
+            raise CommandError(
+                f"Nhật ký kiểm toán KHÔNG toàn vẹn: {len(result.problems)} lỗi / {result.checked} bản ghi."
+            )
         self.stdout.write(f"Nhật ký kiểm toán toàn vẹn: {result.checked} bản ghi.")

@@ -1,16 +1,31 @@
-from django.core.management.base import BaseCommand
+from pathlib import Path
 
-from motcua.catalog.importer import import_catalog
+from django.core.management.base import BaseCommand, CommandError
+
+from motcua.catalog.importer import NATIONAL_SOURCES, PROVINCIAL_LISTS, import_catalog
 
 
 class Command(BaseCommand):
-    help = "Nhập danh mục TTHC quốc gia và danh mục của tỉnh (chạy lại không tạo trùng; thay đổi thành phiên bản mới)."
+    help = (
+        "Nhập danh mục TTHC quốc gia và danh mục của tỉnh "
+        "(chạy lại không tạo trùng; nội dung thay đổi thành phiên bản mới)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", help="thư mục dữ liệu (mặc định: data/catalog)")
+        parser.add_argument("--data-dir", type=Path, help="thư mục dữ liệu (mặc định: data/catalog)")
         parser.add_argument("--detail", action="store_true", help="liệt kê từng giá trị không phân tích được")
 
     def handle(self, *args, **options):
-        report = import_catalog(options.get("data_dir"))
+        data_dir = options.get("data_dir")
+        if data_dir is not None:
+            missing = [
+                p for p in [*NATIONAL_SOURCES, *PROVINCIAL_LISTS.values()] if not (data_dir / p).is_file()
+            ]
+            if missing:
+                raise CommandError(f"Thiếu tệp dữ liệu trong {data_dir}: {', '.join(missing)}")
+        try:
+            report = import_catalog(data_dir)
+        except (ValueError, KeyError) as exc:
+            raise CommandError(f"Tệp dữ liệu không đúng định dạng: {exc}") from exc
         for line in report.lines(detail=options["detail"]):
             self.stdout.write(line)

@@ -1,0 +1,203 @@
+"""Quản trị danh mục thủ tục hành chính.
+
+The catalog's content changes by importing (`import_catalog`), which writes a new version: the
+admin shows it read-only. What an administrator may decide here is a procedure's status, its
+effective dates and its online level; each change is written to the audit log.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+
+from motcua.places.admin import AuditedAdminMixin, ReadOnlyAdminMixin
+
+from .models import (
+    DocumentRequirement,
+    Field,
+    Level,
+    Procedure,
+    ProcedureVersion,
+    ProvincialListing,
+    SubmissionMethod,
+)
+
+LEVEL_FLAGS = {
+    Level.MINISTRY: "at_ministry",
+    Level.PROVINCE: "at_province",
+    Level.COMMUNE: "at_commune",
+    Level.OTHER: "at_other",
+}
+
+
+class LevelFilter(admin.SimpleListFilter):
+    """Cấp thực hiện: a procedure may be done at several levels."""
+
+    title = "cấp thực hiện"
+    parameter_name = "cap"
+
+    def lookups(self, request, model_admin):
+        return Level.choices
+
+    def queryset(self, request, queryset):
+        flag = LEVEL_FLAGS.get(self.value())
+        return queryset.filter(**{flag: True}) if flag else queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Field)
+class FieldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "procedure_count"]
+    search_fields = ["name", "slug"]
+    fields = ["name", "slug"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_procedures=Count("procedures"))
+
+    @admin.display(description="số thủ tục", ordering="n_procedures")
+    def procedure_count(self, obj: Field) -> int:
+        return obj.n_procedures
+
+
+class VersionInline(ReadOnlyInline):
+    model = ProcedureVersion
+    fields = ["number", "name", "decision_no", "source", "imported_at", "superseded_at"]
+    readonly_fields = fields
+    ordering = ["-number"]
+    verbose_name = "phiên bản"
+    verbose_name_plural = "các phiên bản (chỉ xem; nội dung thay đổi bằng cách nhập danh mục)"
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "field", "level_list", "online_level", "status", "provincial_listings"]
+    list_display_links = ["code", "name"]
+    list_filter = [LevelFilter, "online_level", "status", "field"]
+    search_fields = ["code", "name"]
+    list_select_related = ["field"]
+    list_per_page = 50
+    inlines = [VersionInline]
+    #: What the administrator decides; everything else comes from the import.
+    editable = ["status", "effective_from", "effective_to", "abolished_on", "online_level"]
+    fieldsets = [
+        ("Thủ tục", {"fields": ["code", "name", "field", "level_list", "public_page"]}),
+        (
+            "Quyết định của quản trị",
+            {
+                "fields": editable,
+                "description": "Tình trạng, ngày hiệu lực, mức độ trực tuyến; mọi thay đổi đều ghi nhật ký.",
+            },
+        ),
+        (
+            "Nguồn dữ liệu",
+            {
+                "fields": [
+                    "online_level_source",
+                    "provincial_listings",
+                    "current_version",
+                    "agency_count",
+                    "updated_at",
+                ],
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            "code",
+            "name",
+            "field",
+            "level_list",
+            "public_page",
+            "online_level_source",
+            "provincial_listings",
+            "current_version",
+            "agency_count",
+            "updated_at",
+        ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_agencies=Count("agency_links", distinct=True))
+
+    def has_add_permission(self, request):
+        return False  # procedures come from the national catalogue by import
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # abolish it (status), never delete: dossiers point at it
+
+    def save_model(self, request, obj, form, change):
+        if "online_level" in form.changed_data:
+            obj.online_level_source = f"quản trị: {request.user.get_username()}"[:120]
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="cấp thực hiện")
+    def level_list(self, obj: Procedure) -> str:
+        return ", ".join(obj.level_labels)
+
+    @admin.display(description="số cơ quan thực hiện, tiếp nhận", ordering="n_agencies")
+    def agency_count(self, obj: Procedure) -> int:
+        return obj.n_agencies
+
+    @admin.display(description="trang công khai")
+    def public_page(self, obj: Procedure) -> str:
+        url = reverse("portal:procedure_detail", args=[obj.code])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+
+class MethodInline(ReadOnlyInline):
+    model = SubmissionMethod
+    fields = [
+        "channel",
+        "processing_time_text",
+        "time_amount",
+        "time_unit",
+        "fee_status",
+        "fee_amounts",
+        "fee_text",
+        "note",
+    ]
+    readonly_fields = fields
+    show_change_link = False
+
+
+class DocumentInline(ReadOnlyInline):
+    model = DocumentRequirement
+    fields = ["group", "name", "originals", "copies", "form_template"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(ProcedureVersion)
+class ProcedureVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["procedure_code", "number", "name", "source", "imported_at", "superseded_at"]
+    list_filter = ["source"]
+    search_fields = ["procedure__code", "name", "decision_no"]
+    list_select_related = ["procedure"]
+    date_hierarchy = "imported_at"
+    inlines = [MethodInline, DocumentInline]
+    exclude = ["content_hash"]
+
+    @admin.display(description="mã thủ tục", ordering="procedure__code")
+    def procedure_code(self, obj: ProcedureVersion) -> str:
+        return obj.procedure.code
+
+
+@admin.register(ProvincialListing)
+class ProvincialListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["source", "provincial_code", "base_code", "name", "field_name", "online_level"]
+    list_filter = ["source", "online_level"]
+    search_fields = ["provincial_code", "base_code", "name"]

@@ -1,0 +1,97 @@
+"""Quản trị người dùng và vai trò cán bộ.
+
+Personal data: changes are audited by field name only (never the values), and the list shows no
+more than an officer needs to find an account.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from motcua.places.admin import AuditedAdminMixin
+
+from .models import OfficerRole, User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ["username", "kind", "full_name"]
+
+
+class UserEditForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
+class OfficerRoleInline(admin.TabularInline):
+    model = OfficerRole
+    extra = 0
+    autocomplete_fields = ["agency"]
+    verbose_name = "vai trò tại cơ quan"
+    verbose_name_plural = "vai trò tại các cơ quan"
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    audit_values = False
+    form = UserEditForm
+    add_form = UserCreationForm
+    list_display = ["username", "full_name", "kind", "email", "is_staff", "is_active"]
+    list_filter = ["kind", "is_staff", "is_superuser", "is_active", "groups"]
+    search_fields = ["username", "full_name", "personal_id", "email", "phone"]
+    ordering = ["username"]
+    inlines = [OfficerRoleInline]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (
+            "Thông tin cá nhân",
+            {"fields": ["kind", "full_name", "personal_id", "phone", "email", "first_name", "last_name"]},
+        ),
+        (
+            "Quyền hạn",
+            {
+                "fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
+                "classes": ["collapse"],
+            },
+        ),
+        ("Thời điểm", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "kind", "full_name", "usable_password", "password1", "password2"],
+            },
+        ),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Role changes are part of the same audited change of the user.
+        from motcua.audit import services as audit
+
+        for formset in formsets:
+            if formset.model is OfficerRole and formset.has_changed():
+                audit.record(
+                    "people.officerrole.admin_change",
+                    actor=request.user,
+                    obj=form.instance,
+                    data={
+                        "roles": [
+                            f"{r.get_role_display()} — {r.agency}"
+                            for r in form.instance.roles.select_related("agency")
+                        ]
+                    },
+                )
+
+
+@admin.register(OfficerRole)
+class OfficerRoleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "role", "agency"]
+    list_filter = ["role", "agency__kind"]
+    search_fields = ["user__username", "user__full_name", "agency__name", "agency__code"]
+    list_select_related = ["user", "agency"]
+    autocomplete_fields = ["user", "agency"]
