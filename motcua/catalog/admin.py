@@ -6,11 +6,12 @@ effective dates and its online level; each change is written to the audit log.
 """
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from motcua.places.admin import AuditedAdminMixin, ReadOnlyAdminMixin
+from motcua.audit.mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 
 from .models import (
     DocumentRequirement,
@@ -190,6 +191,7 @@ class ProcedureVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "imported_at"
     inlines = [MethodInline, DocumentInline]
     exclude = ["content_hash"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="mã thủ tục", ordering="procedure__code")
     def procedure_code(self, obj: ProcedureVersion) -> str:

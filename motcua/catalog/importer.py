@@ -168,7 +168,7 @@ def _canonical(record: dict, source: str, report: ImportReport) -> dict:
         "receiving_address": record.get("receiving_address") or "",
         "steps": parsing.parse_steps(record.get("steps", "")),
         "conditions": record.get("requirements") or "",
-        "result_text": record.get("result") or "",
+        "result_text": parsing.clean_result_text(record.get("result") or ""),
         "results": parsing.parse_results(record.get("result", "")),
         "legal_basis": legal_basis,
         "related_procedures": record.get("related_procedures") or "",

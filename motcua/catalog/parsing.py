@@ -92,11 +92,17 @@ def parse_fee(text: str, amounts: list | None) -> Parsed:
 
 
 _RESULT_CODE = re.compile(r"Mã:\s*(KQ\.[A-Z0-9.]+?\d{6})")
+# The crawl glued the portal's next section ("Từ khóa… Mô tả…") onto the result cell.
+_RESULT_TAIL = re.compile(r"Từ khóa.*$", re.DOTALL)
+
+
+def clean_result_text(text: str) -> str:
+    return _RESULT_TAIL.sub("", text).strip()
 
 
 def parse_results(text: str) -> list[dict]:
     """ "Giấy khai sinhMã: KQ.G16.000123…" → [{"name": "Giấy khai sinh", "code": "KQ.G16.000123"}]."""
-    text = (text or "").strip()
+    text = _RESULT_TAIL.sub("", text or "").strip()
     if not text:
         return []
     parts = _RESULT_CODE.split(text)

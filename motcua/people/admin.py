@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from motcua.places.admin import AuditedAdminMixin
+from motcua.audit.mixins import AuditedAdminMixin
 
 from .models import OfficerRole, User
 
@@ -35,6 +35,7 @@ class OfficerRoleInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     audit_values = False
+    audit_reads = True  # an administrator opening someone's account reads their personal data
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ["username", "full_name", "kind", "email", "is_staff", "is_active"]

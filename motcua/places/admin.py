@@ -6,78 +6,11 @@ administrator keeps their names, addresses and status here (the electronic code 
 """
 
 from django.contrib import admin
-from django.db import transaction
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count
 
-from motcua.audit import services as audit
+from motcua.audit.mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 
 from .models import AdminUnit, Agency, LegacyWard, WardConversion
-
-
-def _plain(value):
-    """A value the audit log can store as JSON: a related object by its primary key."""
-    if isinstance(value, Model):
-        return value.pk
-    if isinstance(value, QuerySet):
-        return [item.pk for item in value]
-    return value
-
-
-class ReadOnlyAdminMixin:
-    """View-only pages: the data comes from an import, an edit here would be overwritten or lost."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class AuditedAdminMixin:
-    """Every change made through the admin writes an audit entry in the same transaction.
-
-    `audit_values = False` records only the names of the changed fields (for personal data).
-    """
-
-    audit_values = True
-
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            changed = list(form.changed_data)
-            if self.audit_values:
-                data = {
-                    "changed": {
-                        name: [_plain(form.initial.get(name)), _plain(form.cleaned_data.get(name))]
-                        for name in changed
-                        if name in form.cleaned_data
-                    }
-                }
-            else:
-                data = {"fields": changed}
-            action = f"{obj._meta.label_lower}.admin_{'change' if change else 'add'}"
-            audit.record(action, actor=request.user, obj=obj, data=data)
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            audit.record(
-                f"{obj._meta.label_lower}.admin_delete", actor=request.user, obj=obj, data={"repr": str(obj)}
-            )
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for obj in queryset:
-                audit.record(
-                    f"{obj._meta.label_lower}.admin_delete",
-                    actor=request.user,
-                    obj=obj,
-                    data={"repr": str(obj)},
-                )
-            super().delete_queryset(request, queryset)
 
 
 @admin.register(AdminUnit)

@@ -36,8 +36,6 @@ COMMUNE_KINDS = (Agency.Kind.COMMUNE_COMMITTEE, Agency.Kind.COMMUNE_CENTER, Agen
 COMMUNE_LIST_MAX = 5
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _STEP_PREFIX = re.compile(r"^\s*Bước\s*\d+\s*[:.\-–)]\s*", re.IGNORECASE)
-#: Text of the national portal's page that the scraper caught after the results ("Từ khóa…").
-_PORTAL_NOISE = re.compile(r"Từ khóa\s*Không có thông tin.*$", re.DOTALL)
 
 
 def _in_force():
@@ -374,8 +372,8 @@ def procedure_detail(request, code: str):
                 "steps": [_STEP_PREFIX.sub("", step) for step in version.steps if step and step.strip()],
                 "paper_groups": _paper_groups(version),
                 "channels": _channels(version),
-                "results": _results(version),
-                "result_text": _PORTAL_NOISE.sub("", version.result_text).strip(),
+                "results": [r for r in version.results or [] if r.get("name")],
+                "result_text": version.result_text,
             }
         )
     context.update(_places(request, procedure))
@@ -427,15 +425,6 @@ def _time_display(method: SubmissionMethod) -> str:
             else ""
         )
     return f"{format_number(method.time_amount)} {labels.TIME_UNIT_LABELS.get(method.time_unit, '')}".strip()
-
-
-def _results(version) -> list[dict]:
-    results = []
-    for item in version.results or []:
-        name = _PORTAL_NOISE.sub("", str(item.get("name", ""))).strip()
-        if name:
-            results.append({"name": name, "code": item.get("code", "")})
-    return results
 
 
 def _places(request, procedure: Procedure) -> dict:

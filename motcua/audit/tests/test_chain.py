@@ -55,3 +55,14 @@ def test_the_command_fails_on_a_broken_chain(django_user_model, capsys):
     AuditEntry.objects.filter(sequence=1).update(actor="someone-else")
     with pytest.raises(CommandError, match="KHÔNG toàn vẹn"):
         call_command("audit", "verify")
+
+
+def test_an_administrator_opening_someones_account_is_audited(admin_client, django_user_model):
+    citizen = django_user_model.objects.create(
+        username="congdan-x", full_name="Nguyễn Văn X", personal_id="014090009999"
+    )
+    response = admin_client.get(f"/quan-tri/people/user/{citizen.pk}/change/")
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="people.user.admin_view")
+    assert entry.object_id == str(citizen.pk) and entry.actor == "admin"
+    assert verify().ok

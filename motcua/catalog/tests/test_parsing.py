@@ -56,6 +56,8 @@ def test_results_keep_their_codes():
         {"name": "Phiếu từ chối", "code": "KQ.G16.000124"},
     ]
     assert parse_results("Quyết định phê duyệt.") == [{"name": "Quyết định phê duyệt.", "code": ""}]
+    glued = "Xác nhận thông quanMã: KQ.G12.000327Từ khóaKhông có thông tinMô tảKhông có thông tin"
+    assert parse_results(glued) == [{"name": "Xác nhận thông quan", "code": "KQ.G12.000327"}]
 
 
 def test_steps_are_split_on_their_numbers():

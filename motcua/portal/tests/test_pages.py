@@ -50,7 +50,10 @@ def test_home_browses_by_level_online_level_and_agency(client):
     communes = Procedure.objects.filter(status=IN_FORCE, at_commune=True).count()
     assert f'?cap=xa"><span class="tile-label">Cấp xã</span> <span class="count">{communes} thủ tục' in page
     full = Procedure.objects.filter(status=IN_FORCE, online_level="full").count()
-    assert f'?muc_do=toan-trinh"><span class="tile-label">Toàn trình</span> <span class="count">{full} thủ tục' in page
+    assert (
+        f'?muc_do=toan-trinh"><span class="tile-label">Toàn trình</span> <span class="count">{full} thủ tục'
+        in page
+    )
     assert "Sở Tư pháp Tỉnh Sơn La" in page  # a department with procedures
     assert "Sở Y tế Tỉnh Sơn La" not in page  # no procedure linked to it in the data
     assert '<select id="xa" name="xa">' in page and "Phường Tô Hiệu" in page
@@ -100,7 +103,9 @@ def test_list_filters_narrow_the_results(client):
 
     agency = client.get("/thu-tuc/?co_quan=000.00.04.H52")  # Sở Tư pháp
     assert agency.context["total"] == (
-        Procedure.objects.filter(status=IN_FORCE, agency_links__agency__code="000.00.04.H52").distinct().count()
+        Procedure.objects.filter(status=IN_FORCE, agency_links__agency__code="000.00.04.H52")
+        .distinct()
+        .count()
     )
     commune_unit = client.get("/thu-tuc/?xa=03646")  # Phường Tô Hiệu
     assert 0 < commune_unit.context["total"] < everything
@@ -145,7 +150,16 @@ def test_a_10kb_query_gives_a_page_with_a_message(client):
 
 @pytest.mark.parametrize(
     "query",
-    ["<script>alert(1)</script>", "' OR 1=1 --", "%00\x00\x1f", "🙂🙂", "ผ่านพิธีการ", "\u200b", "!!!???", "1.004222"],
+    [
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "%00\x00\x1f",
+        "🙂🙂",
+        "ผ่านพิธีการ",
+        "\u200b",
+        "!!!???",
+        "1.004222",
+    ],
 )
 def test_odd_queries_give_results_or_nothing_found(client, query):
     response = client.get("/tim-kiem/", {"q": query})
@@ -160,8 +174,14 @@ def test_malformed_filters_and_pages_are_ignored_with_a_message(client):
     assert response.status_code == 200
     page = html(response)
     assert response.context["total"] == Procedure.objects.filter(status=IN_FORCE).count()
-    for text in ["Không có cấp thực hiện “ca-nuoc”", "Không có lĩnh vực “khong-co”", "Không có mức độ trực tuyến “5”",
-                 "Không có cơ quan “ZZZ”", "Không có xã, phường “99999”", "Số trang “abc” không hợp lệ"]:
+    for text in [
+        "Không có cấp thực hiện “ca-nuoc”",
+        "Không có lĩnh vực “khong-co”",
+        "Không có mức độ trực tuyến “5”",
+        "Không có cơ quan “ZZZ”",
+        "Không có xã, phường “99999”",
+        "Số trang “abc” không hợp lệ",
+    ]:
         assert text in page
     for bad_page in ["0", "-1", "1e9", "99999999999", "２"]:
         response = client.get("/thu-tuc/", {"trang": bad_page})
@@ -189,12 +209,12 @@ def test_procedure_page_shows_fees_per_channel_and_time(client):
     response = client.get("/thu-tuc/1.004222/")
     assert response.status_code == 200
     page = html(response)
-    assert "<h1 lang=\"vi\">Đăng ký thường trú</h1>" in page
+    assert '<h1 lang="vi">Đăng ký thường trú</h1>' in page
     assert "10.000 đồng" in table_for(page, "Trực tuyến")
     assert "20.000 đồng" in table_for(page, "Trực tiếp")
     assert "7 ngày làm việc" in page
     # papers grouped by case, with originals and copies
-    assert "<h3 lang=\"vi\">Đăng ký thường trú vào chỗ ở hợp pháp do thuê, mượn, ở nhờ</h3>" in page
+    assert '<h3 lang="vi">Đăng ký thường trú vào chỗ ở hợp pháp do thuê, mượn, ở nhờ</h3>' in page
     assert "Bản chính" in page and "Bản sao" in page
     # steps numbered by the list, without the source's "Bước 1:"
     assert '<ol class="steps" lang="vi">' in page and "Bước 1:" not in page
@@ -226,8 +246,12 @@ def test_commune_procedure_offers_a_commune_picker(client):
 
 def test_province_procedure_lists_its_agencies(client):
     procedure = (
-        Procedure.objects.filter(status=IN_FORCE, at_province=True, at_commune=False,
-                                 agency_links__agency__kind="provincial_center")
+        Procedure.objects.filter(
+            status=IN_FORCE,
+            at_province=True,
+            at_commune=False,
+            agency_links__agency__kind="provincial_center",
+        )
         .distinct()
         .first()
     )
@@ -275,8 +299,14 @@ def test_english_pages_have_english_labels(client):
     assert response.status_code == 200
     page = html(response)
     assert '<html lang="en">' in page
-    for label in ["Papers to submit", "Processing time", "Fees", "Where to apply", "Legal basis",
-                  "Skip to main content"]:
+    for label in [
+        "Papers to submit",
+        "Processing time",
+        "Fees",
+        "Where to apply",
+        "Legal basis",
+        "Skip to main content",
+    ]:
         assert label in page
     assert "10,000 VND" in table_for(page, "Online") and "20,000 VND" in table_for(page, "In person")
     assert "7 working days" in page
