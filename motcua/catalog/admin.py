@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from motcua.audit.mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 
 from .models import (
+    ADMIN_SOURCE_PREFIX,
     DocumentRequirement,
     Field,
     Level,
@@ -142,7 +143,7 @@ class ProcedureAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if "online_level" in form.changed_data:
-            obj.online_level_source = f"quản trị: {request.user.get_username()}"[:120]
+            obj.online_level_source = f"{ADMIN_SOURCE_PREFIX}{request.user.get_username()}"[:120]
         super().save_model(request, obj, form, change)
 
     @admin.display(description="cấp thực hiện")

@@ -24,6 +24,7 @@ from motcua.places.models import Agency
 
 from . import parsing
 from .models import (
+    ADMIN_SOURCE_PREFIX,
     DocumentRequirement,
     Field,
     Level,
@@ -312,6 +313,8 @@ class CatalogImporter:
                     "provincial_listings": count,
                 }
                 procedure = procedures.get(code)
+                if procedure is not None and procedure.online_level_source.startswith(ADMIN_SOURCE_PREFIX):
+                    del values["online_level"], values["online_level_source"]  # an administrator decided
                 if procedure is None:
                     procedure = Procedure.objects.create(code=code, **values)
                     procedure.current_version = self._write_version(procedure, 1, digest, data)

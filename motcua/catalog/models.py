@@ -42,6 +42,10 @@ class OnlineLevel(models.TextChoices):
     UNKNOWN = "unknown", "Chưa xác định"
 
 
+#: `online_level_source` of a level an administrator decided; a re-import keeps it.
+ADMIN_SOURCE_PREFIX = "quản trị: "
+
+
 class Procedure(models.Model):
     """Thủ tục hành chính, identified by its national code (e.g. 1.001193)."""
 

@@ -123,3 +123,13 @@ def test_a_changed_record_becomes_a_new_version_and_keeps_the_old(reference_data
     new_fee = versions[1].methods.get(channel=Channel.ONLINE).fee_amounts
     assert (old_fee, new_fee) == ([10000], [15000])
     assert CatalogImporter(data).run().changed == 0  # and again: nothing new
+
+
+def test_a_reimport_keeps_the_online_level_an_administrator_decided(reference_data):
+    procedure = Procedure.objects.get(code="1.004222")
+    procedure.online_level = OnlineLevel.FULL
+    procedure.online_level_source = "quản trị: quantri"
+    procedure.save()
+    CatalogImporter().run()
+    procedure.refresh_from_db()
+    assert (procedure.online_level, procedure.online_level_source) == (OnlineLevel.FULL, "quản trị: quantri")
