@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "motcua.people",
     # floor 3
     "motcua.catalog",
+    # floor 4
+    "motcua.dossiers",
     # floor 6
     "motcua.portal",
     "django.contrib.admin",

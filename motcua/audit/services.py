@@ -3,6 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -17,7 +18,8 @@ def _digest(
     prev_hash: str, sequence: int, at, actor: str, action: str, object_type: str, object_id: str, data: dict
 ) -> str:
     body = json.dumps(
-        [prev_hash, sequence, at.isoformat(), actor, action, object_type, object_id, data],
+        # UTC: the database may give the moment back in another zone than it was written in.
+        [prev_hash, sequence, at.astimezone(UTC).isoformat(), actor, action, object_type, object_id, data],
         sort_keys=True,
         ensure_ascii=False,
         cls=DjangoJSONEncoder,

@@ -500,6 +500,28 @@ class LegalCalendar:
         """Giờ hành chính of ``d`` as aware (start, end) pairs; empty on a non-working day."""
         return self._intervals(self._snapshot(), _as_date(d, self.tz))
 
+    def local_date(self, dt: datetime) -> date:
+        """The calendar date of an aware datetime in the calendar's time zone."""
+        return self._local(dt).date()
+
+    def closing_time(self, d: date) -> datetime:
+        """End of office hours of ``d`` (aware)."""
+        return self._closing(d)
+
+    def working_hours_between(self, start: datetime, end: datetime) -> Decimal:
+        """Office hours of working days inside [start, end] (0 if end is before start)."""
+        snap = self._snapshot()
+        start, end = self._local(start), self._local(end)
+        total = timedelta(0)
+        day = start.date()
+        while day <= end.date():
+            for open_, close in self._intervals(snap, day):
+                overlap = min(close, end) - max(open_, start)
+                if overlap > timedelta(0):
+                    total += overlap
+            day += timedelta(days=1)
+        return (Decimal(total.total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
+
     def next_office_open(self, dt: datetime) -> datetime:
         """The first instant at or after ``dt`` inside office hours of a working day."""
         return self._next_open(self._snapshot(), self._local(dt))

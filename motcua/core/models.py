@@ -86,3 +86,25 @@ def _calendar_day_changed(sender, using=None, **kwargs) -> None:
     # Also after commit: a deadline computed inside the same transaction cached the
     # uncommitted row; other processes notice through the version stamp.
     transaction.on_commit(invalidate_cache, using=using)
+
+
+class Event(models.Model):
+    """The event log (outbox): what happened, written in the same transaction as the change.
+
+    Consumers (national-portal sync, dashboards, reminders, notifications) read it from their own
+    cursor, in `id` order, idempotently.
+    """
+
+    topic = models.CharField("chủ đề", max_length=80, db_index=True)
+    aggregate_type = models.CharField("loại đối tượng", max_length=40)
+    aggregate_id = models.CharField("mã đối tượng", max_length=80, db_index=True)
+    payload = models.JSONField("nội dung", default=dict)
+    created_at = models.DateTimeField("thời điểm", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "sự kiện"
+        verbose_name_plural = "nhật ký sự kiện"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.topic} {self.aggregate_id}"

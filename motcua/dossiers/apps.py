@@ -1,0 +1,9 @@
+"""The dossier lifecycle: intake, processing, deadlines, results (floor 4)."""
+
+from django.apps import AppConfig
+
+
+class DossiersConfig(AppConfig):
+    name = "motcua.dossiers"
+    label = "dossiers"
+    verbose_name = "Hồ sơ"

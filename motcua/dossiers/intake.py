@@ -1,0 +1,220 @@
+"""Intake from every channel: the counter, the post, and the national portal (services).
+
+A counter or post dossier is created and received in one transaction (code, clock, receipt).
+An online dossier from the national portal arrives in status 1 with its national code, which
+it keeps; receiving the same national code twice returns the first dossier.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from motcua.catalog.models import Procedure, ProcedureAgency
+from motcua.core.codes import next_dossier_code
+from motcua.people.models import OfficerRole
+from motcua.places.models import Agency
+
+from . import access, deadlines, services
+from .models import ApplicantKind, Channel, Dossier, DossierDocument, Status
+
+
+@dataclass
+class Applicant:
+    name: str
+    id_number: str
+    kind: str = ApplicantKind.CITIZEN
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    user: object | None = None
+
+    def clean(self) -> None:
+        self.name, self.id_number = " ".join(self.name.split()), self.id_number.strip()
+        if not self.name:
+            raise services.InvalidInput("Nhập họ tên người nộp hồ sơ.")
+        if self.kind == ApplicantKind.CITIZEN and not (
+            self.id_number.isdigit() and len(self.id_number) == 12
+        ):
+            raise services.InvalidInput("Số định danh cá nhân phải gồm đúng 12 chữ số.")
+        if self.kind == ApplicantKind.ORGANISATION and not (
+            self.id_number.replace("-", "").isdigit() and len(self.id_number.replace("-", "")) in (10, 13)
+        ):
+            raise services.InvalidInput("Mã số thuế / mã số doanh nghiệp phải gồm 10 hoặc 13 chữ số.")
+
+
+@dataclass
+class Paper:
+    name: str
+    requirement_id: int | None = None
+    originals: int = 0
+    copies: int = 0
+    file: object | None = None  # an UploadedFile, checked by the caller (see uploads.py)
+    digitised: bool = False
+    reused: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def handling_agency_for(procedure: Procedure, receiving: Agency) -> Agency:
+    """The competent agency: for a commune procedure, the commune's own; else the linked department.
+
+    The one-stop centres receive regardless of administrative boundary (NĐ 118 Art 14), so the
+    dossier is routed to the competent agency, not kept where it was handed in.
+    """
+    links = ProcedureAgency.objects.filter(
+        procedure=procedure, role=ProcedureAgency.Role.IMPLEMENTING, agency__is_active=True
+    ).select_related("agency")
+    same_unit = [link.agency for link in links if link.agency.admin_unit_id == receiving.admin_unit_id]
+    if same_unit:
+        return same_unit[0]
+    departments = [
+        link.agency
+        for link in links
+        if link.agency.kind in (Agency.Kind.DEPARTMENT, Agency.Kind.PROVINCIAL_COMMITTEE)
+    ]
+    return departments[0] if departments else receiving
+
+
+def _create(
+    procedure: Procedure,
+    channel: str,
+    applicant: Applicant,
+    receiving: Agency,
+    *,
+    code: str,
+    national_code: str | None,
+    submitted_at: datetime,
+    papers: list[Paper],
+    form_data: dict,
+    summary: str,
+    result_by_post: bool,
+) -> Dossier:
+    if procedure.current_version_id is None or procedure.status != Procedure.Status.IN_FORCE:
+        raise services.InvalidInput(f"Thủ tục {procedure.code} không còn hiệu lực.")
+    dossier = Dossier.objects.create(
+        code=code,
+        national_code=national_code,
+        procedure=procedure,
+        procedure_version=procedure.current_version,
+        channel=channel,
+        applicant_kind=applicant.kind,
+        applicant_name=applicant.name,
+        applicant_id_number=applicant.id_number,
+        applicant_address=applicant.address[:300],
+        applicant_phone=applicant.phone[:20],
+        applicant_email=applicant.email,
+        applicant_user=applicant.user,
+        summary=(summary or procedure.name)[:500],
+        form_data=form_data or {},
+        receiving_agency=receiving,
+        handling_agency=handling_agency_for(procedure, receiving),
+        status=Status.NEW,
+        submitted_at=submitted_at,
+        result_by_post=result_by_post,
+    )
+    requirement_ids = set(procedure.current_version.documents.values_list("pk", flat=True))
+    for paper in papers:
+        DossierDocument.objects.create(
+            dossier=dossier,
+            requirement_id=paper.requirement_id if paper.requirement_id in requirement_ids else None,
+            name=paper.name[:2000],
+            originals=paper.originals,
+            copies=paper.copies,
+            file=paper.file or "",
+            content_type=paper.extra.get("content_type", ""),
+            sha256=paper.extra.get("sha256", ""),
+            digitised=paper.digitised or bool(paper.file),
+            reused=paper.reused,
+        )
+    return dossier
+
+
+def receive_in_person(
+    officer,
+    receiving: Agency,
+    procedure: Procedure,
+    applicant: Applicant,
+    papers: list[Paper],
+    *,
+    channel: str = Channel.COUNTER,
+    form_data: dict | None = None,
+    summary: str = "",
+    result_by_post: bool = False,
+) -> Dossier:
+    """Counter (trực tiếp) or post (bưu chính): create, code, receive and start the clock at once."""
+    if channel not in (Channel.COUNTER, Channel.POST):
+        raise services.InvalidInput("Kênh tiếp nhận trực tiếp chỉ là tại quầy hoặc bưu chính.")
+    if not access.has_role_at(officer, receiving.pk, {OfficerRole.Role.RECEPTION}):
+        raise services.NotAllowed("Bạn không phải cán bộ tiếp nhận của cơ quan này.")
+    applicant.clean()
+    now = timezone.now()
+    with transaction.atomic():
+        dossier = _create(
+            procedure,
+            channel,
+            applicant,
+            receiving,
+            code=next_dossier_code(receiving.code, now),
+            national_code=None,
+            submitted_at=now,
+            papers=papers,
+            form_data=form_data or {},
+            summary=summary,
+            result_by_post=result_by_post,
+        )
+        services.record_creation(dossier, officer, receiving, "Nộp hồ sơ " + Channel(channel).label.lower())
+        return services.perform(dossier, "receive", officer)
+
+
+def receive_online(record: "OnlineSubmission") -> tuple[Dossier, bool]:
+    """A dossier submitted on the national portal (or our own); returns (dossier, created)."""
+    existing = Dossier.objects.filter(national_code=record.national_code).first()
+    if existing is not None:
+        return existing, False
+    procedure = Procedure.objects.filter(code=record.procedure_code).select_related("current_version").first()
+    if procedure is None:
+        raise services.InvalidInput(f"Không có thủ tục mã {record.procedure_code} trong danh mục.")
+    receiving = Agency.objects.filter(code=record.agency_code, is_active=True).first()
+    if receiving is None:
+        raise services.InvalidInput(f"Không có cơ quan mã {record.agency_code}.")
+    record.applicant.clean()
+    try:
+        with transaction.atomic():
+            dossier = _create(
+                procedure,
+                record.channel,
+                record.applicant,
+                receiving,
+                code=record.national_code,
+                national_code=record.national_code,
+                submitted_at=record.submitted_at,
+                papers=record.papers,
+                form_data=record.form_data,
+                summary=record.summary,
+                result_by_post=record.result_by_post,
+            )
+            dossier.reply_due_at = deadlines.online_reply_due(record.submitted_at)
+            dossier.save(update_fields=["reply_due_at"])
+            services.record_creation(
+                dossier, None, None, "Nộp hồ sơ trực tuyến", data={"national_code": record.national_code}
+            )
+    except IntegrityError:  # the same national code arrived twice at once
+        return Dossier.objects.get(national_code=record.national_code), False
+    return dossier, True
+
+
+@dataclass
+class OnlineSubmission:
+    """A dossier as the national portal sends it (DongBoHoSoMC, spec §4.2), already parsed."""
+
+    national_code: str
+    procedure_code: str
+    agency_code: str
+    applicant: Applicant
+    submitted_at: datetime
+    channel: str = Channel.NATIONAL_PORTAL
+    papers: list[Paper] = field(default_factory=list)
+    form_data: dict = field(default_factory=dict)
+    summary: str = ""
+    result_by_post: bool = False

@@ -1,0 +1,114 @@
+"""Tell the applicant what happened to their dossier, with the agency, the officer and the time
+(NĐ 224/2026 Art 15.1): in-app always when they have an account, e-mail and SMS when known.
+
+E-mail goes through Django's mail backends; SMS through the SMS port (`MOTCUA_SMS_GATEWAY`),
+whose sandbox adapter keeps the messages in the database. Both are sent after the transaction
+commits, so a rolled-back transition never tells anyone anything.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+
+class SandboxSmsGateway:
+    """The SMS port's sandbox: accepts every well-formed Vietnamese number, keeps the message.
+
+    Set `MOTCUA_SMS_SANDBOX_FAIL = True` to make it fail (for tests of the failure path).
+    """
+
+    def send(self, phone: str, text: str) -> str:
+        digits = "".join(c for c in phone if c.isdigit())
+        if getattr(settings, "MOTCUA_SMS_SANDBOX_FAIL", False):
+            raise ConnectionError("Cổng SMS (sandbox) đang được cấu hình để báo lỗi.")
+        if not (len(digits) in (10, 11) and digits.startswith(("0", "84"))):
+            raise ValueError(f"Số điện thoại không hợp lệ: {phone!r}")
+        return f"sandbox-{timezone.now():%Y%m%d%H%M%S%f}"
+
+
+def sms_gateway():
+    return import_string(
+        getattr(settings, "MOTCUA_SMS_GATEWAY", "motcua.dossiers.notifications.SandboxSmsGateway")
+    )()
+
+
+def message_for(dossier, entry) -> tuple[str, str]:
+    subject = f"Hồ sơ {dossier.code}: {entry.label}"
+    who = entry.actor_name + (f" ({entry.actor_title})" if entry.actor_title else "")
+    where = entry.agency.name if entry.agency else ""
+    due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "chưa xác định"
+    body = (
+        f"Hồ sơ {dossier.code} — {dossier.procedure.name}\n"
+        f"Trạng thái: {dossier.get_status_display()}\n"
+        f"Thao tác: {entry.label}\n"
+        f"Cơ quan: {where}\nNgười xử lý: {who}\n"
+        f"Thời điểm: {timezone.localtime(entry.at):%H:%M %d/%m/%Y}\n"
+        f"Ngày hẹn trả: {due}"
+    )
+    if entry.note:
+        body += f"\nGhi chú: {entry.note}"
+    return subject, body
+
+
+def notify_applicant(dossier, entry) -> list[Notification]:
+    subject, body = message_for(dossier, entry)
+    made = []
+    if dossier.applicant_user_id:
+        made.append(
+            Notification.objects.create(
+                dossier=dossier,
+                channel=Notification.Channel.IN_APP,
+                recipient=dossier.applicant_name,
+                user_id=dossier.applicant_user_id,
+                subject=subject,
+                body=body,
+                sent_at=timezone.now(),
+            )
+        )
+    if dossier.applicant_email:
+        made.append(
+            Notification.objects.create(
+                dossier=dossier,
+                channel=Notification.Channel.EMAIL,
+                recipient=dossier.applicant_email,
+                subject=subject,
+                body=body,
+            )
+        )
+    if dossier.applicant_phone:
+        made.append(
+            Notification.objects.create(
+                dossier=dossier,
+                channel=Notification.Channel.SMS,
+                recipient=dossier.applicant_phone,
+                subject=subject,
+                body=f"{subject}. Hạn trả: {body.rsplit(': ', 1)[-1]}"[:300],
+            )
+        )
+    outgoing = [n.pk for n in made if n.channel != Notification.Channel.IN_APP]
+    if outgoing:
+        transaction.on_commit(lambda: deliver(outgoing))
+    return made
+
+
+def deliver(notification_ids) -> None:
+    """Send e-mails and SMS; a failure is recorded on the notification, never raised."""
+    for note in Notification.objects.filter(pk__in=notification_ids, sent_at__isnull=True):
+        try:
+            if note.channel == Notification.Channel.EMAIL:
+                send_mail(note.subject, note.body, None, [note.recipient])
+            else:
+                sms_gateway().send(note.recipient, note.body)
+            note.sent_at, note.error = timezone.now(), ""
+        except Exception as exc:  # noqa: BLE001 — a channel's failure must not lose the others
+            log.warning("notification %s failed: %s", note.pk, exc)
+            note.error = str(exc)[:300]
+        note.save(update_fields=["sent_at", "error"])
