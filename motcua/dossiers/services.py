@@ -332,6 +332,10 @@ def _enter(ctx: Context, target: int) -> None:
     dossier.status = target
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 def _change_due(ctx: Context, new_due, reason: str) -> None:
     dossier = ctx.dossier
     if new_due == dossier.due_at:
@@ -339,7 +343,7 @@ def _change_due(ctx: Context, new_due, reason: str) -> None:
     DueDateChange.objects.create(
         dossier=dossier, at=ctx.now, old_due_at=dossier.due_at, new_due_at=new_due, reason=reason
     )
-    ctx.data.setdefault("due_at", []).append([dossier.due_at, new_due])
+    ctx.data.setdefault("due_at", []).append([_iso(dossier.due_at), _iso(new_due)])
     dossier.due_at = new_due
 
 
