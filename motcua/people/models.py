@@ -48,3 +48,36 @@ class OfficerRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.agency}"
+
+
+class DataStoreItem(models.Model):
+    """Kho dữ liệu điện tử của tổ chức, cá nhân: a result or paper the state already holds.
+
+    Keyed by the owner's identifier (personal ID or tax code), so it is found whether or not the
+    owner has an account. A later dossier reuses it instead of asking for the paper again.
+    """
+
+    owner_id_number = models.CharField("số định danh / mã số thuế", max_length=20, db_index=True)
+    owner_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="data_store"
+    )
+    kind = models.CharField("loại", max_length=40, default="result")
+    title = models.CharField("tên giấy tờ", max_length=300)
+    result_code = models.CharField("mã kết quả (KQ…)", max_length=40, blank=True)
+    procedure_code = models.CharField("mã thủ tục", max_length=32, blank=True)
+    #: Where it came from, e.g. "dossier:000.00.04.H52-260302-0001".
+    source = models.CharField("nguồn", max_length=120)
+    issuer = models.CharField("cơ quan cấp", max_length=200, blank=True)
+    issued_at = models.DateTimeField("ngày cấp")
+    document_sha256 = models.CharField(max_length=64, blank=True)
+    data = models.JSONField("dữ liệu", default=dict)
+    valid = models.BooleanField("còn hiệu lực", default=True)
+
+    class Meta:
+        verbose_name = "dữ liệu trong kho của công dân, tổ chức"
+        verbose_name_plural = "kho dữ liệu điện tử của công dân, tổ chức"
+        ordering = ["-issued_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "kind"], name="uniq_datastore_source")]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {self.owner_id_number}"
