@@ -38,7 +38,7 @@ run: data
 	MOTCUA_EMBEDDED=1 MOTCUA_INSECURE_HTTP=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 browser:
-	@scripts/ensure-chromium.sh
+	@scripts/ensure-system-packages.sh
 
 # The SQLite test database is a file, so concurrency tests (threads) run on SQLite too.
 test: install browser

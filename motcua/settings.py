@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     # floor 6
     "motcua.portal",
+    "motcua.backoffice",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -202,6 +203,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "WARNING")},
+    # pyHanko logs a traceback for every untrusted certificate; verify_pdf reports it in words.
+    "loggers": {"pyhanko": {"level": "ERROR"}},
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -229,3 +232,19 @@ MOTCUA_DAY_COUNTING = os.environ.get("MOTCUA_DAY_COUNTING", "civil_code")
 MOTCUA_ONLINE_LEVEL_SOURCES = env_list("MOTCUA_ONLINE_LEVEL_SOURCES", "lang-son-2025-04,lam-dong-2025-03")
 #: How often a process re-reads the calendar table to see other processes' edits (seconds).
 MOTCUA_CALENDAR_RECHECK_SECONDS = int(os.environ.get("MOTCUA_CALENDAR_RECHECK_SECONDS", "60"))
+
+# ---------------------------------------------------------------------------------------------
+# Documents and digital signatures (motcua/core/pdf.py, motcua/core/signing.py; ADR 0006).
+# The sandbox CA lives in VAR_DIR / "pki" (keys 0600); `motcua signing init` creates it.
+# ---------------------------------------------------------------------------------------------
+
+#: The signature adapter: "sandbox" (local CA, default) or "remote" (HSM / remote signing; not implemented).
+MOTCUA_SIGNER = os.environ.get("MOTCUA_SIGNER", "sandbox")
+#: PEM files of the certification authorities whose signatures verify as trusted (comma-separated).
+MOTCUA_TRUSTED_CA_FILES = env_list("MOTCUA_TRUSTED_CA_FILES")
+#: Trust the sandbox CA when verifying. Turn off in production so sandbox signatures never pass.
+MOTCUA_TRUST_SANDBOX_CA = env_bool("MOTCUA_TRUST_SANDBOX_CA", True)
+#: The province in the sandbox CA's name ("motcua Sandbox CA – <province>").
+MOTCUA_SANDBOX_CA_PROVINCE = os.environ.get("MOTCUA_SANDBOX_CA_PROVINCE") or (
+    "Tỉnh Sơn La" if MOTCUA_PROVINCE_CODE == "14" else f"tỉnh mã {MOTCUA_PROVINCE_CODE}"
+)
