@@ -1,0 +1,1587 @@
+"""Demo history: a province's year of dossiers, generated fast and deterministically. Never for production.
+
+`motcua demo --dossiers N --seed S` fills the database with N dossiers received over the last 12
+months, as if the province had run motcua for a year: procedures by popularity (Zipf over the
+province's catalogue), channels (national portal ≈ 60 %, counter ≈ 30 %, post ≈ 10 %), agencies
+(the provincial centre for the departments' procedures, the communes' centres for theirs),
+working-hour times, seasonality around Tết, and statuses consistent with each dossier's age.
+
+**It bypasses `services.perform` on purpose.** This is history, not actions anybody took: running
+a million transitions through the service layer would take hours and would write an audit
+entry, an event and notifications for each — an audit chain that testifies to actions nobody
+performed, events that the national-portal sync would push out, messages to people who do not
+exist. Instead the generator replays each dossier's life in memory with the same rules the
+services apply (the transition table's labels and targets, the legal calendar for due dates,
+pauses that shift the appointment, the default workflow's steps, optimistic-lock versions,
+codes from the agency code, the date and the day's sequence) and writes exactly the rows the
+services would have written for that history — `Dossier`, `DossierDocument`, `DossierStep`,
+`DossierHistory`, `DueDateChange` and the `DossierCodeCounter` rows, so that the next real
+reception continues the day's numbering — and nothing in the audit log, the event log or the
+notifications. The one thing it cannot make is a signed result document: approved dossiers
+carry no `DossierResult`, and their history has no "issue_result" row.
+
+Everything comes from one `random.Random(seed)` and the shipped reference data, so a seed and
+an end date (`until`, default today) always give the same rows. Fake personal data: the
+command refuses to run unless DEBUG, EMBEDDED or TESTING is on (or `--force`).
+
+The name, ID-number, phone and address generator (`PeopleGenerator`) is shared with the
+national portal's sandbox adapter (`motcua.sync.portal`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import itertools
+import random
+import time as _time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cache
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from motcua.catalog.models import OnlineLevel, Procedure, ProcedureAgency
+from motcua.core import calendar
+from motcua.core.models import DossierCodeCounter
+from motcua.core.text import fold
+from motcua.people.models import OfficerRole, User
+from motcua.places.models import AdminUnit, Agency, LegacyWard
+
+from . import deadlines
+from .models import (
+    ApplicantKind,
+    Channel,
+    Decision,
+    Dossier,
+    DossierDocument,
+    DossierHistory,
+    DossierStep,
+    DueDateChange,
+    Status,
+)
+from .services import HANDLING, PAUSED_STATUSES, TRANSITIONS, default_workflow
+
+Role = OfficerRole.Role
+S = Status
+
+
+class DemoRefused(Exception):
+    """The demo writes fake personal data: only with DEBUG, EMBEDDED or TESTING (or forced)."""
+
+
+def demo_allowed() -> bool:
+    return bool(
+        getattr(settings, "DEBUG", False)
+        or getattr(settings, "EMBEDDED", False)
+        or getattr(settings, "TESTING", False)
+    )
+
+
+# =============================================================================================
+# People: names, personal ID numbers, phones, e-mails, addresses
+# =============================================================================================
+
+#: (family names with weights, male middle names, male given names, female middle, female given)
+_KINH = (
+    [
+        ("Nguyễn", 32),
+        ("Trần", 9),
+        ("Lê", 8),
+        ("Phạm", 6),
+        ("Hoàng", 4),
+        ("Huỳnh", 1),
+        ("Phan", 3),
+        ("Vũ", 4),
+        ("Võ", 1),
+        ("Đặng", 2),
+        ("Bùi", 3),
+        ("Đỗ", 3),
+        ("Hồ", 1),
+        ("Ngô", 2),
+        ("Dương", 1),
+        ("Lý", 1),
+        ("Đinh", 2),
+    ],
+    [("Văn", 30), ("Đức", 8), ("Minh", 8), ("Quang", 6), ("Hữu", 5), ("Thanh", 5), ("Xuân", 4), ("Tiến", 3)],
+    [
+        "Anh",
+        "Bình",
+        "Cường",
+        "Dũng",
+        "Đạt",
+        "Đông",
+        "Hải",
+        "Hiếu",
+        "Hoàng",
+        "Hùng",
+        "Huy",
+        "Khánh",
+        "Kiên",
+        "Lâm",
+        "Long",
+        "Minh",
+        "Nam",
+        "Phong",
+        "Quân",
+        "Sơn",
+        "Thắng",
+        "Thành",
+        "Trung",
+        "Tuấn",
+        "Tú",
+        "Việt",
+        "Vinh",
+    ],
+    [("Thị", 45), ("Ngọc", 8), ("Thu", 6), ("Thanh", 5), ("Hồng", 5), ("Phương", 4), ("Kim", 3), ("Minh", 3)],
+    [
+        "Anh",
+        "Chi",
+        "Dung",
+        "Giang",
+        "Hà",
+        "Hằng",
+        "Hạnh",
+        "Hiền",
+        "Hoa",
+        "Hương",
+        "Huyền",
+        "Lan",
+        "Linh",
+        "Loan",
+        "Mai",
+        "Nga",
+        "Ngân",
+        "Nhung",
+        "Oanh",
+        "Phương",
+        "Quỳnh",
+        "Thảo",
+        "Thủy",
+        "Trang",
+        "Tuyết",
+        "Vân",
+        "Yến",
+    ],
+)
+#: Thái names: the largest group in Sơn La.
+_THAI = (
+    [("Lò", 10), ("Cầm", 5), ("Quàng", 5), ("Lường", 5), ("Tòng", 4), ("Hà", 4), ("Vì", 3), ("Điêu", 2)],
+    [("Văn", 90), ("Đức", 5), ("Minh", 5)],
+    [
+        "Pâng",
+        "Khăm",
+        "Hặc",
+        "Ún",
+        "Xôm",
+        "Chăn",
+        "Panh",
+        "Ương",
+        "Thoan",
+        "Duấn",
+        "Hưởng",
+        "Tiến",
+        "Thắng",
+        "Phóng",
+        "Chung",
+        "Bun",
+    ],
+    [("Thị", 95), ("Ngọc", 5)],
+    ["Ín", "Ỏm", "Ả", "Pọm", "Phăn", "Xuân", "Biên", "Thoa", "Chum", "Ến", "Lả", "Hoa", "Bua", "Lò", "Inh"],
+)
+#: H'Mông names.
+_HMONG = (
+    [("Mùa", 5), ("Giàng", 5), ("Sồng", 3), ("Vàng", 3), ("Thào", 3), ("Lầu", 2), ("Hờ", 2)],
+    [("A", 75), ("Văn", 20), ("Chứ", 5)],
+    ["Páo", "Sử", "Dính", "Chứ", "Lử", "Tủa", "Vàng", "Pó", "Cở", "Chống", "Dế", "Nủ"],
+    [("Thị", 100)],
+    ["Mỷ", "Dợ", "Súa", "Ly", "Chía", "Mang", "Dua", "Máy", "Pàng", "Sua", "Dở"],
+)
+_GROUPS = [(_KINH, 42), (_THAI, 43), (_HMONG, 15)]
+
+#: Mobile prefixes in use (Viettel, VinaPhone, MobiFone, Vietnamobile, Gmobile), Viettel-heavy as
+#: in the northern mountains.
+_PHONE_PREFIXES = [
+    *[(p, 7) for p in ("086", "096", "097", "098", "032", "033", "034", "035", "036", "037", "038", "039")],
+    *[(p, 3) for p in ("088", "091", "094", "081", "082", "083", "084", "085")],
+    *[(p, 2) for p in ("089", "090", "093", "070", "076", "077", "078", "079")],
+    *[(p, 1) for p in ("092", "056", "058", "099", "059")],
+]
+#: Birth places outside the province (old province codes of the ID number), by how often.
+_OTHER_BIRTH_CODES = [
+    ("001", 5),
+    ("038", 4),
+    ("040", 3),
+    ("034", 3),
+    ("036", 3),
+    ("025", 3),
+    ("017", 3),
+    ("015", 2),
+    ("011", 2),
+    ("012", 1),
+    ("010", 1),
+    ("037", 2),
+    ("030", 1),
+    ("079", 1),
+]
+_VILLAGE_A = ["Nà", "Pá", "Huổi", "Co", "Hua", "Phiêng", "Ten", "Nong", "Bó", "Tà", "Mường", "Hát", "Pom"]
+_VILLAGE_B = [
+    "Lốc",
+    "Mòng",
+    "Sản",
+    "Hẹo",
+    "Khoang",
+    "Cang",
+    "Lằm",
+    "Sàng",
+    "Lay",
+    "Ban",
+    "Hin",
+    "Pục",
+    "Nặm",
+    "Tở",
+]
+_ORG_KINDS = [("Công ty TNHH", 5), ("Công ty cổ phần", 3), ("Hợp tác xã", 2), ("Doanh nghiệp tư nhân", 1)]
+_ORG_TRADES = [
+    "Thương mại",
+    "Xây dựng",
+    "Nông sản",
+    "Dịch vụ",
+    "Vận tải",
+    "Chè",
+    "Cà phê",
+    "Du lịch",
+    "Thủy điện",
+    "Vật liệu",
+]
+_ORG_PLACES = [
+    "Mộc Châu",
+    "Tây Bắc",
+    "Sông Đà",
+    "Sơn La",
+    "Thuận Châu",
+    "Mai Sơn",
+    "Yên Châu",
+    "Phù Yên",
+    "Bắc Yên",
+    "Sốp Cộp",
+]
+#: First two digits of tax codes issued in the province (Sơn La: 55).
+_TAX_PREFIX = {"14": "55"}
+
+
+class FastRandom(random.Random):
+    """`random.Random` whose randint / randrange / choice go through `random()`: several times
+    faster than the bit-exact originals, and just as deterministic for a seed."""
+
+    def randrange(self, start, stop=None, step=1):
+        if stop is None:
+            start, stop = 0, start
+        return start + int(self.random() * (stop - start))
+
+    def randint(self, a, b):
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq):
+        return seq[int(self.random() * len(seq))]
+
+
+def weighted_table(pairs):
+    values = [v for v, _ in pairs]
+    cumulative = list(itertools.accumulate(w for _, w in pairs))
+    return values, cumulative
+
+
+def pick_weighted(rng: random.Random, table) -> object:
+    values, cumulative = table
+    return values[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    gender: str  # "male" / "female"
+    birth_year: int
+    id_number: str
+    phone: str
+    email: str
+    address: str
+    kind: str = ApplicantKind.CITIZEN
+
+
+def personal_id_number(birth_code: str, gender: str, birth_year: int, serial: int) -> str:
+    """Số định danh cá nhân: 3-digit birth province, century+gender, 2-digit year, 6 digits.
+
+    Century+gender: 0/1 for men/women born 1900–1999, 2/3 for 2000–2099, 4/5 for 2100–2199.
+    """
+    century = (birth_year // 100) - 19
+    digit = century * 2 + (1 if gender == "female" else 0)
+    return f"{birth_code}{digit}{birth_year % 100:02d}{serial % 1_000_000:06d}"
+
+
+def tax_code(rng: random.Random, prefix: str = "55") -> str:
+    """A 10-digit mã số thuế with a valid check digit (weights 31 29 23 19 17 13 7 5 3)."""
+    weights = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+    while True:
+        body = prefix + "".join(str(rng.randrange(10)) for _ in range(9 - len(prefix)))
+        check = 10 - sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11
+        if check < 10:
+            return body + str(check)
+
+
+class PeopleGenerator:
+    """Realistic applicants of the deployment province from one random stream.
+
+    `communes` are the province's 2025 communes and wards (AdminUnit); ID numbers carry the
+    old province code of the birth place (mostly the province's own).
+    """
+
+    def __init__(self, rng: random.Random, communes: list[tuple[str, str]], province_name: str, home_codes):
+        self.rng = rng
+        self.communes = communes  # (name, kind)
+        self.province_name = province_name
+        self.groups = weighted_table(_GROUPS)
+        self.group_tables = {
+            id(g): (weighted_table(g[0]), weighted_table(g[1]), g[2], weighted_table(g[3]), g[4])
+            for g, _ in _GROUPS
+        }
+        self.phone_prefixes = weighted_table(_PHONE_PREFIXES)
+        home = sorted(home_codes) or ["014"]
+        self.birth_codes = weighted_table([(c, max(1, 193 // len(home))) for c in home] + _OTHER_BIRTH_CODES)
+        self.org_kinds = weighted_table(_ORG_KINDS)
+        self.tax_prefix = _TAX_PREFIX.get(getattr(settings, "MOTCUA_PROVINCE_CODE", "14"), "01")
+
+    @classmethod
+    def for_province(cls, rng: random.Random, province_code: str | None = None) -> PeopleGenerator:
+        province_code = (province_code or settings.MOTCUA_PROVINCE_CODE).zfill(2)
+        province = AdminUnit.objects.get(code=province_code)
+        communes = list(province.children.order_by("code").values_list("name", "kind"))
+        home = set(
+            LegacyWard.objects.filter(conversions__new_unit__parent=province)
+            .values_list("province_code", flat=True)
+            .distinct()
+        )
+        return cls(rng, communes, province.name, {c.zfill(3) for c in home})
+
+    def name(self, gender: str) -> str:
+        rng = self.rng
+        group = pick_weighted(rng, self.groups)
+        families, male_mid, male_given, female_mid, female_given = self.group_tables[id(group)]
+        family = pick_weighted(rng, families)
+        if gender == "male":
+            return f"{family} {pick_weighted(rng, male_mid)} {rng.choice(male_given)}"
+        return f"{family} {pick_weighted(rng, female_mid)} {rng.choice(female_given)}"
+
+    def phone(self) -> str:
+        return pick_weighted(self.rng, self.phone_prefixes) + f"{self.rng.randrange(10_000_000):07d}"
+
+    def address(self) -> str:
+        rng = self.rng
+        if not self.communes:
+            return self.province_name
+        name, kind = rng.choice(self.communes)
+        if kind == AdminUnit.Kind.WARD:
+            place = f"Tổ {rng.randint(1, 25)}"
+        elif rng.random() < 0.15:
+            place = f"Tiểu khu {rng.randint(1, 12)}"
+        else:
+            place = f"Bản {rng.choice(_VILLAGE_A)} {rng.choice(_VILLAGE_B)}"
+        unit = name[0].lower() + name[1:] if name.split()[0] in ("Xã", "Phường") else name
+        return f"{place}, {unit}, {self.province_name[0].lower()}{self.province_name[1:]}"
+
+    def email(self, name: str, year: int) -> str:
+        parts = fold(name).split()
+        local = parts[-1] + "".join(p[0] for p in parts[:-1]) + f"{year % 100:02d}"
+        domain = "gmail.com" if self.rng.random() < 0.85 else "yahoo.com"
+        return f"{local}@{domain}"
+
+    def person(self, min_year: int = 1950, max_year: int = 2006) -> Person:
+        rng = self.rng
+        gender = "male" if rng.random() < 0.52 else "female"
+        year = rng.randint(min_year, max_year)
+        name = self.name(gender)
+        id_number = personal_id_number(
+            pick_weighted(rng, self.birth_codes), gender, year, rng.randrange(1_000_000)
+        )
+        email = self.email(name, year) if rng.random() < 0.35 else ""
+        return Person(name, gender, year, id_number, self.phone(), email, self.address())
+
+    def organisation(self) -> Person:
+        rng = self.rng
+        kind = pick_weighted(rng, self.org_kinds)
+        name = f"{kind} {rng.choice(_ORG_TRADES)} {rng.choice(_ORG_PLACES)}"
+        email = "lienhe@" + "".join(fold(name).split()[-2:]) + ".vn"
+        return Person(
+            name, "", 0, tax_code(rng, self.tax_prefix), self.phone(), email, self.address(),
+            kind=ApplicantKind.ORGANISATION,
+        )  # fmt: skip
+
+
+# =============================================================================================
+# National codes (the national portal's MaHoSo) shared with the sandbox adapter
+# =============================================================================================
+
+
+def national_code_prefix() -> str:
+    """`G22.<province>`: codes issued by the national portal (Văn phòng Chính phủ, G22) for us."""
+    return f"G22.{str(getattr(settings, 'MOTCUA_PROVINCE_CODE', '14')).zfill(2)}"
+
+
+def national_code(day: date, sequence: int, prefix: str | None = None) -> str:
+    return f"{prefix or national_code_prefix()}-{day:%y%m%d}-{sequence:04d}"
+
+
+# =============================================================================================
+# The province's catalogue as the generators see it
+# =============================================================================================
+
+#: The procedures a province receives most, most common first (by name: chứng thực, hộ tịch,
+#: cư trú, đất đai, hộ kinh doanh, lý lịch tư pháp …). The rest follow by a deterministic score.
+COMMON_PROCEDURES = [
+    "2.000815",  # Chứng thực bản sao từ bản chính
+    "1.001193",  # Đăng ký khai sinh
+    "2.000884",  # Chứng thực chữ ký
+    "1.004222",  # Đăng ký thường trú
+    "1.004194",  # Đăng ký tạm trú
+    "1.004873",  # Cấp Giấy xác nhận tình trạng hôn nhân
+    "2.000635",  # Cấp bản sao Trích lục hộ tịch
+    "1.012783",  # Cấp đổi Giấy chứng nhận quyền sử dụng đất
+    "1.000656",  # Đăng ký khai tử
+    "1.000894",  # Đăng ký kết hôn
+    "1.012793",  # Đăng ký biến động đất đai
+    "3.000333",  # Cấp Phiếu lý lịch tư pháp
+    "1.001612",  # Đăng ký thành lập hộ kinh doanh
+    "1.002755",  # Gia hạn tạm trú
+    "1.003197",  # Xóa đăng ký thường trú
+    "1.010028",  # Xóa đăng ký tạm trú
+    "1.004884",  # Đăng ký lại khai sinh
+    "3.000348",  # Cấp lại giấy phép lái xe
+    "2.001610",  # Đăng ký thành lập doanh nghiệp tư nhân
+    "1.001266",  # Chấm dứt hoạt động hộ kinh doanh
+]
+ZIPF_EXPONENT = 1.07
+_CITIZEN_SUBJECTS = {"Công dân Việt Nam", "Người Việt Nam định cư ở nước ngoài", "Người nước ngoài"}
+
+
+@dataclass
+class ProcedureInfo:
+    procedure: Procedure
+    online: bool
+    province: list[Agency]  # receiving agencies for the province-level procedure
+    commune: bool  # received at the communes' centres
+    impl_by_unit: dict[int, Agency]
+    department: Agency | None
+    citizen_share: float
+    requirements: list[tuple[int, str, int, int]]
+    legal: dict[str, tuple[Decimal | None, str]] = field(default_factory=dict)
+    fee: dict[str, int] = field(default_factory=dict)
+
+    def handling_agency(self, receiving: Agency) -> Agency:
+        """`intake.handling_agency_for`, from the links read once."""
+        same = self.impl_by_unit.get(receiving.admin_unit_id)
+        if same is not None:
+            return same
+        return self.department or receiving
+
+
+def _is_online(procedure: Procedure, methods) -> bool:
+    if procedure.online_level in (OnlineLevel.FULL, OnlineLevel.PARTIAL):
+        return True
+    return procedure.online_level == OnlineLevel.UNKNOWN and any(m.channel == "online" for m in methods)
+
+
+class ProvinceCatalog:
+    """The in-force procedures the province carries out, ranked by popularity, with their agencies."""
+
+    def __init__(self, province_code: str | None = None):
+        code = (province_code or settings.MOTCUA_PROVINCE_CODE).zfill(2)
+        self.province = AdminUnit.objects.get(code=code)
+        agencies = {
+            a.pk: a
+            for a in Agency.objects.filter(is_active=True).select_related("admin_unit").order_by("code")
+        }
+        self.agencies = agencies
+        self.commune_centres = [
+            a for a in agencies.values() if a.kind == Agency.Kind.COMMUNE_CENTER and a.admin_unit_id
+        ]
+        links = defaultdict(list)
+        for proc_id, agency_id, role in (
+            ProcedureAgency.objects.filter(agency__is_active=True)
+            .order_by("pk")
+            .values_list("procedure_id", "agency_id", "role")
+        ):
+            links[proc_id].append((agencies[agency_id], role))
+        procedures = (
+            Procedure.objects.filter(status=Procedure.Status.IN_FORCE)
+            .exclude(current_version=None)
+            .filter(Q(at_province=True) | Q(at_commune=True))
+            .select_related("current_version")
+            .prefetch_related("current_version__methods", "current_version__documents")
+            .order_by("code")
+        )
+        common = {c: i for i, c in enumerate(COMMON_PROCEDURES)}
+        infos = []
+        for p in procedures:
+            plinks = links.get(p.pk, [])
+            implementing = [a for a, r in plinks if r == ProcedureAgency.Role.IMPLEMENTING]
+            if not implementing:
+                continue
+            receiving = [a for a, r in plinks if r == ProcedureAgency.Role.RECEIVING]
+            impl_by_unit: dict[int, Agency] = {}
+            for a in implementing:
+                impl_by_unit.setdefault(a.admin_unit_id, a)
+            departments = [
+                a
+                for a in implementing
+                if a.kind in (Agency.Kind.DEPARTMENT, Agency.Kind.PROVINCIAL_COMMITTEE)
+            ]
+            province_receivers = [a for a in receiving if a.kind == Agency.Kind.PROVINCIAL_CENTER]
+            if p.at_province and not province_receivers and departments:
+                province_receivers = departments[:1]
+            commune = p.at_commune and any(a.kind == Agency.Kind.COMMUNE_CENTER for a in receiving)
+            if not province_receivers and not commune:
+                continue
+            version = p.current_version
+            methods = list(version.methods.all())
+            subjects = set(version.target_subjects or [])
+            citizen_share = 1.0 if not subjects else (0.9 if subjects & _CITIZEN_SUBJECTS else 0.0)
+            docs = list(version.documents.all())
+            first_group = docs[0].group if docs else ""
+            requirements = [(d.pk, d.name, d.originals, d.copies) for d in docs if d.group == first_group][:6]
+            info = ProcedureInfo(
+                p,
+                _is_online(p, methods),
+                province_receivers if p.at_province else [],
+                commune,
+                impl_by_unit,
+                departments[0] if departments else None,
+                citizen_share,
+                requirements,
+            )
+            for channel in Channel.values:
+                info.legal[channel] = deadlines.legal_time(version, channel)
+                wanted = deadlines.catalog_channel(channel)
+                amounts = [
+                    a
+                    for m in methods
+                    if m.channel == wanted and m.fee_status == "paid"
+                    for a in (m.fee_amounts or [])
+                    if isinstance(a, int | float) and 0 < a < 100_000_000
+                ]
+                info.fee[channel] = int(min(amounts)) if amounts else 0
+            infos.append(info)
+
+        def score(info: ProcedureInfo):
+            p = info.procedure
+            return (
+                common.get(p.code, len(common)),
+                -p.provincial_listings,
+                not p.at_commune,
+                p.online_level not in (OnlineLevel.FULL, OnlineLevel.PARTIAL),
+                p.code,
+            )
+
+        self.ranked = sorted(infos, key=score)
+        self.online_ranked = [i for i in self.ranked if i.online]
+        self.all_table = self._zipf(self.ranked)
+        self.online_table = self._zipf(self.online_ranked)
+
+    @staticmethod
+    def _zipf(items):
+        return weighted_table([(item, 1 / (rank**ZIPF_EXPONENT)) for rank, item in enumerate(items, start=1)])
+
+    def pick(self, rng: random.Random, online: bool) -> ProcedureInfo:
+        return pick_weighted(rng, self.online_table if online else self.all_table)
+
+
+# =============================================================================================
+# The generator
+# =============================================================================================
+
+_REFUSE_RECEPTION = [
+    "Thủ tục không thuộc thẩm quyền giải quyết của cơ quan.",
+    "Hồ sơ nộp trùng với hồ sơ đã tiếp nhận trước đó.",
+    "Người nộp không đủ điều kiện thực hiện thủ tục theo quy định.",
+]
+_SUPPLEMENT = [
+    "Bổ sung bản sao giấy tờ chứng minh nơi cư trú.",
+    "Tờ khai chưa ghi đầy đủ thông tin, đề nghị kê khai lại.",
+    "Bổ sung giấy ủy quyền có chứng thực.",
+    "Ảnh chụp giấy tờ không rõ nét, đề nghị tải lại bản rõ nét.",
+    "Bổ sung văn bản đồng ý của các thành viên liên quan.",
+]
+_REFUSE = [
+    "Không đủ điều kiện theo quy định của pháp luật chuyên ngành.",
+    "Kết quả xác minh không phù hợp với nội dung kê khai.",
+]
+_APOLOGY = [
+    "Cần thêm thời gian xác minh thông tin với cơ quan liên quan.",
+    "Chờ kết quả lấy ý kiến của cơ quan phối hợp.",
+    "Khối lượng hồ sơ tăng đột biến trong dịp cuối năm.",
+]
+_CREATE_LABEL = {
+    Channel.COUNTER: "Nộp hồ sơ " + Channel.COUNTER.label.lower(),
+    Channel.POST: "Nộp hồ sơ " + Channel.POST.label.lower(),
+    Channel.NATIONAL_PORTAL: "Nộp hồ sơ trực tuyến",
+}
+_TITLES = {
+    Role.RECEPTION: Role.RECEPTION.label,
+    Role.SPECIALIST: Role.SPECIALIST.label,
+    "leader": Role.APPROVER.label,  # a leader holds unit_head + approver: services show the higher
+}
+_MONTH_FACTOR = {1: 1.1, 2: 0.9, 3: 1.05, 7: 0.95, 10: 1.05, 11: 1.05, 12: 1.15}
+
+
+@dataclass
+class DemoReport:
+    dossiers: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    statuses: Counter = field(default_factory=Counter)
+    channels: Counter = field(default_factory=Counter)
+    officers: int = 0
+    write_seconds: float = 0.0
+    index_seconds: float = 0.0
+    first_day: date | None = None
+    last_day: date | None = None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.dossiers} hồ sơ ({self.first_day:%d/%m/%Y} – {self.last_day:%d/%m/%Y}), "
+            f"{self.rows} dòng trong {self.seconds:.1f} s: {self.rows_per_second:,.0f} dòng/giây, "
+            f"{self.dossiers / self.seconds if self.seconds else 0:,.0f} hồ sơ/giây "
+            f"(ghi {self.write_seconds:.1f} s, dựng lại chỉ mục {self.index_seconds:.1f} s)"
+        ]
+        total = max(self.dossiers, 1)
+        out.append(
+            "Kênh: "
+            + ", ".join(f"{Channel(c).label} {n / total:.0%}" for c, n in self.channels.most_common())
+        )
+        out.append(
+            "Trạng thái: "
+            + ", ".join(f"{Status(s).label} {n / total:.1%}" for s, n in sorted(self.statuses.items()))
+        )
+        out.append(f"Cán bộ dùng thử được tạo: {self.officers}")
+        return out
+
+
+class _Officers:
+    """Demo officers per agency (users with unusable passwords), created once, deterministically."""
+
+    def __init__(self, rng: random.Random, people: PeopleGenerator):
+        self.rng, self.people = rng, people
+        self.by_agency: dict[tuple[int, str], list[tuple[int, str, str]]] = {}
+        self.created = 0
+
+    def ensure(self, receiving: list[Agency], handling: list[Agency]) -> None:
+        wanted = []  # (agency, role key, index)
+        for agency in receiving:
+            wanted += [(agency, Role.RECEPTION, i) for i in (1, 2)]
+        for agency in handling:
+            wanted += [(agency, "leader", 1)] + [(agency, Role.SPECIALIST, i) for i in (1, 2)]
+        names = {}
+        for agency, key, i in wanted:  # drawn in a fixed order: the same names for a seed
+            gender = "male" if self.rng.random() < 0.5 else "female"
+            names[(agency.pk, key, i)] = self.people.name(gender)
+        usernames = {
+            (agency.pk, key, i): f"demo.{'ld' if key == 'leader' else key[:2]}{i}.{agency.code.lower()}"
+            for agency, key, i in wanted
+        }
+        existing = dict(User.objects.filter(username__in=usernames.values()).values_list("username", "pk"))
+        new = [
+            User(
+                username=u,
+                full_name=names[k],
+                kind=User.Kind.OFFICER,
+                is_staff=True,
+                password="!demo",  # noqa: S106 — unusable: demo officers cannot log in until an admin sets one
+            )
+            for k, u in usernames.items()
+            if u not in existing
+        ]
+        User.objects.bulk_create(new, batch_size=1000)
+        self.created = len(new)
+        ids = dict(User.objects.filter(username__in=usernames.values()).values_list("username", "pk"))
+        full = dict(User.objects.filter(username__in=usernames.values()).values_list("username", "full_name"))
+        roles = []
+        for agency, key, i in wanted:
+            username = usernames[(agency.pk, key, i)]
+            for role in (Role.UNIT_HEAD, Role.APPROVER) if key == "leader" else (key,):
+                roles.append(OfficerRole(user_id=ids[username], agency=agency, role=role))
+            self.by_agency.setdefault((agency.pk, key), []).append((ids[username], username, full[username]))
+        OfficerRole.objects.bulk_create(roles, batch_size=1000, ignore_conflicts=True)
+
+    def pick(self, agency_id: int, key: str) -> tuple[int, str, str]:
+        pool = self.by_agency[(agency_id, key)]
+        return pool[0] if len(pool) == 1 else self.rng.choice(pool)
+
+
+class _Sink:
+    """Writes row tuples: COPY on PostgreSQL, executemany elsewhere; ids reserved up front."""
+
+    def __init__(self, using: str):
+        self.connection = connections[using]
+        self.pg = self.connection.vendor == "postgresql"
+        self.next_ids: dict[str, int] = {}
+        self._types: dict = {}
+        self.rows = 0
+        #: True while a bulk load holds the tables (their plain indexes dropped in this transaction).
+        self.exclusive = False
+        #: PostgreSQL checks deferred foreign keys row by row at commit, which costs more than
+        #: the COPY itself. When the role may (a superuser, i.e. a development database), each
+        #: batch turns those triggers off for its own transaction; the ids are right by
+        #: construction and `verify_references` checks them once at the end.
+        self.skip_triggers = False
+        if self.pg:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                self.skip_triggers = bool(cursor.fetchone()[0])
+
+    def begin_batch(self) -> None:
+        if self.skip_triggers:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+
+    def _oids(self, cursor, table: str, columns: list[str]) -> list[int]:
+        key = (table, tuple(columns))
+        if key not in self._types:
+            cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                [table],
+            )
+            types = dict(cursor.fetchall())
+            self._types[key] = [types[c] for c in columns]
+        return self._types[key]
+
+    def drop_plain_indexes(self, models) -> list[str]:
+        """Drop the indexes that back no constraint (to rebuild them once, sorted, at the end)."""
+        definitions = []
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for model in models:
+                cursor.execute(
+                    "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                    "WHERE i.indrelid = %s::regclass AND NOT EXISTS "
+                    "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+                    [model._meta.db_table],
+                )
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f"DROP INDEX {name}")
+                    definitions.append(definition)
+        return definitions
+
+    def create_indexes(self, definitions: list[str]) -> None:
+        with self.connection.cursor() as cursor:
+            for definition in definitions:
+                cursor.execute(definition)
+
+    def verify_references(self, checks) -> None:
+        """After a run without trigger checks: every foreign key written must point at a row."""
+        if not self.skip_triggers:
+            return
+        qn = self.connection.ops.quote_name
+        with self.connection.cursor() as cursor:
+            for model, column, target in checks:
+                table, ref = qn(model._meta.db_table), qn(target._meta.db_table)
+                cursor.execute(
+                    f"SELECT count(*) FROM {table} t WHERE t.{qn(column)} IS NOT NULL AND NOT EXISTS "  # noqa: S608
+                    f"(SELECT 1 FROM {ref} r WHERE r.id = t.{qn(column)})"
+                )
+                missing = cursor.fetchone()[0]
+                if missing:
+                    raise RuntimeError(f"{missing} dòng {table}.{column} trỏ tới {ref} không tồn tại.")
+
+    def reserve_ids(self, model, n: int) -> range | list[int]:
+        """n fresh primary keys for `model`, taken from its sequence so later inserts never collide."""
+        if n == 0:
+            return []
+        table = model._meta.db_table
+        with self.connection.cursor() as cursor:
+            if self.pg and self.exclusive:
+                # The tables are locked by this transaction (bulk load): move the sequence once.
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                    "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+                    [table, table, n],
+                )
+                last = cursor.fetchone()[0]
+                return range(last - n + 1, last + 1)
+            if self.pg:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
+                )
+                return [r[0] for r in cursor.fetchall()]
+            if table not in self.next_ids:
+                qn = self.connection.ops.quote_name
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {qn(table)}")  # noqa: S608
+                self.next_ids[table] = cursor.fetchone()[0] + 1
+        start = self.next_ids[table]
+        self.next_ids[table] = start + n
+        return range(start, start + n)
+
+    def write(self, model, columns: list[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        fields = [next(f for f in model._meta.concrete_fields if f.column == c) for c in columns]
+        qn = self.connection.ops.quote_name
+        table = qn(model._meta.db_table)
+        cols = ", ".join(qn(c) for c in columns)
+        json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+        with self.connection.cursor() as cursor:
+            if self.pg:
+                # Binary COPY: no text parsing of timestamps and numbers on either side.
+                from psycopg.types.json import Jsonb
+
+                oids = self._oids(cursor, model._meta.db_table, columns)
+                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(oids)
+                    if json_at:
+                        for row in rows:
+                            row = list(row)
+                            for i in json_at:
+                                row[i] = Jsonb(row[i])
+                            copy.write_row(row)
+                    else:
+                        for row in rows:
+                            copy.write_row(row)
+            else:
+                prepped = [
+                    tuple(f.get_db_prep_save(v, self.connection) for f, v in zip(fields, row, strict=True))
+                    for row in rows
+                ]
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", prepped)  # noqa: S608
+        self.rows += len(rows)
+
+
+DOSSIER_COLUMNS = [
+    "id", "code", "national_code", "procedure_id", "procedure_version_id", "channel", "applicant_kind",
+    "applicant_name", "applicant_id_number", "applicant_address", "applicant_phone", "applicant_email",
+    "applicant_user_id", "summary", "form_data", "receiving_agency_id", "handling_agency_id", "assignee_id",
+    "status", "resume_status", "submitted_at", "received_at", "counting_start", "due_at", "reply_due_at",
+    "replied_at", "paused_at", "restart_on_resume", "finished_at", "returned_at", "refused_at",
+    "time_amount", "time_unit", "supplement_count", "counts_as_overdue", "apology_count", "fee_due",
+    "fee_paid", "result_by_post", "decision", "decision_reason", "version", "created_at", "updated_at",
+]  # fmt: skip
+DOCUMENT_COLUMNS = [
+    "id", "dossier_id", "requirement_id", "name", "originals", "copies", "file", "content_type", "sha256",
+    "digitised", "reused", "is_supplement", "added_at",
+]  # fmt: skip
+STEP_COLUMNS = [
+    "id", "dossier_id", "position", "name", "role", "agency_id", "share_hours", "due_at", "started_at",
+    "finished_at", "officer_id",
+]  # fmt: skip
+HISTORY_COLUMNS = [
+    "id", "dossier_id", "at", "action", "label", "from_status", "to_status", "actor_id", "actor_name",
+    "actor_title", "agency_id", "note", "data",
+]  # fmt: skip
+DUE_CHANGE_COLUMNS = ["id", "dossier_id", "at", "old_due_at", "new_due_at", "reason"]
+
+
+def _iso(moment: datetime | None, utc: bool = False) -> str | None:
+    """As services._iso: the old due comes from the database (UTC), the new from the calendar."""
+    if moment is None:
+        return None
+    return (moment.astimezone(UTC) if utc else moment).isoformat()
+
+
+class _Life:
+    """One dossier's state while its history is replayed; mirrors services._enter and friends."""
+
+    __slots__ = (
+        "row", "docs", "history", "steps", "due_changes", "status", "paused_at", "resume_status", "due_at",
+        "version", "now", "stopped",
+    )  # fmt: skip
+
+    def __init__(self):
+        self.row: dict = {}
+        self.docs: list[tuple] = []
+        self.history: list[list] = []
+        self.steps: list[list] = []
+        self.due_changes: list[list] = []
+        self.status = S.NEW
+        self.paused_at = None
+        self.resume_status = None
+        self.due_at = None
+        self.version = 1
+        self.now = None
+        self.stopped = False
+
+
+class DemoGenerator:
+    def __init__(
+        self,
+        dossiers: int,
+        seed: int = 0,
+        *,
+        until: date | None = None,
+        batch: int = 5000,
+        using: str = "default",
+        stdout=None,
+    ):
+        self.n = int(dossiers)
+        self.seed = seed
+        self.rng = FastRandom(seed)
+        self.tz = timezone.get_default_timezone()
+        self.until = until or timezone.localdate()
+        #: The moment "now" of the history: the start of `until`; nothing happens at or after it.
+        self.horizon = datetime.combine(self.until, time(0), tzinfo=self.tz)
+        self.batch = max(100, int(batch))
+        self.using = using
+        self.stdout = stdout
+        self.cal = calendar.get_calendar()
+        self.office = self.cal.office_hours
+        self.counting = self.cal.counting
+        self.report = DemoReport()
+        self._due_cache: dict = {}
+        self._steps_cache: dict = {}
+        self.workflow = default_workflow()
+        #: As `deadlines.online_reply_due` (NĐ 45/2020 Art 11), on the cached calendar instance.
+        self.reply_hours = getattr(settings, "MOTCUA_ONLINE_REPLY_HOURS", 8)
+
+    # -- calendar helpers, cached ------------------------------------------------------------
+
+    @cache  # noqa: B019 — one generator per run; the cache dies with it
+    def is_working(self, d: date) -> bool:
+        return self.cal.is_working_day(d)
+
+    @cache  # noqa: B019
+    def add_wd(self, d: date, n: int) -> date:
+        return self.cal.add_working_days(d, n)
+
+    def working_on_or_after(self, d: date) -> date:
+        return d if self.is_working(d) else self.add_wd(d, 1)
+
+    def office_moment(self, d: date) -> datetime:
+        """A random moment inside office hours of day d (morning busier), to the second."""
+        rng = self.rng
+        (m_start, m_end), *rest = self.office
+        a_start, a_end = rest[-1] if rest else (m_start, m_end)
+        start, end = (m_start, m_end) if rng.random() < 0.58 or not rest else (a_start, a_end)
+        span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        # Triangular: fewer dossiers in the first and last minutes of a session.
+        minute = start.hour * 60 + start.minute + int(rng.triangular(3, span - 3, span * 0.4))
+        return datetime.combine(d, time(minute // 60, minute % 60, rng.randrange(60)), tzinfo=self.tz)
+
+    def online_moment(self, d: date) -> datetime:
+        """Online submissions: day and evening, peaks mid-morning and after dinner."""
+        hour = pick_weighted(self.rng, self._online_hours)
+        return datetime.combine(d, time(hour, self.rng.randrange(60), self.rng.randrange(60)), tzinfo=self.tz)
+
+    _online_hours = weighted_table(
+        [(h, w) for h, w in zip(range(24), [1, 1, 1, 1, 1, 2, 4, 7, 10, 11, 10, 8, 6, 7, 9, 9, 8, 7, 6, 8,
+                                             9, 8, 5, 2], strict=True)]
+    )  # fmt: skip
+
+    def later(self, t: datetime, min_wd: int, max_wd: int) -> datetime:
+        """A moment in office hours min..max working days after t (same day if 0), after t."""
+        local = t.astimezone(self.tz)
+        k = self.rng.randint(min_wd, max_wd)
+        day = self.add_wd(local.date(), k) if k else self.working_on_or_after(local.date())
+        moment = self.office_moment(day)
+        if moment <= local:
+            close = datetime.combine(day, self.office[-1][1], tzinfo=self.tz)
+            moment = local + timedelta(minutes=self.rng.randint(5, 60), seconds=self.rng.randrange(60))
+            if moment > close:
+                moment = self.office_moment(self.add_wd(day, 1))
+        return moment
+
+    def due(self, received_at: datetime, amount, unit: str, procedure) -> tuple[datetime, datetime] | None:
+        """(counting_start, due_at) by deadlines.compute_due, cached per (day, cut-off side, amount, unit)."""
+        if amount is None or unit not in deadlines.SUPPORTED_UNITS:
+            return None
+        local = received_at.astimezone(self.tz)
+        cutoff = getattr(procedure, "reception_cutoff", None)
+        if unit == calendar.WORKING_HOURS:
+            key = (local, amount, unit, cutoff)
+        else:
+            limit = calendar.parse_time(cutoff) if cutoff else self.cal.cutoff
+            key = (
+                local.date(),
+                self.is_working(local.date()) and local.time() <= limit,
+                amount,
+                unit,
+                cutoff,
+            )
+        hit = self._due_cache.get(key)
+        if hit is None:
+            due = deadlines.compute_due(received_at, amount, unit, procedure)
+            hit = (due.counting_start, due.due_at, due.counting_start == local)
+            self._due_cache[key] = hit
+        start, due_at, start_is_receipt = hit
+        return (local if start_is_receipt else start), due_at
+
+    def shift_by_pause(self, due_at, paused_at, resumed_at):
+        """`deadlines.shift_by_pause` on this generator's calendar instance (no settings re-read)."""
+        hours = self.cal.working_hours_between(paused_at, resumed_at)
+        if hours <= 0 or due_at is None:
+            return due_at
+        return self.cal.add_working_hours(due_at, hours)
+
+    def plan_steps(self, start: datetime, amount, unit) -> list[tuple[Decimal, datetime | None]]:
+        key = (start, amount, unit)
+        hit = self._steps_cache.get(key)
+        if hit is None:
+            total = deadlines.legal_hours(amount, unit) or Decimal(0)
+            cursor, hit = start, []
+            for _name, _role, _where, share in self.workflow:
+                hours = (total * Decimal(str(share))).quantize(Decimal("0.01"))
+                step_due = self.cal.add_working_hours(cursor, hours) if hours > 0 else None
+                if step_due is not None:
+                    cursor = step_due
+                hit.append((hours, step_due))
+            self._steps_cache[key] = hit
+        return hit
+
+    # -- the year ----------------------------------------------------------------------------
+
+    def day_weights(self) -> list[tuple[date, float]]:
+        first = self.until - timedelta(days=365)
+        days = [first + timedelta(days=i) for i in range(365)]
+        tet = sorted(d for d in days if (o := self.cal.override(d)) is not None and "Tết Nguyên" in o.name)
+        out = []
+        for d in days:
+            if self.is_working(d):
+                w = {0: 1.15, 4: 0.95}.get(d.weekday(), 1.0)
+            else:
+                w = 0.06 if d.weekday() == 5 else 0.03  # online only
+            w *= _MONTH_FACTOR.get(d.month, 1.0)
+            if tet:
+                before = (tet[0] - d).days
+                after = (d - tet[-1]).days
+                if 0 < before <= 18:
+                    w *= 1.4  # the rush before Tết
+                elif 0 < after <= 10:
+                    w *= 0.7  # the slow restart after Tết
+            out.append((d, w))
+        return out
+
+    def allocate(self) -> list[tuple[date, int]]:
+        weights = self.day_weights()
+        total = sum(w for _, w in weights)
+        exact = [(d, self.n * w / total) for d, w in weights]
+        counts = {d: int(x) for d, x in exact}
+        rest = self.n - sum(counts.values())
+        for d, _x in sorted(exact, key=lambda p: (-(p[1] - int(p[1])), p[0]))[:rest]:
+            counts[d] += 1
+        return [(d, counts[d]) for d, _ in weights if counts[d]]
+
+    # -- one dossier -------------------------------------------------------------------------
+
+    def _event(
+        self, life: _Life, at: datetime, action: str, actor, agency_id, data=None, target=None
+    ) -> bool:
+        """Apply a transition at `at` unless it lies beyond the horizon; False when it does."""
+        if life.stopped or at >= self.horizon:
+            life.stopped = True
+            return False
+        transition = TRANSITIONS[action]
+        target = target if target is not None else transition.target
+        from_status = life.status
+        data = dict(data or {})
+        life.now = at
+        if target is not None:
+            self._enter(life, target, at, data)
+        life.version += 1
+        actor_id, actor_name, title = actor if actor else (None, "hệ thống", "")
+        life.history.append(
+            [at, action, transition.label, from_status, life.status, actor_id, actor_name, title, agency_id,
+             "", data]
+        )  # fmt: skip
+        return True
+
+    def _enter(self, life: _Life, target: int, at: datetime, data: dict) -> None:
+        was_paused = life.status in PAUSED_STATUSES
+        will_pause = target in PAUSED_STATUSES
+        if will_pause and not was_paused:
+            life.paused_at, life.resume_status = at, life.status
+        if was_paused and not will_pause and life.paused_at is not None:
+            if life.due_at is not None:
+                new_due = self.shift_by_pause(life.due_at, life.paused_at, at)
+                if new_due != life.due_at:
+                    life.due_changes.append(
+                        [
+                            at,
+                            life.due_at,
+                            new_due,
+                            "Cộng thời gian tạm dừng (bổ sung hồ sơ / nghĩa vụ tài chính)",
+                        ]
+                    )
+                    data.setdefault("due_at", []).append([_iso(life.due_at, utc=True), _iso(new_due)])
+                    life.due_at = new_due
+            life.paused_at, life.resume_status = None, None
+        life.status = target
+
+    def _dossier(self, day: date, info: ProcedureInfo, channel: str, receiving: Agency) -> _Life:
+        rng = self.rng
+        p = info.procedure
+        handling = info.handling_agency(receiving)
+        life = _Life()
+        row = life.row
+        online = channel == Channel.NATIONAL_PORTAL
+        citizen = rng.random() < info.citizen_share
+        person = self.people.person() if citizen else self.people.organisation()
+        submitted = self.online_moment(day) if online else self.office_moment(day)
+        amount, unit = info.legal[channel]
+        fee = info.fee[channel]
+        reception = lambda: self.officers.pick(receiving.pk, Role.RECEPTION)  # noqa: E731
+        leader = self.officers.pick(handling.pk, "leader")
+        specialist = self.officers.pick(handling.pk, Role.SPECIALIST)
+        title = _TITLES
+
+        def who(officer, key):
+            return (officer[0], officer[2], title[key])
+
+        row.update(
+            channel=channel,
+            procedure=p,
+            info=info,
+            receiving=receiving,
+            handling=handling,
+            person=person,
+            submitted_at=submitted,
+            time_amount=None,
+            time_unit="",
+            result_by_post=rng.random() < {Channel.POST: 0.8, Channel.COUNTER: 0.08}.get(channel, 0.15),
+        )
+        self._documents(life, info, online, submitted)
+        supplements = 0
+        roll = rng.random()
+        planned_supplements = 2 if roll < 0.01 else (1 if roll < 0.11 else 0)
+        r = dict(replied_at=None, received_at=None, counting_start=None, reply_due_at=None, refused_at=None,
+                 finished_at=None, returned_at=None, decision="", decision_reason="", assignee=None,
+                 fee_due=0, fee_paid=0, counts_as_overdue=False, apology_count=0)  # fmt: skip
+        row.update(r)
+        # -- creation
+        if online:
+            life.history.append(
+                [submitted, "create", _CREATE_LABEL[channel], None, S.NEW, None, "hệ thống", "", None, "",
+                 {"national_code": None}]  # filled with the code at flush
+            )  # fmt: skip
+            row["reply_due_at"] = self.cal.add_working_hours(submitted, self.reply_hours)
+            delay = 0 if rng.random() < 0.72 else (1 if rng.random() < 0.85 else 2)
+            t = self.later(submitted, delay, delay)
+            outcome = rng.random()
+            if outcome < 0.03:
+                reason = rng.choice(_REFUSE_RECEPTION)
+                if self._event(life, t, "refuse_reception", who(reception(), Role.RECEPTION), receiving.pk,
+                               {"reason": reason}):  # fmt: skip
+                    row["refused_at"] = row["replied_at"] = t
+                return life
+            if planned_supplements and outcome < 0.5:  # asked at the online check, before receiving
+                if not self._supplement(life, t, receiving, reception, supplements):
+                    return life
+                supplements += 1
+                t = self.later(life.now, 0, 1)
+            if not self._event(life, t, "receive", who(reception(), Role.RECEPTION), receiving.pk):
+                return life
+        else:
+            officer = who(reception(), Role.RECEPTION)
+            life.history.append(
+                [submitted, "create", _CREATE_LABEL[channel], None, S.NEW, officer[0], officer[1], officer[2],
+                 receiving.pk, "", {}]
+            )  # fmt: skip
+            t = submitted
+            self._event(life, t, "receive", officer, receiving.pk)
+        # -- received: the clock starts, the steps are planned
+        row["replied_at"] = row["replied_at"] or t
+        row["received_at"] = t
+        row["time_amount"], row["time_unit"] = amount, unit
+        due = self.due(t, amount, unit, p)
+        if due is not None:
+            row["counting_start"], life.due_at = due
+        start = row["counting_start"] or t
+        for position, ((name, role, where, _share), (hours, step_due)) in enumerate(
+            zip(self.workflow, self.plan_steps(start, amount, unit), strict=True), start=1
+        ):
+            agency = handling if where == HANDLING else receiving
+            life.steps.append([position, name, role, agency.pk, hours, step_due, None, None, None])
+        if life.steps and life.steps[0][2] == Role.RECEPTION:
+            life.steps[0][6] = t
+        # -- supplements asked at reception (the clock pauses, the appointment moves on resume)
+        while supplements < planned_supplements:
+            t = self.later(life.now, 0, 0)
+            if not self._supplement(life, t, receiving, reception, supplements):
+                return life
+            supplements += 1
+        # -- assignment
+        t = self.later(life.now, 0, 1)
+        assignee = specialist
+        if not self._event(life, t, "assign", who(leader, "leader"), handling.pk, {"assignee": assignee[1]}):
+            return life
+        row["assignee"] = assignee[0]
+        self._finish_step(life, 1, t, leader[0])
+        # -- withdrawal (the applicant changes their mind)
+        if rng.random() < 0.015:
+            t = self.later(life.now, 0, 3)
+            if not self._event(life, t, "request_withdrawal", who(reception(), Role.RECEPTION), receiving.pk,
+                               {"reason": "Theo đề nghị của người nộp hồ sơ"}):  # fmt: skip
+                return life
+            t = self.later(t, 0, 2)
+            if self._event(life, t, "stop", who(reception(), Role.RECEPTION), receiving.pk):
+                row["finished_at"] = t
+            return life
+        # -- fees (nghĩa vụ tài chính): asked by the specialist, paid by the applicant
+        if fee:
+            t = self.later(life.now, 0, 1)
+            if not self._event(life, t, "request_payment", who(specialist, Role.SPECIALIST), handling.pk,
+                               {"amount": fee}):  # fmt: skip
+                return life
+            row["fee_due"] = fee
+            if rng.random() < 0.03:
+                return life  # never paid: stays waiting
+            t = self.later(t, 0, 3)
+            if not self._event(life, t, "mark_paid", who(reception(), Role.RECEPTION), receiving.pk,
+                               {"amount": fee, "reference": ""}):  # fmt: skip
+                return life
+            row["fee_paid"] = fee
+        # -- the decision: on time for most, a tail late
+        base = life.now.astimezone(self.tz)
+        late = rng.random() < 0.075
+        if life.due_at is None:
+            finish = self.later(base, 1, 10)
+        else:
+            due_local = life.due_at.astimezone(self.tz)
+            span = max(self.cal.working_days_between(base.date(), due_local.date()), 0)
+            if late:
+                finish = self.later(due_local, 1, max(2, span // 2 + 1))
+            else:
+                k = min(span, int(span * rng.betavariate(2.5, 1.4)))
+                finish = self.later(base, k, k)
+                if finish > life.due_at:
+                    lo = base + timedelta(minutes=10)
+                    finish = lo + (life.due_at - lo) * rng.random() if life.due_at > lo else life.due_at
+                    finish = finish.replace(microsecond=0)
+        if late and life.due_at is not None and rng.random() < 0.35:
+            self._apologise(life, finish, leader, handling)
+        # The specialist's appraisal ends before the decision.
+        gap = (finish - life.now) * rng.uniform(0.5, 0.95)
+        t = (life.now + max(gap, timedelta(minutes=1))).replace(microsecond=0)
+        if t >= finish:
+            finish = t + timedelta(minutes=rng.randint(5, 90))
+        if not self._event(life, t, "complete_step", who(assignee, Role.SPECIALIST), handling.pk,
+                           {"step": life.steps[1][1] if len(life.steps) > 1 else ""}):  # fmt: skip
+            return life
+        self._finish_step(life, 2, t, assignee[0])
+        decision = Decision.APPROVED if rng.random() < 0.98 else Decision.REFUSED
+        data = {}
+        if decision == Decision.REFUSED:
+            data["reason"] = rng.choice(_REFUSE)
+        if not self._event(life, finish, "approve" if decision == Decision.APPROVED else "refuse",
+                           who(leader, "leader"), handling.pk, data):  # fmt: skip
+            return life
+        row["decision"], row["decision_reason"], row["finished_at"] = decision, data.get("reason", ""), finish
+        for step in life.steps:
+            if step[7] is None and step[2] in (Role.SPECIALIST, Role.APPROVER):
+                step[7], step[8] = finish, leader[0]
+        self._start_next(life, finish)
+        # -- the result goes back to the applicant
+        t = self.later(finish, 0, 3 if channel != Channel.POST else 5)
+        if self._event(life, t, "return_result", who(reception(), Role.RECEPTION), receiving.pk):
+            row["returned_at"] = t
+            for step in life.steps:
+                if step[7] is None:
+                    step[7], step[8] = t, life.history[-1][5]
+        return life
+
+    def _supplement(self, life: _Life, t: datetime, receiving: Agency, reception, done: int) -> bool:
+        """request_supplement then (mostly) receive_supplement; False when the history stops."""
+        officer = reception()
+        who = (officer[0], officer[2], _TITLES[Role.RECEPTION])
+        if not self._event(life, t, "request_supplement", who, receiving.pk,
+                           {"reason": self.rng.choice(_SUPPLEMENT)}):  # fmt: skip
+            return False
+        row = life.row
+        row["supplement_count"] = done + 1
+        if done >= 1:
+            row["counts_as_overdue"] = True  # a second request: allowed by law, counted as overdue
+        row["replied_at"] = row["replied_at"] or t
+        if self.rng.random() < 0.1:
+            return False  # the applicant never came back
+        back = t.astimezone(self.tz).date() + timedelta(days=self.rng.randint(1, 12))
+        t2 = self.later(datetime.combine(back, time(0), tzinfo=self.tz), 0, 0)
+        officer = reception()
+        return self._event(
+            life, t2, "receive_supplement", (officer[0], officer[2], _TITLES[Role.RECEPTION]), receiving.pk,
+            target=life.resume_status or S.RECEIVED,
+        )  # fmt: skip
+
+    def _apologise(self, life: _Life, finish: datetime, leader, handling: Agency) -> None:
+        due_day = life.due_at.astimezone(self.tz).date()
+        day = due_day - timedelta(days=self.rng.randint(1, 3))
+        while not self.is_working(day):
+            day -= timedelta(days=1)
+        t = self.office_moment(day)
+        if t <= life.now or (due_day - day).days < 1 or t >= finish:
+            return
+        finish_day = finish.astimezone(self.tz).date()
+        new_due = self.cal.closing_time(self.add_wd(finish_day, self.rng.randint(0, 2)))
+        if new_due <= life.due_at:
+            return
+        reason = self.rng.choice(_APOLOGY)
+        data = {"reason": reason, "due_at": [[_iso(life.due_at, utc=True), _iso(new_due)]]}
+        old = life.due_at
+        if self._event(life, t, "apologise", (leader[0], leader[2], _TITLES["leader"]), handling.pk, data):
+            life.due_changes.append([t, old, new_due, f"Xin lỗi và hẹn lại: {reason}"[:200]])
+            life.due_at = new_due
+            life.row["apology_count"] = 1
+
+    @staticmethod
+    def _finish_step(life: _Life, position: int, at: datetime, officer_id) -> None:
+        for step in life.steps:
+            if step[0] == position and step[7] is None:
+                step[7], step[8] = at, officer_id
+        DemoGenerator._start_next(life, at)
+
+    @staticmethod
+    def _start_next(life: _Life, at: datetime) -> None:
+        for step in life.steps:
+            if step[7] is None:
+                if step[6] is None:
+                    step[6] = at
+                return
+
+    # -- choosing where ------------------------------------------------------------------------
+
+    def _receiving(self, info: ProcedureInfo) -> Agency:
+        rng = self.rng
+        if info.commune and (not info.province or rng.random() < 0.7):
+            return pick_weighted(rng, self.commune_table)
+        return info.province[0] if len(info.province) == 1 else rng.choice(info.province)
+
+    # -- run ---------------------------------------------------------------------------------
+
+    def run(self) -> DemoReport:
+        started = _time.perf_counter()
+        rng = self.rng
+        self.catalog = ProvinceCatalog()
+        if not self.catalog.ranked:
+            raise LookupError("Chưa có danh mục thủ tục của tỉnh: chạy load_places và import_catalog trước.")
+        self.people = PeopleGenerator.for_province(rng)
+        # Busy and quiet communes: a heavy-tailed size per commune centre, wards busier.
+        sizes = []
+        for agency in self.catalog.commune_centres:
+            unit = self.catalog.agencies[agency.pk].admin_unit
+            size = min(rng.paretovariate(1.6), 12.0) * (2.0 if unit.kind == AdminUnit.Kind.WARD else 1.0)
+            sizes.append((agency, size))
+        self.commune_table = weighted_table(sizes)
+        receiving = {a for i in self.catalog.ranked for a in i.province} | set(self.catalog.commune_centres)
+        handling = set()
+        for info in self.catalog.ranked:
+            for a in info.province:
+                handling.add(info.handling_agency(a))
+            if info.commune:
+                handling.update(info.handling_agency(c) for c in self.catalog.commune_centres)
+        self.officers = _Officers(rng, self.people)
+        self.officers.ensure(sorted(receiving, key=lambda a: a.code), sorted(handling, key=lambda a: a.code))
+        self.report.officers = self.officers.created
+
+        allocation = self.allocate()
+        self.report.first_day, self.report.last_day = allocation[0][0], allocation[-1][0]
+        sink = _Sink(self.using)
+        # A big load into small tables (PostgreSQL): one transaction that drops the plain indexes,
+        # loads everything and rebuilds them sorted — several times faster than maintaining 30
+        # indexes row by row, and all-or-nothing. Other sessions wait on these tables meanwhile.
+        bulk = sink.pg and self.n >= Dossier.objects.using(self.using).count()
+        with transaction.atomic(using=self.using) if bulk else contextlib.nullcontext():
+            dropped = sink.drop_plain_indexes(self.TABLES) if bulk else []
+            sink.exclusive = bulk
+            done = self._generate(sink, allocation)
+            if dropped:
+                t0 = _time.perf_counter()
+                sink.create_indexes(dropped)
+                self.report.index_seconds = _time.perf_counter() - t0
+            sink.verify_references(
+                [
+                    (Dossier, "procedure_id", Procedure),
+                    (Dossier, "receiving_agency_id", Agency),
+                    (Dossier, "handling_agency_id", Agency),
+                    (Dossier, "assignee_id", User),
+                    (DossierHistory, "dossier_id", Dossier),
+                    (DossierHistory, "actor_id", User),
+                    (DossierStep, "dossier_id", Dossier),
+                    (DossierDocument, "dossier_id", Dossier),
+                    (DueDateChange, "dossier_id", Dossier),
+                ]
+            )
+        self.report.dossiers = done
+        self.report.rows = sink.rows
+        self.report.seconds = _time.perf_counter() - started
+        return self.report
+
+    TABLES = (Dossier, DossierDocument, DossierStep, DossierHistory, DueDateChange)
+
+    def _generate(self, sink: _Sink, allocation) -> int:
+        started = _time.perf_counter()
+        rng = self.rng
+        counters = self._existing_counters(allocation[0][0])
+        pending: list[_Life] = []
+        done = 0
+        for day, count in allocation:
+            lives = []
+            for _ in range(count):
+                channel = self._channel(day)
+                info = self.catalog.pick(rng, channel == Channel.NATIONAL_PORTAL)
+                lives.append(self._dossier(day, info, channel, self._receiving(info)))
+            lives.sort(key=lambda life: life.row["submitted_at"])
+            for life in lives:
+                row = life.row
+                if row["channel"] == Channel.NATIONAL_PORTAL:
+                    scope = national_code_prefix()
+                    counters[(scope, day)] = counters.get((scope, day), 0) + 1
+                    row["code"] = row["national_code"] = national_code(day, counters[(scope, day)], scope)
+                    life.history[0][10] = {"national_code": row["code"]}
+                else:
+                    scope = row["receiving"].code
+                    counters[(scope, day)] = counters.get((scope, day), 0) + 1
+                    row["code"] = f"{scope}-{day:%y%m%d}-{counters[(scope, day)]:04d}"
+                    row["national_code"] = None
+            pending.extend(lives)
+            if len(pending) >= self.batch:
+                done += self._flush(sink, pending)
+                pending = []
+                self._progress(done, started, sink)
+        done += self._flush(sink, pending)
+        self._write_counters(sink, counters)
+        return done
+
+    def _channel(self, day: date) -> str:
+        if not self.is_working(day):
+            return Channel.NATIONAL_PORTAL
+        roll = self.rng.random()
+        return Channel.NATIONAL_PORTAL if roll < 0.595 else (Channel.COUNTER if roll < 0.9 else Channel.POST)
+
+    def _progress(self, done: int, started: float, sink: _Sink) -> None:
+        if self.stdout is not None:
+            elapsed = _time.perf_counter() - started
+            self.stdout.write(
+                f"  {done:>9} / {self.n} hồ sơ, {sink.rows} dòng, {elapsed:.0f} s "
+                f"({sink.rows / max(elapsed, 1e-9):,.0f} dòng/giây)"
+            )
+
+    def _existing_counters(self, first: date) -> dict[tuple[str, date], int]:
+        return {
+            (scope, day): value
+            for scope, day, value in DossierCodeCounter.objects.using(self.using)
+            .filter(day__gte=first)
+            .values_list("scope", "day", "last_value")
+        }
+
+    def _write_counters(self, sink: _Sink, counters: dict) -> None:
+        """Upsert each (scope, day) to at least the last number used, as codes.next_sequence would."""
+        conn = sink.connection
+        qn = conn.ops.quote_name
+        table = qn(DossierCodeCounter._meta.db_table)
+        last = qn("last_value")
+        greatest = "GREATEST" if sink.pg else "MAX"
+        sql = (
+            f"INSERT INTO {table} ({qn('scope')}, {qn('day')}, {last}) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT ({qn('scope')}, {qn('day')}) DO UPDATE SET {last} = "
+            f"{greatest}({table}.{last}, EXCLUDED.{last})"
+        )
+        with transaction.atomic(using=self.using), conn.cursor() as cursor:
+            cursor.executemany(
+                sql, [(s, conn.ops.adapt_datefield_value(d), v) for (s, d), v in counters.items()]
+            )
+
+    def _flush(self, sink: _Sink, lives: list[_Life]) -> int:
+        if not lives:
+            return 0
+        started = _time.perf_counter()
+        with transaction.atomic(using=self.using):
+            sink.begin_batch()
+            dossier_ids = sink.reserve_ids(Dossier, len(lives))
+            children = [
+                (DossierDocument, DOCUMENT_COLUMNS, "docs"),
+                (DossierStep, STEP_COLUMNS, "steps"),
+                (DossierHistory, HISTORY_COLUMNS, "history"),
+                (DueDateChange, DUE_CHANGE_COLUMNS, "due_changes"),
+            ]
+            ids = {
+                attr: iter(sink.reserve_ids(model, sum(len(getattr(life, attr)) for life in lives)))
+                for model, _columns, attr in children
+            }
+            rows = {attr: [] for _model, _columns, attr in children}
+            dossiers = []
+            for pk, life in zip(dossier_ids, lives, strict=True):
+                dossiers.append(self._dossier_row(pk, life))
+                self.report.statuses[life.status] += 1
+                self.report.channels[life.row["channel"]] += 1
+                for attr in rows:
+                    out, next_id = rows[attr], ids[attr]
+                    for item in getattr(life, attr):
+                        out.append((next(next_id), pk, *item))
+            sink.write(Dossier, DOSSIER_COLUMNS, dossiers)
+            for model, columns, attr in children:
+                sink.write(model, columns, rows[attr])
+        self.report.write_seconds += _time.perf_counter() - started
+        return len(lives)
+
+    def _documents(self, life: _Life, info: ProcedureInfo, online: bool, at: datetime) -> None:
+        """The papers handed in (or uploaded): the first case's requirements, as intake records them."""
+        rng = self.rng
+        for req_id, name, originals, copies in info.requirements:
+            reused = online and rng.random() < 0.2
+            digitised = online or rng.random() < 0.8
+            life.docs.append(
+                (req_id, name[:2000], originals, copies, "", "", "", digitised, reused, False, at)
+            )
+
+    def _dossier_row(self, pk: int, life: _Life) -> tuple:
+        row = life.row
+        p, person = row["procedure"], row["person"]
+        last = life.history[-1][0] if life.history else row["submitted_at"]
+        return (
+            pk, row["code"], row["national_code"], p.pk, p.current_version_id, row["channel"], person.kind,
+            person.name, person.id_number, person.address[:300], person.phone[:20], person.email, None,
+            p.name[:500], {}, row["receiving"].pk, row["handling"].pk, row["assignee"], life.status,
+            life.resume_status, row["submitted_at"], row["received_at"], row["counting_start"], life.due_at,
+            row["reply_due_at"], row["replied_at"], life.paused_at, False, row["finished_at"],
+            row["returned_at"], row["refused_at"], row["time_amount"], row["time_unit"] or "",
+            row.get("supplement_count", 0), row["counts_as_overdue"], row["apology_count"], row["fee_due"],
+            row["fee_paid"], row["result_by_post"], row["decision"], row["decision_reason"], life.version,
+            row["submitted_at"], last,
+        )  # fmt: skip
+
+
+def generate(
+    dossiers: int,
+    seed: int = 0,
+    *,
+    until: date | None = None,
+    batch: int = 5000,
+    force: bool = False,
+    using: str = "default",
+    stdout=None,
+) -> DemoReport:
+    """Generate `dossiers` demo dossiers (see the module docstring). Raises DemoRefused in production."""
+    if not (force or demo_allowed()):
+        raise DemoRefused(
+            "Dữ liệu dùng thử chứa thông tin cá nhân giả: chỉ chạy khi MOTCUA_DEBUG, MOTCUA_EMBEDDED "
+            "hoặc khi kiểm thử; dùng --force nếu thật sự muốn."
+        )
+    return DemoGenerator(dossiers, seed, until=until, batch=batch, using=using, stdout=stdout).run()
+
+
+__all__ = [
+    "DemoGenerator",
+    "DemoRefused",
+    "PeopleGenerator",
+    "Person",
+    "ProvinceCatalog",
+    "demo_allowed",
+    "generate",
+    "national_code",
+    "national_code_prefix",
+    "personal_id_number",
+    "tax_code",
+]

@@ -1,0 +1,160 @@
+"""The demo history generator: deterministic, consistent, realistic, and refused in production."""
+
+import hashlib
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from motcua.core.codes import next_dossier_code
+from motcua.core.models import DossierCodeCounter
+from motcua.dossiers.demo import PeopleGenerator, personal_id_number, tax_code
+from motcua.dossiers.models import (
+    FINAL_STATUSES,
+    PAUSED_STATUSES,
+    Channel,
+    Dossier,
+    DossierHistory,
+    DossierStep,
+    Status,
+)
+from motcua.people.models import OfficerRole
+
+pytestmark = pytest.mark.django_db
+UNTIL = "2026-06-30"
+
+
+def fingerprint() -> str:
+    rows = Dossier.objects.order_by("code").values_list(
+        "code", "national_code", "status", "channel", "procedure__code", "receiving_agency__code",
+        "handling_agency__code", "applicant_name", "applicant_id_number", "submitted_at", "received_at",
+        "due_at", "finished_at", "returned_at", "supplement_count", "fee_due", "version",
+    )  # fmt: skip
+    history = DossierHistory.objects.order_by("dossier__code", "at", "id").values_list(
+        "dossier__code", "action", "at", "to_status", "actor_name"
+    )
+    return hashlib.sha256(repr((list(rows), list(history))).encode()).hexdigest()
+
+
+def wipe() -> None:
+    Dossier.objects.all().delete()
+    DossierCodeCounter.objects.all().delete()
+
+
+def run(*extra) -> str:
+    out = StringIO()
+    call_command("demo", "--dossiers", "300", "--seed", "7", "--until", UNTIL, *extra, stdout=out)
+    return out.getvalue()
+
+
+def test_the_same_seed_gives_the_same_rows(reference_data):
+    wipe()
+    out = run()
+    assert "300 hồ sơ" in out and "dòng/giây" in out
+    first = fingerprint()
+    wipe()
+    run()
+    assert fingerprint() == first
+    wipe()
+    call_command("demo", "--dossiers", "300", "--seed", "8", "--until", UNTIL, stdout=StringIO())
+    assert fingerprint() != first
+
+
+@pytest.fixture
+def demo(reference_data):
+    wipe()
+    run()
+    return list(Dossier.objects.select_related("procedure"))
+
+
+def test_statuses_dates_and_codes_are_consistent(demo):
+    assert len(demo) == 300
+    assert len({d.code for d in demo}) == 300
+    horizon = date.fromisoformat(UNTIL)
+    for d in demo:
+        assert d.submitted_at.date() < horizon
+        if d.status == Status.RETURNED:
+            assert d.returned_at >= d.finished_at >= d.received_at >= d.submitted_at
+        if d.status in (Status.DONE, Status.RETURNED):
+            assert d.decision and d.finished_at
+        if d.status == Status.NOT_RECEIVED:
+            assert d.channel == Channel.NATIONAL_PORTAL and d.refused_at and d.received_at is None
+        if d.status == Status.NEW:
+            assert d.received_at is None and d.channel == Channel.NATIONAL_PORTAL
+        if d.status in PAUSED_STATUSES:
+            assert d.paused_at is not None and d.resume_status is not None
+        else:
+            assert d.paused_at is None
+        if d.status not in (Status.NEW, Status.NOT_RECEIVED) and not (
+            d.status == Status.SUPPLEMENT and d.received_at is None
+        ):
+            assert d.received_at is not None
+        if d.channel == Channel.NATIONAL_PORTAL:
+            assert d.code == d.national_code and d.code.startswith("G22.14-")
+            assert d.reply_due_at is not None
+        else:
+            assert d.national_code is None and d.code.startswith(d.receiving_agency.code + "-")
+            assert d.code.split("-")[1] == f"{timezone.localtime(d.submitted_at):%y%m%d}"
+        assert d.counts_as_overdue == (d.supplement_count >= 2)
+        history = list(d.history.order_by("at", "id"))
+        assert history[0].action == "create" and history[-1].to_status == d.status
+        assert d.version == len(history)  # 1 + one per transition after the creation
+        for before, after in zip(history, history[1:], strict=False):
+            assert after.from_status == before.to_status and after.at >= before.at
+        if d.received_at:
+            assert d.steps.count() == 4
+    statuses = {d.status for d in demo}
+    assert Status.RETURNED in statuses and statuses & {Status.PROCESSING, Status.RECEIVED}
+    assert sum(d.status == Status.RETURNED for d in demo) > 200
+    online = sum(d.channel == Channel.NATIONAL_PORTAL for d in demo)
+    assert 140 <= online <= 220  # ≈ 60 %
+
+
+def test_the_services_continue_the_demo_numbering(demo):
+    d = next(x for x in demo if x.channel == Channel.COUNTER)
+    prefix, day, seq = d.code.rsplit("-", 2)
+    last = max(int(x.code.rsplit("-", 1)[1]) for x in demo if x.code.startswith(f"{prefix}-{day}-"))
+    new = next_dossier_code(prefix, d.received_at)
+    assert new == f"{prefix}-{day}-{last + 1:04d}"
+
+
+def test_history_is_told_by_demo_officers_with_roles(demo):
+    actors = DossierHistory.objects.filter(actor__isnull=False).values_list("actor_id", flat=True).distinct()
+    assert actors
+    assert OfficerRole.objects.filter(user_id__in=list(actors)[:20]).exists()
+    assert DossierStep.objects.filter(finished_at__isnull=False, officer__isnull=True).count() == 0
+    assert not Dossier.objects.filter(status__in=list(FINAL_STATUSES), paused_at__isnull=False).exists()
+
+
+def test_the_command_refuses_outside_debug_embedded_and_testing(reference_data, settings):
+    settings.DEBUG, settings.EMBEDDED, settings.TESTING = False, False, False
+    before = Dossier.objects.count()
+    with pytest.raises(CommandError, match="--force"):
+        call_command("demo", "--dossiers", "5", stdout=StringIO())
+    assert Dossier.objects.count() == before
+    call_command("demo", "--dossiers", "5", "--force", "--until", UNTIL, stdout=StringIO())
+    assert Dossier.objects.count() == before + 5
+
+
+def test_people_look_real():
+    import random
+
+    people = PeopleGenerator(random.Random(1), [("Xã Chiềng Mung", "commune")], "Tỉnh Sơn La", {"014"})
+    for _ in range(50):
+        p = people.person()
+        assert len(p.id_number) == 12 and p.id_number.isdigit()
+        century_gender = int(p.id_number[3])
+        assert century_gender == (0 if p.birth_year < 2000 else 2) + (p.gender == "female")
+        assert p.id_number[4:6] == f"{p.birth_year % 100:02d}"
+        assert len(p.phone) == 10 and p.phone[0] == "0"
+        assert p.address.endswith("xã Chiềng Mung, tỉnh Sơn La")
+    assert personal_id_number("014", "female", 2003, 42) == "014303000042"
+    code = tax_code(random.Random(2))
+    weights = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+    assert (
+        len(code) == 10
+        and int(code[9]) == 10 - sum(int(c) * w for c, w in zip(code[:9], weights, strict=True)) % 11
+    )
