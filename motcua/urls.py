@@ -12,6 +12,8 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("quan-tri/", admin.site.urls),
+    path("can-bo/ho-so/<str:code>/", include("motcua.dossiers.urls")),
+    path("can-bo/", include("motcua.backoffice.urls")),
     path("", include("motcua.portal.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,59 @@
+"""Fixtures of the officers' site tests: the dossier fixtures, plus an isolated media folder."""
+
+import pytest
+
+from motcua.dossiers.tests.conftest import *  # noqa: F403 — clock, people, procedure, make_dossier
+from motcua.dossiers.tests.conftest import CENTER, FINANCE, JUSTICE, officer  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded scans go to a temporary folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def as_user(client):
+    """Sign the test client in as a user (or out, with None)."""
+
+    def sign_in(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+
+
+@pytest.fixture
+def online_dossier(people, procedure, clock):
+    """A dossier submitted on the national portal: status 1, waiting for reception."""
+    from motcua.dossiers.intake import Applicant, OnlineSubmission, receive_online
+
+    def make(number: int = 1, name: str = "Lò Văn Pâng", id_number: str = "014090002222"):
+        record = OnlineSubmission(
+            national_code=f"G22.99-260302-{number:04d}",
+            procedure_code=procedure.code,
+            agency_code=CENTER,
+            submitted_at=clock.now,
+            applicant=Applicant(name=name, id_number=id_number),
+        )
+        dossier, _created = receive_online(record)
+        return dossier
+
+    return make
+
+
+def act(dossier, action, user, **params):
+    """Take an action through the service layer (to set up a state)."""
+    from motcua.dossiers import services
+
+    dossier.refresh_from_db()
+    services.perform(dossier, action, user, **params)
+    dossier.refresh_from_db()
+    return dossier

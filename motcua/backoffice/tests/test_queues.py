@@ -1,0 +1,261 @@
+"""Work queues: which dossiers each queue shows, filters, search, sorting and paging."""
+
+import pytest
+from django.urls import reverse
+
+from motcua.backoffice import queues
+from motcua.dossiers.models import Channel, Status
+
+from .conftest import FINANCE, act
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(response) -> list[str]:
+    assert response.status_code == 200, response.content.decode()[:500]
+    return [row["code"] for row in response.context["rows"]]
+
+
+def queue_url(slug: str = queues.MINE, **params) -> str:
+    url = (
+        reverse("backoffice:queue") if slug == queues.MINE else reverse("backoffice:queue_named", args=[slug])
+    )
+    if params:
+        from urllib.parse import urlencode
+
+        url += "?" + urlencode(params)
+    return url
+
+
+def test_mine_follows_the_current_step_and_the_assignee(make_dossier, people, as_user):
+    received = make_dossier()
+    assert codes(as_user(people["reception"]).get(queue_url())) == [received.code]  # step 1: reception
+    assert codes(as_user(people["specialist"]).get(queue_url())) == []
+    act(received, "assign", people["head"], assignee=people["specialist"])
+    assert codes(as_user(people["reception"]).get(queue_url())) == []
+    assert codes(as_user(people["specialist"]).get(queue_url())) == [received.code]  # assignee and step 2
+    assert codes(as_user(people["approver"]).get(queue_url())) == []  # step 3 is not current yet
+    act(received, "complete_step", people["specialist"])
+    assert codes(as_user(people["approver"]).get(queue_url())) == [received.code]
+    assert codes(as_user(people["specialist"]).get(queue_url())) == [received.code]  # still the assignee
+
+
+def test_unit_queue_holds_what_the_agency_receives_or_handles(make_dossier, people, as_user):
+    first, second = make_dossier(), make_dossier()
+    expected = {first.code, second.code}
+    assert set(codes(as_user(people["reception"]).get(queue_url(queues.UNIT)))) == expected  # receives
+    assert set(codes(as_user(people["head"]).get(queue_url(queues.UNIT)))) == expected  # handles
+    assert codes(as_user(people["finance"]).get(queue_url(queues.UNIT))) == []
+    assert codes(as_user(people["other_reception"]).get(queue_url(queues.UNIT))) == []
+
+
+def test_waiting_for_reception_shows_online_dossiers_with_the_reply_deadline(
+    online_dossier, make_dossier, people, as_user
+):
+    new = online_dossier()
+    make_dossier()  # a counter dossier is received at once: not waiting
+    response = as_user(people["reception"]).get(queue_url(queues.RECEPTION))
+    assert codes(response) == [new.code]
+    page = response.content.decode()
+    assert "Hạn phản hồi" in page and new.reply_due_at is not None
+    assert "để phản hồi" in response.context["rows"][0]["countdown"].text
+    assert codes(as_user(people["other_reception"]).get(queue_url(queues.RECEPTION))) == []
+
+
+def test_due_soon_counts_working_days_or_hours(make_dossier, people, as_user, clock):
+    dossier = make_dossier()  # received Mon 2/3 09:00, due Mon 9/3 17:00
+    client = as_user(people["head"])
+    assert codes(client.get(queue_url(queues.DUE_SOON, trong=3, don_vi="ngay"))) == []
+    assert codes(client.get(queue_url(queues.DUE_SOON, trong=5, don_vi="ngay"))) == [dossier.code]
+    assert codes(client.get(queue_url(queues.DUE_SOON, trong=40, don_vi="gio"))) == []
+    assert codes(client.get(queue_url(queues.DUE_SOON, trong=48, don_vi="gio"))) == [dossier.code]
+    response = client.get(queue_url(queues.DUE_SOON, trong="abc", don_vi="tuan"))
+    assert len(response.context["filters"].notices) == 2  # both dropped, with a notice each
+
+
+def test_overdue_after_the_appointment_or_after_a_second_supplement_request(
+    make_dossier, people, as_user, clock
+):
+    late, flagged, fine = make_dossier(), make_dossier(), make_dossier()
+    act(flagged, "request_supplement", people["reception"], reason="Thiếu ảnh")
+    act(flagged, "receive_supplement", people["reception"])
+    act(
+        flagged, "request_supplement", people["reception"], reason="Thiếu bản sao", second_allowed_by_law=True
+    )
+    client = as_user(people["head"])
+    assert codes(client.get(queue_url(queues.OVERDUE))) == [flagged.code]
+    clock.set(2026, 3, 10, 9, 0)  # a day after the appointment
+    act(fine, "assign", people["head"], assignee=people["specialist"])
+    act(fine, "complete_step", people["specialist"])
+    act(fine, "refuse", people["approver"], reason="Không đủ điều kiện")  # finished (late, but finished)
+    client = as_user(people["head"])  # the session of 8 hours has expired meanwhile
+    response = client.get(queue_url(queues.OVERDUE))
+    assert codes(response) == [late.code, flagged.code]
+    assert response.context["rows"][0]["countdown"].text == "Quá hạn 1 giờ 30 phút làm việc"  # 07:30 → 09:00
+
+
+def test_consultations_waiting_for_others_and_sent_to_me(make_dossier, people, as_user):
+    dossier = make_dossier()
+    act(dossier, "assign", people["head"], assignee=people["specialist"])
+    from motcua.places.models import Agency
+
+    act(
+        dossier,
+        "consult",
+        people["specialist"],
+        to_agencies=[Agency.objects.get(code=FINANCE).pk],
+        question="Xác nhận nghĩa vụ tài chính",
+    )
+    assert codes(as_user(people["head"]).get(queue_url(queues.WAITING))) == [dossier.code]
+    assert codes(as_user(people["head"]).get(queue_url(queues.CONSULTED))) == []
+    assert codes(as_user(people["finance"]).get(queue_url(queues.CONSULTED))) == [dossier.code]
+    assert codes(as_user(people["finance"]).get(queue_url(queues.WAITING))) == []
+    act(dossier, "answer_consultation", people["finance"], answer="Đã hoàn thành")
+    assert codes(as_user(people["finance"]).get(queue_url(queues.CONSULTED))) == []
+    assert codes(as_user(people["head"]).get(queue_url(queues.WAITING))) == []
+
+
+def test_filters_status_channel_procedure_agency_and_dates(
+    make_dossier, online_dossier, people, as_user, clock
+):
+    counter = make_dossier()
+    post = make_dossier(channel=Channel.POST)
+    new = online_dossier()
+    clock.advance(days=1)
+    later = make_dossier()
+    client = as_user(people["reception"])
+    unit = queues.UNIT
+    assert codes(client.get(queue_url(unit, trang_thai=Status.NEW))) == [new.code]
+    assert set(codes(client.get(queue_url(unit, kenh=Channel.POST)))) == {post.code}
+    assert set(codes(client.get(queue_url(unit, thu_tuc=counter.procedure.code)))) == {
+        counter.code,
+        post.code,
+        new.code,
+        later.code,
+    }
+    unknown = client.get(queue_url(unit, thu_tuc="9.999999"))
+    assert unknown.context["filters"].notices and len(codes(unknown)) == 4  # dropped, with a notice
+    assert set(codes(client.get(queue_url(unit, tu_ngay="2026-03-03")))) == {later.code}
+    assert set(codes(client.get(queue_url(unit, den_ngay="2026-03-02")))) == {counter.code, post.code}
+    assert set(codes(client.get(queue_url(unit, co_quan="000.00.04.H52")))) == {
+        counter.code,
+        post.code,
+        new.code,
+        later.code,
+    }
+    assert codes(client.get(queue_url(unit, co_quan=FINANCE))) == []
+    # status 3 is not open: only with the explicit status filter
+    act(new, "refuse_reception", people["reception"], reason="Sai thẩm quyền")
+    assert new.code not in codes(client.get(queue_url(unit)))
+    assert codes(client.get(queue_url(unit, trang_thai=Status.NOT_RECEIVED))) == [new.code]
+    assert new.code in codes(client.get(queue_url(unit, trang_thai="tat-ca")))
+
+
+def test_unknown_filter_values_are_dropped_with_a_notice(people, as_user):
+    response = as_user(people["reception"]).get(
+        queue_url(
+            queues.UNIT, trang_thai="99", kenh="fax", co_quan="x", tu_ngay="hôm qua", sap_xep="z", trang="0"
+        )
+    )
+    assert response.status_code == 200
+    assert len(response.context["filters"].notices) == 6
+    assert response.context["filters"].params == {}
+
+
+def test_search_by_code_name_and_id_number(make_dossier, online_dossier, people, as_user):
+    mine = make_dossier()
+    other = online_dossier(name="Lò Văn Pâng", id_number="014090002222")
+    client = as_user(people["reception"])
+    everything = queues.ALL
+    assert codes(client.get(queue_url(everything, q=mine.code))) == [mine.code]
+    assert codes(client.get(queue_url(everything, q=mine.code.lower()))) == [mine.code]
+    assert codes(client.get(queue_url(everything, q=mine.code[:-2]))) == [
+        mine.code
+    ]  # the beginning of a code
+    assert codes(client.get(queue_url(everything, q=other.code))) == [other.code]
+    assert codes(client.get(queue_url(everything, q="Văn Pâng"))) == [other.code]
+    assert codes(client.get(queue_url(everything, q="Nguyễn Thị Ánh"))) == [mine.code]
+    assert codes(client.get(queue_url(everything, q="014090002222"))) == [other.code]
+    assert codes(client.get(queue_url(everything, q="0140 9000 1111"))) == [mine.code]
+    assert codes(client.get(queue_url(everything, q="không có ai"))) == []
+    # search stays inside what the user may see
+    assert codes(as_user(people["other_reception"]).get(queue_url(everything, q=mine.code))) == []
+
+
+def test_sorting_and_paging(make_dossier, people, as_user, clock, monkeypatch):
+    monkeypatch.setattr(queues, "PAGE_SIZE", 2)
+    made = []
+    for _i in range(5):
+        made.append(make_dossier())
+        clock.advance(hours=1)
+    client = as_user(people["reception"])
+    first = client.get(queue_url(queues.UNIT))
+    assert codes(first) == [made[0].code, made[1].code]  # earliest appointment first
+    assert first.context["page"].has_next and first.context["next_url"]
+    second = client.get(first.context["next_url"])
+    assert codes(second) == [made[2].code, made[3].code]
+    assert codes(client.get(queue_url(queues.UNIT, trang=3))) == [made[4].code]
+    assert codes(client.get(queue_url(queues.UNIT, sap_xep="moi-nhan"))) == [made[4].code, made[3].code]
+    assert codes(client.get(queue_url(queues.UNIT, sap_xep="ma"))) == [made[0].code, made[1].code]
+    assert first.context["page"].count == 5 and not first.context["page"].count_capped
+
+
+def test_the_count_is_capped(make_dossier, people, as_user, monkeypatch):
+    monkeypatch.setattr(queues, "PAGE_SIZE", 1)
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    for _i in range(4):
+        make_dossier()
+    for slug in (queues.UNIT, queues.ALL):
+        page = as_user(people["reception"]).get(queue_url(slug)).context["page"]
+        assert page.count == 2 and page.count_capped and page.has_next
+    assert "hơn 2 hồ sơ" in as_user(people["reception"]).get(queue_url(queues.UNIT)).content.decode()
+
+
+@pytest.mark.parametrize("slug", list(queues.QUEUES))
+def test_split_and_plain_forms_of_a_queue_give_the_same_rows(
+    slug, make_dossier, online_dossier, people, clock
+):
+    """The index-ordered pieces (read as a union) and the single queryset are the same list."""
+    dossiers = [make_dossier() for _i in range(3)] + [online_dossier()]
+    act(dossiers[0], "assign", people["head"], assignee=people["specialist"])
+    act(dossiers[1], "request_supplement", people["reception"], reason="Thiếu giấy tờ")
+    clock.advance(days=8)
+    for user in people.values():
+        if user.username == "cong_dan":
+            continue
+        for params in ({}, {"trang_thai": "tat-ca"}, {"trang_thai": str(Status.RECEIVED)}):
+            queue = queues.QUEUES[slug]
+            filters = queues.parse_filters(params, queue)
+            query = queues.build(user, queue, filters)
+            plain = list(query.qs.values_list("pk", flat=True))
+            ids, _counted = query.ids(0, 100, 10)
+            if query.split:
+                assert sorted(ids) == sorted(plain), (slug, user.username, params)
+            else:
+                assert ids == plain
+
+
+def test_the_queue_page_reads_a_fixed_number_of_queries(
+    make_dossier, people, as_user, django_assert_max_num_queries
+):
+    for _i in range(6):
+        make_dossier()
+    client = as_user(people["reception"])
+    client.get(queue_url(queues.UNIT))  # warm the calendar and the session
+    with django_assert_max_num_queries(8):
+        response = client.get(queue_url(queues.UNIT))
+    assert len(response.context["rows"]) == 6
+    for _i in range(6):
+        make_dossier()
+    with django_assert_max_num_queries(8):  # no query per row
+        assert len(client.get(queue_url(queues.UNIT)).context["rows"]) == 12
+
+
+def test_queue_pages_are_vietnamese_first_with_an_english_version(make_dossier, people, as_user):
+    make_dossier()
+    client = as_user(people["reception"])
+    page = client.get(queue_url(queues.UNIT)).content.decode()
+    assert '<html lang="vi">' in page and "Hồ sơ của đơn vị" in page
+    english = client.get("/en" + queue_url(queues.UNIT)).content.decode()
+    assert '<html lang="en">' in english and "Unit&#x27;s dossiers" in english and "Sign out" in english
+    assert "style=" not in page and "<script" not in page  # strict CSP: no inline style or script

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("hang/<slug:slug>/", views.queue, name="queue_named"),
+    path("hang-loat/", views.bulk, name="bulk"),
+    path("dang-nhap/", views.OfficerLoginView.as_view(), name="login"),
+    path("dang-xuat/", views.OfficerLogoutView.as_view(), name="logout"),
+    path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
+    path("ho-so/<str:code>/thao-tac/<slug:action>/", views.act, name="act"),
+    path("ho-so/<str:code>/giay-to/<int:doc_id>/", views.document, name="document"),
+    path("tiep-nhan/", views.reception, name="reception"),
+    path("tiep-nhan/da-nhan/<str:code>/", views.reception_done, name="reception_done"),
+]

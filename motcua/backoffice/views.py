@@ -1,0 +1,521 @@
+"""The officers' site (trang cán bộ, /can-bo/): thin views over the dossier services.
+
+Views read dossiers only through `visible_dossiers` (a dossier the user may not see is a 404,
+so codes cannot be probed) and change them only through `services.perform` and
+`intake.receive_in_person`. Every read of a dossier page, a document or an export is recorded
+in the audit log.
+"""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import LoginView, LogoutView
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from motcua.audit.services import record
+from motcua.catalog.models import Procedure
+from motcua.catalog.search import search_procedures
+from motcua.dossiers import services
+from motcua.dossiers.access import can_view, visible_dossiers
+from motcua.dossiers.intake import Applicant, Paper, receive_in_person
+from motcua.dossiers.models import DossierDocument, DossierResult, Status
+from motcua.places.models import Agency
+
+from . import exports, forms, labels, queues
+from .guards import forbidden, officer_required, reception_agency_ids
+from .timing import countdown
+from .uploads import ALLOWED_CONTENT_TYPES
+
+#: How an officer's refused action is answered (HTTP status of the re-rendered page).
+ERROR_STATUS = {"stale_version": 409, "wrong_state": 409, "not_allowed": 403, "invalid_input": 400}
+
+
+# --- sign-in ----------------------------------------------------------------------------------
+
+
+class OfficerLoginView(LoginView):
+    template_name = "backoffice/login.html"
+
+    def get_default_redirect_url(self):
+        return reverse("backoffice:queue")
+
+
+class OfficerLogoutView(LogoutView):
+    http_method_names = ["post", "options"]
+
+    def get_default_redirect_url(self):
+        return reverse("backoffice:login")
+
+
+# --- queues -----------------------------------------------------------------------------------
+
+
+def _url(name: str, params: dict | None = None, **kwargs) -> str:
+    url = reverse(name, kwargs=kwargs or None)
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _queue_url(queue, params: dict | None = None) -> str:
+    if queue.slug == queues.MINE:
+        return _url("backoffice:queue", params)
+    return _url("backoffice:queue_named", params, slug=queue.slug)
+
+
+def _moment(value) -> str:
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else "—"
+
+
+def _row(d, q, now) -> dict:
+    """What one line of a queue shows, computed once (the template only prints)."""
+    assignee = d.assignee
+    return {
+        "pk": d.pk,
+        "version": d.version,
+        "code": d.code,
+        "url": reverse("backoffice:dossier", kwargs={"code": d.code}),
+        "applicant": d.applicant_name,
+        "procedure_code": d.procedure.code,
+        "procedure_name": d.procedure.name if len(d.procedure.name) <= 80 else d.procedure.name[:79] + "…",
+        "status": d.status,
+        "status_label": labels.status_label(d.status),
+        "channel": labels.channel_label(d.channel),
+        "received": _moment(d.received_at),
+        "due": _moment(d.reply_due_at if q.slug == queues.RECEPTION else d.due_at),
+        "countdown": countdown(d, now),
+        "agency": d.handling_agency.short_name or d.handling_agency.name,
+        "assignee": (assignee.full_name or assignee.username) if assignee else "",
+        "select_label": _("Chọn hồ sơ %(code)s") % {"code": d.code},
+    }
+
+
+@officer_required
+@require_GET
+def queue(request, slug: str = queues.MINE):
+    q = queues.QUEUES.get(slug)
+    if q is None:
+        raise Http404
+    filters = queues.parse_filters(request.GET, q)
+    now = timezone.now()
+    query = queues.build(request.user, q, filters, now)
+    fmt = request.GET.get("format", "")
+    if fmt in exports.FORMATS:
+        return exports.export(query, fmt, user=request.user, queue_slug=q.slug, filters=filters.describe())
+    page = queues.page_of(query, filters.page)
+    rows = [_row(d, q, now) for d in page.rows]
+    params = filters.params
+    assignees = forms.bulk_assignee_choices(request.user)
+    context = {
+        "queue": q,
+        "queues": [(item, _queue_url(item), item.slug == q.slug) for item in queues.QUEUES.values()],
+        "filters": filters,
+        "rows": rows,
+        "page": page,
+        "previous_url": _queue_url(q, {**params, "trang": page.number - 1}) if page.has_previous else "",
+        "next_url": _queue_url(q, {**params, "trang": page.number + 1}) if page.has_next else "",
+        "export_csv_url": _queue_url(q, {**params, "format": "csv"}),
+        "export_xlsx_url": _queue_url(q, {**params, "format": "xlsx"}),
+        "reset_url": _queue_url(q),
+        "statuses": queues.status_choices(),
+        "channels": list(labels.CHANNEL_LABELS.items()),
+        "agencies": queues.agency_choices(request.user),
+        "sorts": list(queues.SORTS.items()),
+        "within_units": list(queues.WITHIN_UNITS.items()),
+        "count_cap": queues.COUNT_CAP,
+        "export_cap": exports.EXPORT_CAP,
+        "bulk_form": forms.BulkForm(assignees=assignees, initial={"next": request.get_full_path()}),
+        "current_url": request.get_full_path(),
+        "unassigned": _("chưa phân công"),
+    }
+    return render(request, "backoffice/queue.html", context)
+
+
+@officer_required
+@require_POST
+def bulk(request):
+    """Several dossiers, one action each through perform() with its own version; a report per dossier."""
+    user = request.user
+    form = forms.BulkForm(request.POST, assignees=forms.bulk_assignee_choices(user))
+    selection = forms.parse_selection(request.POST.getlist("ho_so"))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("backoffice:queue")
+    context = {"form": form, "next_url": next_url, "results": [], "max_bulk": forms.MAX_BULK}
+    if not selection:
+        context["error"] = _("Chưa chọn hồ sơ nào.")
+    if not form.is_valid() or not selection:
+        return render(request, "backoffice/bulk_result.html", context, status=400)
+    action = form.cleaned_data["action"]
+    params = {"assignee": int(form.cleaned_data["assignee"])} if action == "assign" else {}
+    found = {
+        d.pk: d
+        for d in visible_dossiers(user)
+        .filter(pk__in=[pk for pk, _v in selection])
+        .only("pk", "code", "version")
+    }
+    results = []
+    for pk, version in selection:
+        dossier = found.get(pk)
+        if dossier is None:
+            results.append(
+                {"code": "", "ok": False, "message": _("Không tìm thấy hồ sơ (hoặc bạn không được xem).")}
+            )
+            continue
+        try:
+            services.perform(dossier.pk, action, user, expected_version=version, **params)
+        except services.TransitionError as exc:
+            results.append({"code": dossier.code, "ok": False, "message": exc.message})
+        else:
+            results.append({"code": dossier.code, "ok": True, "message": _("Đã thực hiện.")})
+    context.update(
+        results=results,
+        action_label=labels.action_label(action),
+        succeeded=sum(1 for r in results if r["ok"]),
+        failed=sum(1 for r in results if not r["ok"]),
+    )
+    return render(request, "backoffice/bulk_result.html", context)
+
+
+# --- the dossier page ---------------------------------------------------------------------------
+
+
+def dossier_paper_url(code: str, name: str, **kwargs) -> str:
+    """A URL of the dossiers app's officer views (papers, result, signing), mounted under
+    /can-bo/ho-so/<code>/ by motcua/urls.py; its known path if it is not mounted."""
+    fallback = {
+        "paper": f"/can-bo/ho-so/{code}/phieu/{kwargs.get('number', '01')}/",
+        "result": f"/can-bo/ho-so/{code}/ket-qua/",
+        "sign_result": f"/can-bo/ho-so/{code}/ky-ket-qua/",
+    }[name]
+    try:
+        return reverse(f"dossiers:{name}", kwargs={"code": code, **kwargs})
+    except NoReverseMatch:
+        return fallback
+
+
+def _get_dossier(user, code: str):
+    dossier = (
+        visible_dossiers(user)
+        .select_related("procedure", "procedure_version", "receiving_agency", "handling_agency", "assignee")
+        .filter(code=code[:64])
+        .first()
+    )
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def _render_dossier(
+    request, dossier, *, failed_action: str = "", failed_data=None, error: str = "", status=200
+):
+    user = request.user
+    record("dossier.view", actor=user, obj=dossier)
+    now = timezone.now()
+    actions = []
+    for transition in services.allowed_actions(user, dossier):
+        if transition.name == failed_action and failed_data is not None:
+            data = failed_data.copy()
+            data["version"] = str(dossier.version)  # the page now shows this version
+            form = forms.action_form(transition.name, dossier, data)
+            form.is_valid()
+        else:
+            form = forms.action_form(transition.name, dossier)
+        actions.append(
+            {
+                "name": transition.name,
+                "label": labels.action_label(transition.name, transition.label),
+                "form": form,
+                "url": dossier_paper_url(dossier.code, "sign_result")
+                if transition.name == "issue_result"
+                else reverse("backoffice:act", kwargs={"code": dossier.code, "action": transition.name}),
+                "failed": transition.name == failed_action,
+                "needs_signature": transition.name == "issue_result",
+            }
+        )
+    try:
+        result = dossier.result
+    except DossierResult.DoesNotExist:
+        result = None
+    steps = list(dossier.steps.select_related("agency", "officer"))
+    for step in steps:
+        step.role_label = labels.ROLE_LABELS.get(step.role, step.role)
+    current = next((s for s in steps if s.finished_at is None), None)
+    context = {
+        "d": dossier,
+        "status_label": labels.status_label(dossier.status),
+        "channel_label": labels.channel_label(dossier.channel),
+        "kind_label": labels.APPLICANT_KIND_LABELS.get(dossier.applicant_kind, dossier.applicant_kind),
+        "countdown": countdown(dossier, now),
+        "is_overdue": services.is_overdue(dossier, now),
+        "due_changes": list(dossier.due_date_changes.all()),
+        "steps": steps,
+        "current_step": current,
+        "consultations": list(
+            dossier.consultations.select_related("from_agency", "to_agency", "answered_by")
+        ),
+        "documents": list(dossier.documents.all()),
+        "notifications": list(dossier.notifications.all()),
+        "history": [
+            {
+                "entry": h,
+                "label": labels.action_label(h.action, h.label),
+                "to": labels.status_label(h.to_status),
+            }
+            for h in dossier.history.select_related("agency")
+        ],
+        "result": result,
+        "actions": actions,
+        "failed_action": failed_action,
+        "error": error,
+        "receipt_url": dossier_paper_url(dossier.code, "paper", number="01"),
+        "papers": [
+            (number, title, dossier_paper_url(dossier.code, "paper", number=number))
+            for number, title in labels.PAPER_TITLES.items()
+        ],
+        "result_url": dossier_paper_url(dossier.code, "result") if result else "",
+    }
+    return render(request, "backoffice/dossier.html", context, status=status)
+
+
+@officer_required
+@require_GET
+def dossier_detail(request, code: str):
+    return _render_dossier(request, _get_dossier(request.user, code))
+
+
+@officer_required
+@require_POST
+def act(request, code: str, action: str):
+    """One action on one dossier: perform() with the version the officer saw, or a clear refusal."""
+    dossier = _get_dossier(request.user, code)
+    if action not in services.TRANSITIONS:
+        raise Http404
+    form = forms.action_form(action, dossier, request.POST)
+    if not form.is_valid():
+        message = _("Chưa thực hiện được: hãy kiểm tra các ô được đánh dấu lỗi.")
+        if "version" in form.errors:
+            message = _("Biểu mẫu thiếu phiên bản hồ sơ: hãy tải lại trang rồi làm lại.")
+        return _render_dossier(
+            request, dossier, failed_action=action, failed_data=request.POST, error=message, status=400
+        )
+    try:
+        services.perform(
+            dossier, action, request.user, expected_version=form.cleaned_data["version"], **form.params()
+        )
+    except services.TransitionError as exc:
+        dossier = _get_dossier(request.user, code)  # what it is now: nothing has changed
+        return _render_dossier(
+            request,
+            dossier,
+            failed_action=action,
+            failed_data=request.POST,
+            error=exc.message,
+            status=ERROR_STATUS.get(exc.code, 400),
+        )
+    messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": labels.action_label(action)})
+    return redirect("backoffice:dossier", code=dossier.code)
+
+
+@officer_required
+@require_GET
+def document(request, code: str, doc_id: int):
+    """A paper's scan, streamed through a check of can_view (never a public MEDIA_URL)."""
+    doc = DossierDocument.objects.select_related("dossier").filter(pk=doc_id, dossier__code=code[:64]).first()
+    if doc is None or not doc.file or not can_view(request.user, doc.dossier):
+        raise Http404
+    record("dossier.document_view", actor=request.user, obj=doc.dossier, data={"document": doc.pk})
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    safe_type = doc.content_type if doc.content_type in ALLOWED_CONTENT_TYPES else "application/octet-stream"
+    response = FileResponse(
+        handle,
+        content_type=safe_type,
+        as_attachment=safe_type == "application/octet-stream",
+        filename=doc.file.name.rsplit("/", 1)[-1],
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- counter reception ----------------------------------------------------------------------------
+
+SESSION_KEYS = "backoffice_reception_keys"
+
+
+def _reception_agencies(user) -> list[Agency]:
+    return list(Agency.objects.filter(pk__in=reception_agency_ids(user), is_active=True).order_by("code"))
+
+
+APPLICANT_FIELDS = ("receiving_agency", "kind", "name", "id_number", "phone", "email", "address")
+CHANNEL_FIELDS = ("channel", "result_by_post", "summary")
+
+
+def _reception_context(procedure, form, papers, extra, **extra_context) -> dict:
+    return {
+        "procedure": procedure,
+        "form": form,
+        "applicant_fields": [form[name] for name in APPLICANT_FIELDS],
+        "channel_fields": [form[name] for name in CHANNEL_FIELDS],
+        "papers": papers,
+        "extra": extra,
+        **extra_context,
+    }
+
+
+def _paper_forms(requirements, data=None, files=None):
+    return [
+        forms.PaperForm(
+            data,
+            files,
+            prefix=f"gt{r.pk}",
+            requirement=r,
+            initial={"originals": r.originals, "copies": r.copies},
+        )
+        for r in requirements
+    ]
+
+
+def _paper(form, name: str, requirement_id: int | None) -> Paper:
+    data = form.cleaned_data
+    upload, checked = data.get("file"), form.checked
+    extra = {}
+    if upload and checked:
+        upload.name = f"{uuid.uuid4().hex}.{checked.extension}"  # never the client's file name
+        extra = {"content_type": checked.content_type, "sha256": checked.sha256}
+    return Paper(
+        name=name,
+        requirement_id=requirement_id,
+        originals=data.get("originals") or 0,
+        copies=data.get("copies") or 0,
+        file=upload or None,
+        digitised=bool(data.get("digitised") or upload),
+        extra=extra,
+    )
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def reception(request):
+    """Tiếp nhận hồ sơ tại quầy / qua bưu chính: find the procedure, then the applicant and papers."""
+    user = request.user
+    agencies = _reception_agencies(user)
+    if not agencies:
+        return forbidden(request, _("Chỉ cán bộ tiếp nhận (bộ phận một cửa) mới tiếp nhận hồ sơ tại quầy."))
+    code = (request.POST.get("thu_tuc") or request.GET.get("thu_tuc") or "").strip()[:32]
+    procedure = None
+    if code:
+        procedure = (
+            Procedure.objects.filter(
+                code=code, status=Procedure.Status.IN_FORCE, current_version__isnull=False
+            )
+            .select_related("current_version", "field")
+            .first()
+        )
+    if procedure is None:
+        query = " ".join(request.GET.get("q", "").split())[:300]
+        hits = search_procedures(query, 20) if query else []
+        found = {
+            p.code: p
+            for p in Procedure.objects.filter(
+                code__in=[h.code for h in hits], status=Procedure.Status.IN_FORCE
+            ).only("code", "name")
+        }
+        context = {
+            "query": query,
+            "procedures": [found[h.code] for h in hits if h.code in found],
+            "unknown_code": code,
+        }
+        status = 404 if code and request.method == "POST" else 200
+        return render(request, "backoffice/reception_search.html", context, status=status)
+
+    requirements = list(procedure.current_version.documents.all())
+    if request.method == "GET":
+        context = _reception_context(
+            procedure,
+            forms.ApplicantForm(agencies=agencies),
+            _paper_forms(requirements),
+            forms.ExtraPaperForm(prefix="khac"),
+        )
+        return render(request, "backoffice/reception_form.html", context)
+
+    done = request.session.get(SESSION_KEYS, {})
+    key = request.POST.get("key", "")
+    if key and key in done:  # the same form sent twice (double click, reload): one dossier only
+        return redirect("backoffice:reception_done", code=done[key])
+    form = forms.ApplicantForm(request.POST, agencies=agencies)
+    papers = _paper_forms(requirements, request.POST, request.FILES)
+    extra = forms.ExtraPaperForm(request.POST, request.FILES, prefix="khac")
+    valid = all([form.is_valid(), *[p.is_valid() for p in papers], extra.is_valid()])
+    error = ""
+    if valid:
+        chosen = [
+            _paper(p, p.requirement.name, p.requirement.pk) for p in papers if p.cleaned_data.get("received")
+        ]
+        if extra.cleaned_data.get("received"):
+            chosen.append(_paper(extra, extra.cleaned_data["name"], None))
+        if requirements and not chosen:
+            valid, error = False, _("Chưa đánh dấu giấy tờ nào đã nhận.")
+    if valid:
+        data = form.cleaned_data
+        agency = next(a for a in agencies if str(a.pk) == data["receiving_agency"])
+        applicant = Applicant(
+            name=data["name"],
+            id_number=data["id_number"],
+            kind=data["kind"],
+            address=data["address"],
+            phone=data["phone"],
+            email=data["email"],
+        )
+        try:
+            dossier = receive_in_person(
+                user,
+                agency,
+                procedure,
+                applicant,
+                chosen,
+                channel=data["channel"],
+                summary=data["summary"],
+                result_by_post=data["result_by_post"],
+            )
+        except services.TransitionError as exc:
+            error = exc.message
+        else:
+            done = dict(list(done.items())[-19:])
+            done[data["key"]] = dossier.code
+            request.session[SESSION_KEYS] = done
+            return redirect("backoffice:reception_done", code=dossier.code)
+    context = _reception_context(
+        procedure,
+        form,
+        papers,
+        extra,
+        error=error or _("Chưa tiếp nhận được: hãy kiểm tra các ô được đánh dấu lỗi."),
+        files_dropped=bool(request.FILES),
+    )
+    return render(request, "backoffice/reception_form.html", context, status=400)
+
+
+@officer_required
+@require_GET
+def reception_done(request, code: str):
+    dossier = _get_dossier(request.user, code)
+    return render(
+        request,
+        "backoffice/receipt.html",
+        {
+            "d": dossier,
+            "documents": list(dossier.documents.all()),
+            "status_label": labels.status_label(dossier.status),
+            "channel_label": labels.channel_label(dossier.channel),
+            "receipt_url": dossier_paper_url(dossier.code, "paper", number="01"),
+            "is_received": dossier.status == Status.RECEIVED,
+        },
+    )
