@@ -97,7 +97,10 @@ def test_counter_to_signed_result_that_verifies(page: Page, live_server, staff, 
     sign_in(page, base, "chuyenvien")
     page.goto(f"{base}/can-bo/ho-so/{code}/")
     section = page.locator("#thao-tac-consult")
-    choose(section.get_by_label("Cơ quan được chuyển liên thông, xin ý kiến"), Agency.objects.get(code=FINANCE).name)
+    choose(
+        section.get_by_label("Cơ quan được chuyển liên thông, xin ý kiến"),
+        Agency.objects.get(code=FINANCE).name,
+    )
     section.get_by_label("Nội dung đề nghị").fill("Đề nghị cho ý kiến về nghĩa vụ tài chính.")
     section.get_by_role("button").last.click()
     expect(page.get_by_text("Đề nghị cho ý kiến về nghĩa vụ tài chính.").first).to_be_visible()
@@ -138,4 +141,6 @@ def test_counter_to_signed_result_that_verifies(page: Page, live_server, staff, 
     page.goto(f"{base}/xac-thuc/")
     page.locator("input[type=file]").set_input_files(str(tampered))
     page.locator("form button[type=submit]").last.click()
-    expect(page.locator("main")).to_contain_text(re.compile("không hợp lệ|đã bị sửa|bị thay đổi", re.IGNORECASE))
+    expect(page.locator("main")).to_contain_text(
+        re.compile("không hợp lệ|đã bị sửa|bị thay đổi", re.IGNORECASE)
+    )
