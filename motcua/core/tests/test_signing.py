@@ -5,6 +5,7 @@ keys of one module are made once (RSA 3072 keys take ~0.1 s each).
 """
 
 import asyncio
+import concurrent.futures
 import io
 import os
 import shutil
@@ -236,7 +237,9 @@ def test_verify_works_inside_a_running_event_loop(signed, unsigned, signer):
         again = signer.sign_pdf(unsigned, reason=REASON, signer_name=OFFICER)
         return verify_pdf(signed), verify_pdf(again)
 
-    first, second = asyncio.run(in_async_view())
+    # A thread of its own: Playwright's sync API may already own this thread's event loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        first, second = pool.submit(asyncio.run, in_async_view()).result()
     assert first.valid and second.valid
 
 
