@@ -1,8 +1,9 @@
 import argparse
+import inspect
 
-from bench import search_bench
+from bench import backoffice_bench, search_bench
 
-BENCHES = {"search": search_bench.main}
+BENCHES = {"search": search_bench.main, "backoffice": backoffice_bench.main}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="motcua benchmarks")
@@ -10,6 +11,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--postgres", action="store_true", help="run on PostgreSQL (DATABASE_URL or 127.0.0.1)"
     )
+    parser.add_argument(
+        "--dossiers", type=int, default=None, help="backoffice: demo dossiers to generate (default 20000)"
+    )
     args = parser.parse_args()
     for name in args.names or BENCHES:
-        BENCHES[name](postgres=args.postgres)
+        bench = BENCHES[name]
+        kwargs = {"postgres": args.postgres}
+        if "dossiers" in inspect.signature(bench).parameters:
+            kwargs["dossiers"] = args.dossiers
+        bench(**kwargs)

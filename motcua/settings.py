@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "motcua.catalog",
     # floor 4
     "motcua.dossiers",
+    # floor 5
+    "motcua.sync",
     # floor 6
     "motcua.portal",
     "motcua.backoffice",
@@ -196,6 +198,16 @@ CONTENT_SECURITY_POLICY = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# E-mail: SMTP from the environment in production; in the embedded and development modes the
+# messages are written to var/mail/ so an operator can read what an applicant would receive.
+if DEBUG or EMBEDDED:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+else:
+    EMAIL_HOST = os.environ.get("MOTCUA_EMAIL_HOST", "localhost")
+    EMAIL_PORT = int(os.environ.get("MOTCUA_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "motcua@localhost")
+
 LOGIN_URL = "admin:login"
 
 LOGGING = {
@@ -248,3 +260,20 @@ MOTCUA_TRUST_SANDBOX_CA = env_bool("MOTCUA_TRUST_SANDBOX_CA", True)
 MOTCUA_SANDBOX_CA_PROVINCE = os.environ.get("MOTCUA_SANDBOX_CA_PROVINCE") or (
     "Tỉnh Sơn La" if MOTCUA_PROVINCE_CODE == "14" else f"tỉnh mã {MOTCUA_PROVINCE_CODE}"
 )
+
+# ---------------------------------------------------------------------------------------------
+# Official papers, signed results and the public lookup (motcua/dossiers/papers.py, results.py,
+# motcua/portal/tracking.py; ADR 0009).
+# ---------------------------------------------------------------------------------------------
+
+#: The public site's address, printed in the QR codes (…/tra-cuu/<code>/, …/xac-thuc/<code>/).
+MOTCUA_PUBLIC_BASE_URL = os.environ.get("MOTCUA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+#: Public dossier lookups per IP address: (attempts, window in seconds).
+MOTCUA_LOOKUP_RATE = (int(os.environ.get("MOTCUA_LOOKUP_LIMIT", "20")), 600)
+#: Public result checks (uploads and /xac-thuc/<code>/) per IP address: (attempts, window in seconds).
+MOTCUA_VERIFY_RATE = (int(os.environ.get("MOTCUA_VERIFY_LIMIT", "30")), 600)
+
+# --- floor 5: national-portal sync (motcua.sync) ------------------------------------------------
+#: The national portal adapter for `motcua sync pull`: "sandbox" (shipped, deterministic records from
+#: the catalogue; see motcua/sync/portal.py) or the dotted path of a real adapter class.
+MOTCUA_NATIONAL_PORTAL = os.environ.get("MOTCUA_NATIONAL_PORTAL", "sandbox")

@@ -751,6 +751,12 @@ class _Sink:
             with self.connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")
 
+    def end_batch(self) -> None:
+        """Back to normal trigger checks: an enclosing transaction (a test) must not inherit them off."""
+        if self.skip_triggers:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
     def _oids(self, cursor, table: str, columns: list[str]) -> list[int]:
         key = (table, tuple(columns))
         if key not in self._types:
@@ -766,6 +772,9 @@ class _Sink:
         """Drop the indexes that back no constraint (to rebuild them once, sorted, at the end)."""
         definitions = []
         with self.connection.cursor() as cursor:
+            # Index DDL is refused while deferred foreign-key checks are pending (an earlier delete in
+            # the same transaction, or our own rows when the triggers run): check them at once.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for model in models:
                 cursor.execute(
@@ -783,6 +792,7 @@ class _Sink:
         with self.connection.cursor() as cursor:
             for definition in definitions:
                 cursor.execute(definition)
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def verify_references(self, checks) -> None:
         """After a run without trigger checks: every foreign key written must point at a row."""
@@ -1523,6 +1533,7 @@ class DemoGenerator:
             sink.write(Dossier, DOSSIER_COLUMNS, dossiers)
             for model, columns, attr in children:
                 sink.write(model, columns, rows[attr])
+            sink.end_batch()
         self.report.write_seconds += _time.perf_counter() - started
         return len(lives)
 
