@@ -32,6 +32,8 @@ data: install
 	MOTCUA_EMBEDDED=1 $(MANAGE) load_places
 	MOTCUA_EMBEDDED=1 $(MANAGE) import_catalog
 	MOTCUA_EMBEDDED=1 $(MANAGE) demo_accounts
+	MOTCUA_EMBEDDED=1 $(MANAGE) signing init
+	MOTCUA_EMBEDDED=1 $(MANAGE) demo --dossiers 3000 --seed 1 --if-empty
 
 run: data
 	@echo "motcua: http://$(HOST):$(PORT)/  (quản trị: http://$(HOST):$(PORT)/quan-tri/)"

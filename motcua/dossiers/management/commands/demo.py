@@ -5,6 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from motcua.dossiers.demo import DemoRefused, generate
+from motcua.dossiers.models import Dossier
 
 
 class Command(BaseCommand):
@@ -28,10 +29,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="chạy cả khi không ở chế độ DEBUG/EMBEDDED (dữ liệu giả!)"
         )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="chỉ sinh khi chưa có hồ sơ nào (cho `make run` chạy lại)"
+        )
 
     def handle(self, *args, **options):
         if options["dossiers"] < 1:
             raise CommandError("--dossiers phải lớn hơn 0.")
+        if options["if_empty"] and Dossier.objects.exists():
+            self.stdout.write("Đã có hồ sơ: không sinh thêm dữ liệu dùng thử.")
+            return
         try:
             report = generate(
                 options["dossiers"],
