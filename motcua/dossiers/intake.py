@@ -50,7 +50,7 @@ class Paper:
     requirement_id: int | None = None
     originals: int = 0
     copies: int = 0
-    file: object | None = None  # an UploadedFile, checked by the caller (see uploads.py)
+    file: object | None = None  # an UploadedFile whose type and size the caller has checked
     digitised: bool = False
     reused: bool = False
     extra: dict = field(default_factory=dict)

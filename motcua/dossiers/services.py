@@ -19,16 +19,17 @@ from django.utils import timezone
 from motcua.audit.services import record as audit_record
 from motcua.core import calendar
 from motcua.core.events import publish
-from motcua.people.models import OfficerRole
+from motcua.people.models import OfficerRole, User
+from motcua.places.models import Agency
 
 from . import access, deadlines
 from .models import (
-    FINAL_STATUSES,
     PAUSED_STATUSES,
     Consultation,
     Decision,
     Dossier,
     DossierHistory,
+    DossierResult,
     DossierStep,
     DueDateChange,
     Status,
@@ -217,17 +218,13 @@ def allowed_actions(user, dossier: Dossier) -> list[Transition]:
     """The transitions this user may take on this dossier now (for the officer's screen)."""
     out = []
     for transition in TRANSITIONS.values():
-        if dossier.status not in transition.sources or not _action_available(transition.name, dossier):
+        if dossier.status not in transition.sources or _unavailable_because(transition.name, dossier):
             continue
         if _acting_agency(user, dossier, transition) is not None or (
             transition.applicant_may and _is_applicant(user, dossier)
         ):
             out.append(transition)
     return out
-
-
-def _action_available(name: str, dossier: Dossier) -> bool:
-    return _unavailable_because(name, dossier) is None
 
 
 def _unavailable_because(name: str, dossier: Dossier) -> str | None:
@@ -238,18 +235,16 @@ def _unavailable_because(name: str, dossier: Dossier) -> str | None:
         return "Hồ sơ chưa có ngày hẹn trả."
     if name == "issue_result" and dossier.decision != Decision.APPROVED:
         return "Chỉ ban hành kết quả cho hồ sơ đã được phê duyệt."
-    if name == "issue_result" and hasattr_result(dossier):
+    if name == "issue_result" and _has_result(dossier):
         return "Hồ sơ đã có kết quả được ban hành."
-    if name == "return_result" and dossier.decision == Decision.APPROVED and not hasattr_result(dossier):
+    if name == "return_result" and dossier.decision == Decision.APPROVED and not _has_result(dossier):
         return "Kết quả chưa được ký số và ban hành, chưa thể trả."
     if name in {"approve", "refuse"} and dossier.consultations.filter(answered_at__isnull=True).exists():
         return "Còn cơ quan liên thông chưa trả lời."
     return None
 
 
-def hasattr_result(dossier: Dossier) -> bool:
-    from .models import DossierResult
-
+def _has_result(dossier: Dossier) -> bool:
     return DossierResult.objects.filter(dossier=dossier).exists()
 
 
@@ -465,8 +460,6 @@ def _receive_supplement(ctx: Context) -> None:
 
 
 def _assign(ctx: Context) -> None:
-    from motcua.people.models import User
-
     assignee = ctx.params.get("assignee")
     if isinstance(assignee, int | str):
         assignee = User.objects.filter(pk=assignee).first()
@@ -507,8 +500,6 @@ def _complete_step(ctx: Context) -> None:
 
 
 def _consult(ctx: Context) -> None:
-    from motcua.places.models import Agency
-
     targets = ctx.params.get("to_agencies") or []
     agencies = list(Agency.objects.filter(pk__in=[getattr(a, "pk", a) for a in targets], is_active=True))
     agencies = [a for a in agencies if a.pk != ctx.dossier.handling_agency_id]
@@ -731,10 +722,12 @@ def record_creation(dossier: Dossier, actor, agency, label: str, data: dict | No
 
 
 def is_overdue(dossier: Dossier, now: datetime | None = None) -> bool:
-    """On time := finished (status 9) by the appointment; >1 supplement counts as overdue (QĐ 766)."""
+    """On time := finished (status 9) by the appointment; >1 supplement counts as overdue (QĐ 766).
+
+    Dossiers refused at reception or stopped never had a result to be late with.
+    """
     if dossier.counts_as_overdue:
         return True
-    if dossier.due_at is None:
+    if dossier.due_at is None or dossier.status in (Status.NOT_RECEIVED, Status.STOPPED):
         return False
-    end = dossier.finished_at or now or timezone.now()
-    return end > dossier.due_at and dossier.status not in FINAL_STATUSES - {Status.RETURNED}
+    return (dossier.finished_at or now or timezone.now()) > dossier.due_at
