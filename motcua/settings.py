@@ -45,13 +45,19 @@ INSTALLED_APPS = [
     # floor 1
     "motcua.core",
     "motcua.audit",
+    "motcua.exchange",
     # floor 2
     "motcua.places",
     "motcua.people",
+    "motcua.eid",
     # floor 3
     "motcua.catalog",
+    "motcua.registries",
+    "motcua.eforms",
     # floor 4
     "motcua.dossiers",
+    "motcua.payments",
+    "motcua.feedback",
     # floor 5
     "motcua.sync",
     # floor 6

@@ -9,11 +9,19 @@ admin.site.index_title = "Quản trị"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", include("motcua.core.urls")),
+    # National eID: the OpenID Connect client (/oidc/…) and, by default, its sandbox provider.
+    path("", include("motcua.eid.urls")),
+    # Sandboxes of outside systems that ship with motcua (served only when configured).
+    path("sandbox/lgsp/", include("motcua.registries.sandbox_urls")),
+    path("sandbox/thanh-toan/", include("motcua.payments.sandbox_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("quan-tri/", admin.site.urls),
     path("can-bo/ho-so/<str:code>/", include("motcua.dossiers.urls")),
     path("can-bo/", include("motcua.backoffice.urls")),
+    path("nop-ho-so/", include("motcua.eforms.urls")),
+    path("thanh-toan/", include("motcua.payments.urls")),
+    path("danh-gia/", include("motcua.feedback.urls")),
     path("", include("motcua.portal.urls")),
     prefix_default_language=False,
 )

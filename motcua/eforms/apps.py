@@ -1,0 +1,9 @@
+"""Interactive e-forms (biểu mẫu điện tử tương tác): definitions, prefill, drafts, submission (floor 3)."""
+
+from django.apps import AppConfig
+
+
+class EformsConfig(AppConfig):
+    name = "motcua.eforms"
+    label = "eforms"
+    verbose_name = "Biểu mẫu điện tử tương tác"
