@@ -84,3 +84,27 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
+
+
+#: WCAG 2.1 A and AA rules of axe-core (bundled by axe-playwright-python; no download at run time).
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def assert_accessible():
+    """`assert_accessible(page)`: zero axe-core violations of WCAG 2.1 AA on the current page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page) -> None:
+        options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
+        results = axe.run(page, options=options)
+        violations = results.response["violations"]
+        detail = "\n".join(
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+            for v in violations
+        )
+        assert not violations, f"axe-core found WCAG 2.1 AA violations on {page.url}:\n{detail}"
+
+    return check

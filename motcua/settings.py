@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -80,9 +83,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+# axes first: it refuses a locked-out officer before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "motcua.eid.client.EidBackend",
 ]
 
 ROOT_URLCONF = "motcua.urls"
@@ -283,3 +294,157 @@ MOTCUA_VERIFY_RATE = (int(os.environ.get("MOTCUA_VERIFY_LIMIT", "30")), 600)
 #: The national portal adapter for `motcua sync pull`: "sandbox" (shipped, deterministic records from
 #: the catalogue; see motcua/sync/portal.py) or the dotted path of a real adapter class.
 MOTCUA_NATIONAL_PORTAL = os.environ.get("MOTCUA_NATIONAL_PORTAL", "sandbox")
+
+# --- eid: national eID sign-in (OpenID Connect), its sandbox provider, officers' TOTP -----------
+#: "sandbox" (the provider served by motcua under /eid-sandbox/ over the synthetic population) or "vneid".
+MOTCUA_EID = os.environ.get("MOTCUA_EID", "sandbox")
+if MOTCUA_EID not in {"sandbox", "vneid"}:
+    raise RuntimeError("MOTCUA_EID must be 'sandbox' or 'vneid'.")
+MOTCUA_EID_SANDBOX = MOTCUA_EID == "sandbox"
+#: The sandbox's passcode, typed with a synthetic personal ID number (printed by `motcua demo_accounts`).
+MOTCUA_EID_SANDBOX_PASSCODE = os.environ.get("MOTCUA_EID_SANDBOX_PASSCODE", "123456")
+#: Base URL of the sandbox provider; empty: the origin of the current request (host checked by ALLOWED_HOSTS).
+MOTCUA_EID_SANDBOX_BASE_URL = os.environ.get("MOTCUA_EID_SANDBOX_BASE_URL", "").rstrip("/")
+#: Where the sandbox provider and the organisation check read people and businesses (a module with get()).
+MOTCUA_EID_REGISTRIES = os.environ.get("MOTCUA_EID_REGISTRIES", "motcua.registries")
+#: Sandbox authorization codes and access tokens live this many seconds. [inferred]
+MOTCUA_EID_CODE_SECONDS = int(os.environ.get("MOTCUA_EID_CODE_SECONDS", "60"))
+MOTCUA_EID_TOKEN_SECONDS = int(os.environ.get("MOTCUA_EID_TOKEN_SECONDS", "300"))
+#: Passcode attempts on the sandbox's sign-in page per IP address: (attempts, window in seconds).
+MOTCUA_EID_SANDBOX_RATE = (int(os.environ.get("MOTCUA_EID_SANDBOX_LIMIT", "20")), 600)
+#: Allowed clock skew when checking ID tokens (seconds).
+MOTCUA_EID_LEEWAY_SECONDS = int(os.environ.get("MOTCUA_EID_LEEWAY_SECONDS", "30"))
+
+OIDC_RP_CLIENT_ID = os.environ.get("MOTCUA_EID_CLIENT_ID", "motcua-sandbox" if MOTCUA_EID_SANDBOX else "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("MOTCUA_EID_CLIENT_SECRET", "")
+if not OIDC_RP_CLIENT_SECRET:
+    if not MOTCUA_EID_SANDBOX and not (DEBUG or TESTING):
+        raise RuntimeError("MOTCUA_EID_CLIENT_SECRET must be set when MOTCUA_EID=vneid.")
+    # The sandbox's own client: derived from SECRET_KEY so each installation has its own.
+    import hashlib as _hashlib
+
+    OIDC_RP_CLIENT_SECRET = _hashlib.sha256(f"eid-sandbox:{SECRET_KEY}".encode()).hexdigest()
+#: The real provider's endpoints (ignored in sandbox mode, where they are derived per request).
+OIDC_OP_ISSUER = os.environ.get("MOTCUA_EID_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("MOTCUA_EID_AUTHORIZATION_ENDPOINT", "sandbox")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("MOTCUA_EID_TOKEN_ENDPOINT", "sandbox")
+OIDC_OP_USER_ENDPOINT = os.environ.get("MOTCUA_EID_USERINFO_ENDPOINT", "sandbox")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("MOTCUA_EID_JWKS_ENDPOINT", "sandbox")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = os.environ.get("MOTCUA_EID_SCOPES", "openid profile email phone address")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = int(os.environ.get("MOTCUA_EID_TIMEOUT_SECONDS", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "eid:callback"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# Officers: password, then a TOTP code (django-otp); lockout after repeated failures (django-axes).
+OTP_TOTP_ISSUER = os.environ.get("MOTCUA_OTP_ISSUER", "motcua")
+#: Failed sign-ins (password or code) before an officer account is locked (level-3 ATTT: at most 5).
+AXES_FAILURE_LIMIT = int(os.environ.get("MOTCUA_LOCKOUT_FAILURES", "5"))
+#: Lock duration in hours (level-3 ATTT: 12 hours to 30 days, or until an administrator unlocks).
+AXES_COOLOFF_TIME = float(os.environ.get("MOTCUA_LOCKOUT_HOURS", "12"))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "backoffice/locked.html"
+AXES_VERBOSE = False
+#: An officer waits at most this long between the password and the code (seconds).
+MOTCUA_OFFICER_SIGN_IN_SECONDS = int(os.environ.get("MOTCUA_OFFICER_SIGN_IN_SECONDS", "300"))
+
+# --- payments: fees, online payment, receipts, reconciliation (motcua.payments; ADR 0014) ---------
+#: Where gateways send notifications and return the citizen (our public address).
+MOTCUA_PAYMENTS_CALLBACK_BASE_URL = os.environ.get(
+    "MOTCUA_PAYMENTS_CALLBACK_BASE_URL", MOTCUA_PUBLIC_BASE_URL
+).rstrip("/")
+#: The national payment platform: base URL (default: the shipped sandbox), merchant code, HMAC key.
+MOTCUA_PAYMENTS_NATIONAL_URL = os.environ.get(
+    "MOTCUA_PAYMENTS_NATIONAL_URL", MOTCUA_PUBLIC_BASE_URL + "/sandbox/thanh-toan"
+)
+MOTCUA_PAYMENTS_NATIONAL_MERCHANT = os.environ.get("MOTCUA_PAYMENTS_NATIONAL_MERCHANT", "MOTCUA" + MOTCUA_PROVINCE_CODE)
+MOTCUA_PAYMENTS_NATIONAL_SECRET = os.environ.get("MOTCUA_PAYMENTS_NATIONAL_SECRET", "sandbox-national-secret")
+#: The bank of the collection account (tài khoản chuyên thu) for VietQR: base URL, NAPAS BIN, account, key.
+MOTCUA_PAYMENTS_BANK_URL = os.environ.get("MOTCUA_PAYMENTS_BANK_URL", MOTCUA_PUBLIC_BASE_URL + "/sandbox/thanh-toan")
+MOTCUA_PAYMENTS_BANK_BIN = os.environ.get("MOTCUA_PAYMENTS_BANK_BIN", "970415")
+MOTCUA_PAYMENTS_BANK_ACCOUNT = os.environ.get("MOTCUA_PAYMENTS_BANK_ACCOUNT", "1140000001")
+MOTCUA_PAYMENTS_BANK_SECRET = os.environ.get("MOTCUA_PAYMENTS_BANK_SECRET", "sandbox-bank-secret")
+#: Seconds before an HTTP call to a gateway gives up.
+MOTCUA_PAYMENTS_HTTP_TIMEOUT = float(os.environ.get("MOTCUA_PAYMENTS_HTTP_TIMEOUT", "10"))
+#: Minutes an intent can be paid (VNPAY's default is 15). [inferred]
+MOTCUA_PAYMENTS_INTENT_MINUTES = int(os.environ.get("MOTCUA_PAYMENTS_INTENT_MINUTES", "15"))
+#: Serve the payment sandboxes (/sandbox/thanh-toan/…). On by default (embedded); off in production.
+MOTCUA_PAYMENTS_SANDBOX = env_bool("MOTCUA_PAYMENTS_SANDBOX", True)
+#: The sandboxes' behaviour when the page does not say: "" (normal), "decline", "timeout", "twice",
+#: "late", "out_of_order", "wrong_amount".
+MOTCUA_PAYMENTS_SANDBOX_BEHAVIOUR = os.environ.get("MOTCUA_PAYMENTS_SANDBOX_BEHAVIOUR", "")
+#: Name on the receipts' signature (the agency's fee-collection unit). [inferred]
+MOTCUA_PAYMENTS_RECEIPT_SIGNER = os.environ.get("MOTCUA_PAYMENTS_RECEIPT_SIGNER", "Bộ phận thu phí, lệ phí")
+
+# --- registries and exchange: registry ports, their sandbox and the HTTP client layer (ADR 0011) ---
+#: Registry adapters: "sandbox" (synthetic population, default) or "http" (the exchange platform).
+MOTCUA_REGISTRIES = os.environ.get("MOTCUA_REGISTRIES", "sandbox")
+#: The synthetic population: seed, households (≈3.8 people each) and organisations.
+MOTCUA_REGISTRY_SEED = int(os.environ.get("MOTCUA_REGISTRY_SEED", "2026"))
+MOTCUA_REGISTRY_HOUSEHOLDS = int(os.environ.get("MOTCUA_REGISTRY_HOUSEHOLDS", "30000"))
+MOTCUA_REGISTRY_ORGANISATIONS = int(os.environ.get("MOTCUA_REGISTRY_ORGANISATIONS", "12000"))
+#: Sandbox behaviour for tests and training: answer slowly, fail, or find nothing.
+MOTCUA_REGISTRY_SANDBOX_DELAY_MS = int(os.environ.get("MOTCUA_REGISTRY_SANDBOX_DELAY_MS", "0"))
+MOTCUA_REGISTRY_SANDBOX_FAIL = env_bool("MOTCUA_REGISTRY_SANDBOX_FAIL")
+MOTCUA_REGISTRY_SANDBOX_EMPTY = env_bool("MOTCUA_REGISTRY_SANDBOX_EMPTY")
+#: The LGSP sandbox served at /sandbox/lgsp/ (on by default only in development, embedded and tests).
+MOTCUA_LGSP_SANDBOX = env_bool("MOTCUA_LGSP_SANDBOX", DEBUG or EMBEDDED or TESTING)
+MOTCUA_LGSP_SANDBOX_API_KEY = os.environ.get("MOTCUA_LGSP_SANDBOX_API_KEY", "sandbox-lgsp-key")
+#: When set, the LGSP sandbox also requires HMAC-signed requests with this secret.
+MOTCUA_LGSP_SANDBOX_SECRET = os.environ.get("MOTCUA_LGSP_SANDBOX_SECRET", "")
+#: Message-log bodies are cut to this many characters.
+MOTCUA_EXCHANGE_LOG_MAX_CHARS = int(os.environ.get("MOTCUA_EXCHANGE_LOG_MAX_CHARS", "20000"))
+
+
+def _exchange_service(name: str) -> dict:
+    """One outside service from MOTCUA_EXCHANGE_<NAME>_* (falling back to MOTCUA_EXCHANGE_*)."""
+
+    def get(key: str, default: str = "") -> str:
+        fallback = os.environ.get(f"MOTCUA_EXCHANGE_{key}", default)
+        return os.environ.get(f"MOTCUA_EXCHANGE_{name.upper()}_{key}", fallback)
+
+    api_key = get("API_KEY", MOTCUA_LGSP_SANDBOX_API_KEY)
+    token, user, password = get("TOKEN"), get("USER"), get("PASSWORD")
+    credentials = {"api_key": api_key, "token": token} if api_key or token else None
+    if user:
+        credentials = (user, password)
+    connect, _, read = get("TIMEOUT", "3.05,10").partition(",")
+    return {
+        "base_url": get("URL", MOTCUA_PUBLIC_BASE_URL + "/sandbox/lgsp/"),
+        "credentials": credentials,
+        "timeout": (float(connect), float(read or connect)),
+        "retries": int(get("RETRIES", "2")),
+        "backoff": float(get("BACKOFF_SECONDS", "0.2")),
+        "breaker_failures": int(get("BREAKER_FAILURES", "5")),
+        "breaker_reset_seconds": float(get("BREAKER_RESET_SECONDS", "30")),
+        "signing_secret": get("SIGNING_SECRET", MOTCUA_LGSP_SANDBOX_SECRET),
+        "signing_key_id": get("SIGNING_KEY_ID", "motcua"),
+    }
+
+
+#: Per-service exchange settings (URL, credentials, timeouts, retries, breaker, signing).
+MOTCUA_EXCHANGE_SERVICES = {
+    name: _exchange_service(name)
+    for name in (
+        "population", "civil_status", "business", "social_insurance", "driving_licence", "national_portal"
+    )
+}
+# Officers are locked per account (the spec's level-3 rule), not per IP: a whole one-stop office
+# shares one address, and one mistyping colleague must not lock everyone out. ADR 0012.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]
+
+# --- eforms: interactive e-forms and the online submission (motcua.eforms; ADR 0013) -------------
+#: Where the authored form definitions live (one <procedure code>.json each; `motcua load_forms`).
+MOTCUA_FORMS_DIR = os.environ.get("MOTCUA_FORMS_DIR", str(BASE_DIR / "data" / "forms"))
+#: An open draft untouched for this many hours counts as abandoned (`motcua abandon_drafts`). [inferred]
+MOTCUA_FORM_ABANDON_HOURS = int(os.environ.get("MOTCUA_FORM_ABANDON_HOURS", "24"))
+#: Largest paper a citizen may upload with an e-form (bytes); the counter's limit is the same 10 MB. [inferred]
+MOTCUA_FORM_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_FORM_MAX_UPLOAD_MB", "10")) * 1024 * 1024
+#: Lookups of another person by the ID number typed in a form (e.g. the other spouse), per account per hour:
+#: each one is audited, and a script guessing ID numbers stops here. [inferred]
+MOTCUA_FORM_LOOKUP_RATE = (int(os.environ.get("MOTCUA_FORM_LOOKUP_LIMIT", "20")), 3600)

@@ -21,7 +21,6 @@ urlpatterns += i18n_patterns(
     path("can-bo/", include("motcua.backoffice.urls")),
     path("nop-ho-so/", include("motcua.eforms.urls")),
     path("thanh-toan/", include("motcua.payments.urls")),
-    path("danh-gia/", include("motcua.feedback.urls")),
     path("", include("motcua.portal.urls")),
     prefix_default_language=False,
 )

@@ -1,9 +1,9 @@
 """Who may use the officers' site (trang cán bộ): signed in, and an officer or a superuser.
 
 An officer is a user with at least one role (OfficerRole) at an active agency. Everyone else
-who is signed in gets a 403 page that says so in plain words; anonymous visitors are sent to
-the officers' sign-in page. What an officer may see and do is decided by
-`motcua.dossiers.access` and `motcua.dossiers.services`, never here.
+who is signed in gets a 403 page that says so in plain words; anonymous visitors, and sessions
+not verified by a TOTP code (a password alone), are sent to the officers' sign-in page. What
+an officer may see and do is decided by `motcua.dossiers.access` and `motcua.dossiers.services`, never here.
 """
 
 from functools import wraps
@@ -41,7 +41,9 @@ def officer_required(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
+        user = request.user
+        # Officers need a session verified by their second factor (django-otp's OTPMiddleware).
+        if not user.is_authenticated or not (hasattr(user, "is_verified") and user.is_verified()):
             return redirect_to_login(request.get_full_path(), reverse("backoffice:login"))
         if not is_officer(request.user):
             return forbidden(request)

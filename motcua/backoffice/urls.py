@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feedback, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -8,10 +8,15 @@ urlpatterns = [
     path("hang/<slug:slug>/", views.queue, name="queue_named"),
     path("hang-loat/", views.bulk, name="bulk"),
     path("dang-nhap/", views.OfficerLoginView.as_view(), name="login"),
+    path("dang-nhap/ma-xac-thuc/", views.login_code, name="login_code"),
+    path("dang-nhap/dang-ky-ma/", views.login_enrol, name="login_enrol"),
     path("dang-xuat/", views.OfficerLogoutView.as_view(), name="logout"),
     path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
     path("ho-so/<str:code>/thao-tac/<slug:action>/", views.act, name="act"),
     path("ho-so/<str:code>/giay-to/<int:doc_id>/", views.document, name="document"),
     path("tiep-nhan/", views.reception, name="reception"),
     path("tiep-nhan/da-nhan/<str:code>/", views.reception_done, name="reception_done"),
+    path("phan-anh/", feedback.case_list, name="feedback_list"),
+    path("phan-anh/<str:code>/", feedback.case_detail, name="feedback"),
+    path("phan-anh/<str:code>/<slug:action>/", feedback.case_act, name="feedback_act"),
 ]

@@ -9,6 +9,7 @@ in the audit log.
 import uuid
 from urllib.parse import urlencode
 
+from axes.helpers import get_lockout_response
 from django.contrib import messages
 from django.contrib.auth.views import LoginView, LogoutView
 from django.http import FileResponse, Http404
@@ -26,6 +27,7 @@ from motcua.dossiers import services
 from motcua.dossiers.access import can_view, visible_dossiers
 from motcua.dossiers.intake import Applicant, Paper, receive_in_person
 from motcua.dossiers.models import DossierDocument, DossierResult, Status
+from motcua.eid import officers
 from motcua.places.models import Agency
 
 from . import exports, forms, labels, queues
@@ -41,10 +43,69 @@ ERROR_STATUS = {"stale_version": 409, "wrong_state": 409, "not_allowed": 403, "i
 
 
 class OfficerLoginView(LoginView):
+    """Step 1: user name and password (django-axes counts failures and locks the account)."""
+
     template_name = "backoffice/login.html"
 
     def get_default_redirect_url(self):
         return reverse("backoffice:queue")
+
+    def form_valid(self, form):
+        # Not signed in yet: the second factor comes first (level-3 security, MFA for officers).
+        user = form.get_user()
+        officers.begin(self.request, user)
+        step = "backoffice:login_code" if officers.confirmed_device(user) else "backoffice:login_enrol"
+        return redirect(_with_next(reverse(step), self.get_success_url()))
+
+
+def _with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def _safe_next(request) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        return next_url
+    return reverse("backoffice:queue")
+
+
+def _second_step(request, enrol: bool):
+    user = officers.pending_user(request)
+    if user is None:
+        messages.warning(request, _("Phiên đăng nhập đã hết hạn. Vui lòng nhập lại mật khẩu."))
+        return redirect(_with_next(reverse("backoffice:login"), _safe_next(request)))
+    if officers.is_locked(request, user):
+        request.session.flush()
+        return get_lockout_response(request, credentials={"username": user.get_username()})
+    if enrol and officers.confirmed_device(user):
+        return redirect(_with_next(reverse("backoffice:login_code"), _safe_next(request)))
+    if not enrol and not officers.confirmed_device(user):
+        return redirect(_with_next(reverse("backoffice:login_enrol"), _safe_next(request)))
+    error, status = "", 200
+    if request.method == "POST":
+        code = request.POST.get("ma_xac_thuc", "")
+        device = officers.confirm(request, user, code) if enrol else officers.verify(request, user, code)
+        if device is not None:
+            officers.complete(request, user, device)
+            return redirect(_safe_next(request))
+        error, status = _("Mã xác thực không đúng hoặc đã hết hạn. Hãy nhập mã đang hiện trên ứng dụng."), 400
+    context = {"error": error, "next": _safe_next(request), "enrol": enrol, "officer": user}
+    if enrol:
+        device = officers.pending_device(user)
+        context.update(qr=officers.qr_data_uri(device), key=officers.base32_key(device))
+    return render(request, "backoffice/login_code.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def login_code(request):
+    """Step 2: the six-digit code from the officer's authenticator app."""
+    return _second_step(request, enrol=False)
+
+
+@require_http_methods(["GET", "POST"])
+def login_enrol(request):
+    """Step 2 the first time: scan the QR (or type the key), then confirm with one code."""
+    return _second_step(request, enrol=True)
 
 
 class OfficerLogoutView(LogoutView):

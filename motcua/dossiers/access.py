@@ -65,3 +65,17 @@ def has_role_at(user, agency_id: int | None, roles) -> bool:
     if agency_id is None:
         return False
     return bool(roles_of(user).get(agency_id, set()) & set(roles))
+
+
+def own_dossiers(user, id_numbers: set[str], queryset: QuerySet | None = None) -> QuerySet:
+    """A citizen's or business's own dossiers (hồ sơ của tôi): submitted from their account, or
+    filed under an ID number their eID sign-in proved (their own, or the organisation they act for)."""
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return queryset.none()
+    numbers = {n for n in id_numbers if n}
+    return queryset.filter(Q(applicant_user=user) | Q(applicant_id_number__in=numbers))
+
+
+def is_own_dossier(user, dossier: Dossier, id_numbers: set[str]) -> bool:
+    return own_dossiers(user, id_numbers, Dossier.objects.filter(pk=dossier.pk)).exists()

@@ -167,6 +167,85 @@ def receive_in_person(
         return services.perform(dossier, "receive", officer)
 
 
+def submit_on_own_portal(
+    procedure: Procedure,
+    applicant: Applicant,
+    receiving: Agency,
+    *,
+    submission_key: str,
+    form_data: dict,
+    papers: list[Paper],
+    summary: str = "",
+    result_by_post: bool = False,
+) -> tuple[Dossier, bool]:
+    """A dossier submitted on the province's own portal (status 1); returns (dossier, created).
+
+    `submission_key` is the idempotency key of the submission (one per draft): a double click, a
+    retry or a lost response returns the first dossier instead of making a second one.
+    """
+    if not submission_key or len(submission_key) > 64:
+        raise services.InvalidInput("Thiếu mã nộp hồ sơ (khóa chống nộp trùng).")
+    existing = Dossier.objects.filter(submission_key=submission_key).first()
+    if existing is not None:
+        return existing, False
+    applicant.clean()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            dossier = _create(
+                procedure,
+                Channel.OWN_PORTAL,
+                applicant,
+                receiving,
+                code=next_dossier_code(receiving.code, now),
+                national_code=None,
+                submitted_at=now,
+                papers=papers,
+                form_data=form_data,
+                summary=summary,
+                result_by_post=result_by_post,
+            )
+            dossier.submission_key = submission_key
+            dossier.reply_due_at = deadlines.online_reply_due(now)
+            dossier.save(update_fields=["submission_key", "reply_due_at"])
+            services.record_creation(dossier, applicant.user, None, "Nộp hồ sơ trực tuyến trên Cổng của tỉnh")
+    except IntegrityError:  # the same key arrived twice at once
+        existing = Dossier.objects.filter(submission_key=submission_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return dossier, True
+
+
+def online_receiving_agency(procedure: Procedure, commune_code: str = "") -> Agency:
+    """Where an online dossier lands: the applicant's commune for a commune procedure, else the
+    province's public administration service centre (Trung tâm Phục vụ hành chính công tỉnh)."""
+    links = ProcedureAgency.objects.filter(
+        procedure=procedure, role=ProcedureAgency.Role.IMPLEMENTING, agency__is_active=True
+    )
+    if commune_code:
+        local = (
+            Agency.objects.filter(is_active=True, admin_unit__code=commune_code)
+            .filter(kind__in=[Agency.Kind.COMMUNE_CENTER, Agency.Kind.COMMUNE_COMMITTEE])
+            .order_by("kind")
+        )
+        if links.filter(agency__admin_unit__code=commune_code).exists() and local.exists():
+            return local.first()
+    centre = Agency.objects.filter(is_active=True, kind=Agency.Kind.PROVINCIAL_CENTER).first()
+    if centre is not None:
+        return centre
+    link = links.select_related("agency").first()
+    if link is None:
+        raise services.InvalidInput(f"Thủ tục {procedure.code} chưa có cơ quan tiếp nhận trong tỉnh.")
+    return link.agency
+
+
+def expected_due(dossier: Dossier):
+    """The appointment the dossier would get if received now (ngày hẹn trả dự kiến), or None."""
+    amount, unit = deadlines.legal_time(dossier.procedure_version, dossier.channel)
+    return deadlines.compute_due(dossier.submitted_at or timezone.now(), amount, unit, dossier.procedure)
+
+
 def receive_online(record: "OnlineSubmission") -> tuple[Dossier, bool]:
     """A dossier submitted on the national portal (or our own); returns (dossier, created)."""
     existing = Dossier.objects.filter(national_code=record.national_code).first()

@@ -87,6 +87,8 @@ class Dossier(models.Model):
     )
     summary = models.CharField("trích yếu", max_length=500, blank=True)
     form_data = models.JSONField("dữ liệu tờ khai", default=dict, blank=True)
+    #: Idempotency key of an online submission on our own portal: a retry returns the same dossier.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     receiving_agency = models.ForeignKey(
         "places.Agency",

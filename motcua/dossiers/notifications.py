@@ -112,3 +112,10 @@ def deliver(notification_ids) -> None:
             log.warning("notification %s failed: %s", note.pk, exc)
             note.error = str(exc)[:300]
         note.save(update_fields=["sent_at", "error"])
+
+
+def mark_read(notification_ids) -> int:
+    """The applicant has seen these notifications on their page."""
+    return Notification.objects.filter(pk__in=list(notification_ids), read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -80,10 +80,31 @@ class Transition:
     roles: frozenset
     where: tuple = (RECEIVING,)
     applicant_may: bool = False
+    #: A service may take it for the system (e.g. the payments service confirming a payment).
+    system_may: bool = False
 
 
-def _t(name, label, sources, target, roles, where=(RECEIVING,), applicant_may=False):
-    return Transition(name, label, frozenset(sources), target, frozenset(roles), tuple(where), applicant_may)
+def _t(name, label, sources, target, roles, where=(RECEIVING,), applicant_may=False, system_may=False):
+    return Transition(
+        name, label, frozenset(sources), target, frozenset(roles), tuple(where), applicant_may, system_may
+    )
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """A service acting for the system (hệ thống), never a person; only for transitions with system_may."""
+
+    username: str
+    full_name: str
+    title: str
+    pk: None = None
+    is_authenticated: bool = False
+
+    def get_username(self) -> str:
+        return self.username
+
+
+PAYMENTS_SYSTEM = SystemActor("he-thong-thanh-toan", "Hệ thống thanh toán trực tuyến", "Hệ thống")
 
 
 S = Status
@@ -149,6 +170,7 @@ TRANSITIONS: dict[str, Transition] = {
             S.PROCESSING,
             {Role.RECEPTION, Role.SPECIALIST},
             (RECEIVING, HANDLING),
+            system_may=True,
         ),
         _t(
             "apologise",
@@ -285,7 +307,12 @@ def perform(
         blocked = _unavailable_because(action, current)
         if blocked:
             raise InvalidInput(blocked)
-        agency = _acting_agency(actor, current, transition)
+        if isinstance(actor, SystemActor):
+            if not transition.system_may:
+                raise NotAllowed(f"Hệ thống không được tự “{transition.label}”.")
+            agency = current.receiving_agency
+        else:
+            agency = _acting_agency(actor, current, transition)
         if agency is None and not (transition.applicant_may and _is_applicant(actor, current)):
             raise NotAllowed(f"Bạn không có quyền “{transition.label}” đối với hồ sơ này.")
         ctx = Context(current, actor, agency, timezone.now(), params, note=(params.get("note") or "").strip())
@@ -547,8 +574,9 @@ def _request_payment(ctx: Context) -> None:
 
 
 def _mark_paid(ctx: Context) -> None:
-    ctx.dossier.fee_paid = ctx.dossier.fee_due
-    ctx.data["amount"] = ctx.dossier.fee_due
+    amount = ctx.params.get("amount")
+    ctx.dossier.fee_paid = ctx.dossier.fee_due if amount is None else int(amount)
+    ctx.data["amount"] = ctx.dossier.fee_paid
     ctx.data["reference"] = (ctx.params.get("reference") or "")[:100]
 
 
@@ -631,7 +659,23 @@ HANDLERS = {
 # --- history, audit, event, notifications -------------------------------------------------------
 
 
+def confirm_payment(dossier: Dossier | int, *, amount: int, reference: str) -> Dossier:
+    """The payments service: the financial obligation is met (status 6 → 4), as `mark_paid` by the system.
+
+    Same machinery as an officer's mark_paid (history, audit, event, notification); raises WrongState
+    unless the dossier is waiting for payment, and InvalidInput when `amount` is below what is due.
+    """
+    current = dossier if isinstance(dossier, Dossier) else Dossier.objects.get(pk=dossier)
+    current.refresh_from_db(fields=["fee_due", "version"])
+    if int(amount) < current.fee_due:
+        raise InvalidInput("Số tiền đã nộp chưa đủ nghĩa vụ tài chính.")
+    return perform(current, "mark_paid", PAYMENTS_SYSTEM, expected_version=current.version,
+                   amount=int(amount), reference=reference)
+
+
 def actor_title(actor, agency) -> str:
+    if isinstance(actor, SystemActor):
+        return actor.title
     if agency is None:
         return "Người nộp hồ sơ"
     roles = access.roles_of(actor).get(agency.pk, set())

@@ -1,4 +1,4 @@
-"""Fees and online payment (thanh toán trực tuyến): assessment, gateways, receipts, reconciliation (floor 4)."""
+"""Fees and online payment (thanh toán trực tuyến): assessment, gateways, receipts, reconciliation."""
 
 from django.apps import AppConfig
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from motcua.eid import officers
 from motcua.places.models import Agency
 
 from .models import OfficerRole, User
@@ -70,5 +71,31 @@ def create_demo_accounts() -> list[str]:
             for role in spec.roles:
                 OfficerRole.objects.get_or_create(user=user, agency=agency, role=role)
             where = f" — {agency.name}"
-        lines.append(f"{spec.username} / {DEMO_PASSWORD}: {spec.full_name}{where}")
+        second = ""
+        if spec.kind == User.Kind.OFFICER:
+            # Officers sign in with a TOTP code too; the device (and its key) survives re-runs.
+            device = officers.ensure_device(user)
+            second = f" — khóa TOTP {officers.base32_key(device)}"
+        lines.append(f"{spec.username} / {DEMO_PASSWORD}: {spec.full_name}{where}{second}")
+    lines.append(
+        "Mã xác thực của cán bộ: thêm khóa TOTP vào ứng dụng xác thực, "
+        "hoặc chạy `motcua eid code <tên đăng nhập>` để xem mã hiện tại."
+    )
+    if settings.MOTCUA_EID_SANDBOX:
+        lines.append(
+            f"VNeID thử nghiệm: số định danh của một công dân giả lập + mã đăng nhập "
+            f"{settings.MOTCUA_EID_SANDBOX_PASSCODE}"
+        )
+        lines.extend(_sandbox_people())
     return lines
+
+
+def _sandbox_people() -> list[str]:
+    """Synthetic residents to sign in with, when the registries' sandbox is there."""
+    try:
+        from importlib import import_module
+
+        people = import_module(settings.MOTCUA_EID_REGISTRIES + ".sandbox").demo_people()
+    except (ImportError, AttributeError, LookupError):
+        return []
+    return [f"  {role}: {person.id_number} — {person.full_name}" for role, person in people.items()]

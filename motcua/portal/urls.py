@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import tracking, views
+from . import mine, tracking, views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,4 +12,13 @@ urlpatterns = [
     path("tra-cuu/<str:code>/", tracking.lookup, name="lookup_code"),
     path("xac-thuc/", tracking.verify, name="verify"),
     path("xac-thuc/<str:code>/", tracking.verify, name="verify_code"),
+    # My page (trang cá nhân), signed in with the national eID.
+    path("cua-toi/", mine.home, name="mine"),
+    path("cua-toi/ho-so/<str:code>/", mine.dossier, name="mine_dossier"),
+    path("cua-toi/ho-so/<str:code>/danh-gia/", mine.rate, name="mine_rate"),
+    path("cua-toi/ho-so/<str:code>/phan-anh/", mine.feedback_new, name="mine_feedback_new"),
+    path("cua-toi/phan-anh/", mine.feedback_list, name="mine_feedback_list"),
+    path("cua-toi/phan-anh/<str:code>/", mine.feedback_detail, name="mine_feedback"),
+    path("cua-toi/kho-du-lieu/", mine.data_store, name="mine_data_store"),
+    path("cua-toi/thong-bao/", mine.notifications, name="mine_notifications"),
 ]

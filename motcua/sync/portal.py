@@ -33,17 +33,10 @@ from motcua.catalog.models import Procedure, ProcedureAgency
 from motcua.core.codes import normalise_agency_code, parse_dossier_code
 from motcua.core.text import fold
 from motcua.dossiers import services
-from motcua.dossiers.demo import (
-    FastRandom,
-    PeopleGenerator,
-    ProvinceCatalog,
-    national_code,
-    national_code_prefix,
-    pick_weighted,
-    weighted_table,
-)
+from motcua.dossiers.demo import ProvinceCatalog, national_code, national_code_prefix
 from motcua.dossiers.intake import Applicant, OnlineSubmission, Paper, receive_online
 from motcua.dossiers.models import ApplicantKind, Channel
+from motcua.people.synthetic import FastRandom, PeopleGenerator, pick_weighted, weighted_table
 from motcua.places.models import Agency, LegacyWard
 
 #: Dates on the portal: yyyyMMddHHmmss, Asia/Ho_Chi_Minh (spec §4.1).

@@ -15,12 +15,13 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def as_user(client):
-    """Sign the test client in as a user (or out, with None)."""
+    """Sign the test client in as a user, second factor verified (or out, with None)."""
+    from motcua.eid.testing import sign_in_officer
 
     def sign_in(user):
         client.logout()
         if user is not None:
-            client.force_login(user)
+            sign_in_officer(client, user)
         return client
 
     return sign_in

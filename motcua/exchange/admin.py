@@ -1,0 +1,31 @@
+"""The message log in the admin: read-only; every list, search and page view is audited because the
+rows carry other people's personal data. Officers need the `exchange.view_messagelog` permission."""
+
+from django.contrib import admin
+
+from motcua.audit import services as audit
+from motcua.audit.mixins import AuditedAdminMixin, ReadOnlyAdminMixin
+
+from .models import MessageLog
+
+
+@admin.register(MessageLog)
+class MessageLogAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    audit_reads = True
+    list_display = ("created_at", "service", "method", "response_status", "outcome", "attempt",
+                    "duration_ms", "correlation_id")  # fmt: skip
+    list_filter = ("service", "outcome", "created_at")
+    search_fields = ("=correlation_id", "url")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            audit.record(
+                "exchange.messagelog.admin_list",
+                actor=request.user,
+                object_type="exchange.messagelog",
+                data={"query": {key: request.GET.getlist(key) for key in request.GET}},
+            )
+        return super().changelist_view(request, extra_context)

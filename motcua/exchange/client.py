@@ -1,0 +1,317 @@
+"""One HTTP client layer for every outside system (nền tảng tích hợp, chia sẻ dữ liệu: NDXP / LGSP).
+
+`ExchangeClient(service, base_url, …)` sends JSON over HTTPS with `requests`:
+
+* timeouts (connect, read) on every request;
+* retries with exponential backoff and full jitter on timeouts, connection errors, 429 and 5xx
+  (never on other 4xx: asking again would get the same answer);
+* a circuit breaker per service, in-process: after K consecutive failures the service is not
+  called for T seconds, then one probe is let through (half-open); its result closes or re-opens it;
+* credentials: an API key (`X-API-Key`), a bearer token or HTTP basic;
+* request signing where the platform asks for it: HMAC-SHA256 over method, path with query,
+  timestamp and the SHA-256 of the body, sent in `X-Motcua-*` headers (`signature_headers`,
+  `verify_signature` for the receiving side);
+* a `MessageLog` row for every attempt (and for calls refused by an open circuit), with one
+  correlation id shared by the attempts of a call and sent as `X-Correlation-ID`.
+
+Failures raise `ExchangeError` (a ConnectionError); callers map it to their own error
+(e.g. `RegistryUnavailable`). A 404 is an answer, not a failure: `get_json` returns None.
+`client_for(service)` builds a client from the settings (`MOTCUA_EXCHANGE_SERVICES`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+SIGNATURE_HEADERS = ("X-Motcua-Key-Id", "X-Motcua-Timestamp", "X-Motcua-Content-SHA256", "X-Motcua-Signature")
+
+
+class ExchangeError(ConnectionError):
+    """The outside system could not be reached, timed out, refused or answered badly."""
+
+    def __init__(self, message: str, *, service: str, outcome: str, status: int | None = None,
+                 correlation_id: str = ""):  # fmt: skip
+        super().__init__(message)
+        self.service = service
+        self.outcome = outcome
+        self.status = status
+        self.correlation_id = correlation_id
+
+
+# --------------------------------------------------------------------------------------------
+# Circuit breaker
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Circuit:
+    failures: int = 0
+    opened_at: float | None = None
+    probing: bool = False
+
+
+class CircuitBreaker:
+    """Closed → open after `threshold` consecutive failures → half-open after `reset_seconds`
+    (one probe at a time) → closed on the probe's success, open again on its failure."""
+
+    _lock = threading.Lock()
+    _circuits: dict[str, _Circuit] = {}
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self, service: str, threshold: int, reset_seconds: float):
+        self.service, self.threshold, self.reset_seconds = service, max(1, threshold), reset_seconds
+
+    @property
+    def _circuit(self) -> _Circuit:
+        return self._circuits.setdefault(self.service, _Circuit())
+
+    def state(self) -> str:
+        with self._lock:
+            circuit = self._circuit
+            if circuit.opened_at is None:
+                return "closed"
+            return "half_open" if self.clock() - circuit.opened_at >= self.reset_seconds else "open"
+
+    def allow(self) -> bool:
+        with self._lock:
+            circuit = self._circuit
+            if circuit.opened_at is None:
+                return True
+            if self.clock() - circuit.opened_at < self.reset_seconds or circuit.probing:
+                return False
+            circuit.probing = True
+            return True
+
+    def success(self) -> None:
+        with self._lock:
+            self._circuits[self.service] = _Circuit()
+
+    def failure(self) -> None:
+        with self._lock:
+            circuit = self._circuit
+            circuit.failures += 1
+            if circuit.probing or circuit.failures >= self.threshold:
+                circuit.opened_at = self.clock()
+            circuit.probing = False
+
+    @classmethod
+    def reset_all(cls) -> None:
+        """Close every circuit (tests, or an operator after a platform outage)."""
+        with cls._lock:
+            cls._circuits.clear()
+
+
+# --------------------------------------------------------------------------------------------
+# Signing
+# --------------------------------------------------------------------------------------------
+
+
+def _canonical(method: str, path: str, timestamp: str, body: bytes) -> tuple[str, bytes]:
+    digest = hashlib.sha256(body or b"").hexdigest()
+    return digest, f"{method.upper()}\n{path}\n{timestamp}\n{digest}".encode()
+
+
+def signature_headers(method: str, path: str, body: bytes, *, key_id: str, secret: str,
+                      timestamp: int | None = None) -> dict[str, str]:  # fmt: skip
+    """Headers that sign a request; `path` includes the query string (e.g. "/a/b?x=1")."""
+    stamp = str(int(time.time() if timestamp is None else timestamp))
+    digest, message = _canonical(method, path, stamp, body)
+    signature = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return dict(zip(SIGNATURE_HEADERS, (key_id, stamp, digest, signature), strict=True))
+
+
+def verify_signature(method: str, path: str, body: bytes, headers, *, secret: str,
+                     max_skew_seconds: int = 300, now: float | None = None) -> bool:  # fmt: skip
+    """True when the `X-Motcua-*` headers sign this request with `secret` within the time skew."""
+    key_id, stamp, digest, signature = (headers.get(name, "") for name in SIGNATURE_HEADERS)
+    if not (key_id and stamp.isdigit() and signature):
+        return False
+    if abs((time.time() if now is None else now) - int(stamp)) > max_skew_seconds:
+        return False
+    expected_digest, message = _canonical(method, path, stamp, body)
+    expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected_digest, digest) and hmac.compare_digest(expected, signature)
+
+
+# --------------------------------------------------------------------------------------------
+# The client
+# --------------------------------------------------------------------------------------------
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… [cắt bớt, tổng {len(text)} ký tự]"
+
+
+class ExchangeClient:
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        *,
+        credentials=None,
+        timeout: tuple[float, float] = (3.05, 10.0),
+        retries: int = 2,
+        backoff: float = 0.2,
+        backoff_max: float = 2.0,
+        breaker_failures: int = 5,
+        breaker_reset_seconds: float = 30.0,
+        signing_secret: str = "",
+        signing_key_id: str = "motcua",
+        session: requests.Session | None = None,
+        log_max_chars: int | None = None,
+    ):
+        """`credentials`: None, {"api_key": …}, {"token": …} or a (user, password) pair."""
+        self.service = service
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.credentials = credentials
+        self.timeout = tuple(timeout)
+        self.retries = max(0, int(retries))
+        self.backoff, self.backoff_max = backoff, backoff_max
+        self.breaker = CircuitBreaker(service, breaker_failures, breaker_reset_seconds)
+        self.signing_secret, self.signing_key_id = signing_secret, signing_key_id
+        self.session = session or requests.Session()
+        self.log_max_chars = log_max_chars or getattr(settings, "MOTCUA_EXCHANGE_LOG_MAX_CHARS", 20_000)
+        self.sleep = time.sleep
+
+    # public -----------------------------------------------------------------------------------
+
+    def get_json(self, path: str, params: dict | None = None, *, correlation_id: str = ""):
+        """GET `path` (relative to the base URL): the decoded JSON, or None on 404."""
+        return self._call("GET", path, params=params, body=None, correlation_id=correlation_id)
+
+    def post_json(self, path: str, body, *, correlation_id: str = ""):
+        """POST `body` as JSON: the decoded JSON answer (None for 404 or an empty answer)."""
+        return self._call("POST", path, params=None, body=body, correlation_id=correlation_id)
+
+    # internals --------------------------------------------------------------------------------
+
+    def _url(self, path: str, params: dict | None) -> str:
+        url = urljoin(self.base_url, path.lstrip("/"))
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
+        return url
+
+    def _headers(self, method: str, url: str, data: bytes, correlation_id: str) -> tuple[dict, object]:
+        headers = {"Accept": "application/json", "X-Correlation-ID": correlation_id}
+        if data:
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        auth = None
+        creds = self.credentials
+        if isinstance(creds, dict):
+            if creds.get("api_key"):
+                headers["X-API-Key"] = creds["api_key"]
+            if creds.get("token"):
+                headers["Authorization"] = f"Bearer {creds['token']}"
+        elif isinstance(creds, tuple | list) and len(creds) == 2:
+            auth = tuple(creds)
+        if self.signing_secret:
+            parts = urlsplit(url)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            headers.update(
+                signature_headers(method, path, data, key_id=self.signing_key_id, secret=self.signing_secret)
+            )
+        return headers, auth
+
+    def _log(self, **fields) -> None:
+        from .models import MessageLog
+
+        limit = self.log_max_chars
+        fields["request_body"] = _truncate(fields.get("request_body") or "", limit)
+        fields["response_body"] = _truncate(fields.get("response_body") or "", limit)
+        fields["url"] = fields["url"][:1000]
+        try:
+            MessageLog.objects.create(service=self.service, **fields)
+        except Exception:  # the log must never hide the answer; the failure is reported loudly
+            logger.exception("exchange: could not write the message log for %s", self.service)
+
+    def _call(self, method: str, path: str, *, params, body, correlation_id: str):
+        correlation_id = correlation_id or uuid.uuid4().hex
+        url = self._url(path, params)
+        data = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+        request_text = data.decode()
+        last: ExchangeError | None = None
+        for attempt in range(1, self.retries + 2):
+            if not self.breaker.allow():
+                self._log(method=method, url=url, request_body=request_text, outcome="circuit_open",
+                          attempt=attempt, correlation_id=correlation_id)  # fmt: skip
+                raise ExchangeError(
+                    f"Tạm ngừng gọi {self.service}: hệ thống ngoài lỗi liên tiếp, sẽ thử lại sau.",
+                    service=self.service, outcome="circuit_open", correlation_id=correlation_id,
+                )  # fmt: skip
+            headers, auth = self._headers(method, url, data, correlation_id)
+            started = time.monotonic()
+            status, text, outcome = None, "", "ok"
+            try:
+                response = self.session.request(
+                    method, url, data=data or None, headers=headers, auth=auth, timeout=self.timeout
+                )
+                status, text = response.status_code, response.text
+            except requests.Timeout as exc:
+                outcome, text = "timeout", str(exc)
+            except requests.RequestException as exc:
+                outcome, text = "connection_error", str(exc)
+            duration = int((time.monotonic() - started) * 1000)
+            result = None
+            if outcome == "ok":
+                if status == 404:
+                    outcome = "not_found"
+                elif status >= 400:
+                    outcome = "http_error"
+                elif text.strip():
+                    try:
+                        result = json.loads(text)
+                    except ValueError:
+                        outcome = "bad_response"
+            self._log(method=method, url=url, request_body=request_text, response_status=status,
+                      response_body=text, duration_ms=duration, outcome=outcome, attempt=attempt,
+                      correlation_id=correlation_id)  # fmt: skip
+            if outcome in ("ok", "not_found"):
+                self.breaker.success()
+                return result
+            self.breaker.failure()
+            last = ExchangeError(
+                _message(self.service, outcome, status), service=self.service, outcome=outcome,
+                status=status, correlation_id=correlation_id,
+            )  # fmt: skip
+            retriable = outcome in ("timeout", "connection_error") or status in RETRY_STATUSES
+            if not retriable or attempt > self.retries:
+                break
+            self.sleep(random.uniform(0, min(self.backoff_max, self.backoff * 2 ** (attempt - 1))))
+        raise last
+
+
+def _message(service: str, outcome: str, status: int | None) -> str:
+    if outcome == "timeout":
+        return f"{service}: hệ thống ngoài không trả lời trong thời gian cho phép."
+    if outcome == "connection_error":
+        return f"{service}: không kết nối được tới hệ thống ngoài."
+    if outcome == "bad_response":
+        return f"{service}: hệ thống ngoài trả về dữ liệu không đúng định dạng JSON."
+    return f"{service}: hệ thống ngoài trả lỗi HTTP {status}."
+
+
+def client_for(service: str) -> ExchangeClient:
+    """A client configured from `MOTCUA_EXCHANGE_SERVICES[service]` (see settings)."""
+    config = dict(getattr(settings, "MOTCUA_EXCHANGE_SERVICES", {}).get(service) or {})
+    if not config.get("base_url"):
+        raise ExchangeError(
+            f"Chưa cấu hình địa chỉ cho dịch vụ {service} (MOTCUA_EXCHANGE_{service.upper()}_URL).",
+            service=service, outcome="connection_error",
+        )  # fmt: skip
+    base_url = config.pop("base_url")
+    return ExchangeClient(service, base_url, **config)

@@ -1,3 +1,0 @@
-"""URLs (filled in by the app)."""
-
-urlpatterns: list = []

@@ -1,0 +1,575 @@
+"""Fees and payments: the only code that changes payment state (ADR 0014).
+
+    assess(dossier) -> [Charge]                      what the dossier owes, with the legal basis
+    start_payment(charge, gateway, idempotency_key=..., return_url=...) -> (intent, Start)
+    receive_notification(gateway, data) -> Notification.Outcome     signed callbacks, exactly once
+    resolve_pending(intent) -> outcome                 ask the gateway (a timeout after it accepted)
+    record_counter_payment(charge, officer, method=..., reference=...) -> Payment
+    refund_closed_dossiers() -> int                    refused / stopped dossiers get their money back
+    reconcile(day, gateway) -> [ReconciliationLine];  resolve_line(line, officer, resolution)
+
+Exactly once: an intent row is locked (SELECT … FOR UPDATE) while a notice is applied, its status
+only moves forward (pending → paid/failed/expired; failed → paid; paid → nothing), and the
+database allows one Payment per charge, so ten copies of a notice in any order leave one payment.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from motcua.audit.services import record as audit_record
+from motcua.catalog.models import SubmissionMethod
+from motcua.core.events import publish
+from motcua.dossiers import access
+from motcua.dossiers import services as dossier_services
+from motcua.dossiers.models import Channel, Decision, Dossier, Status
+from motcua.people.models import OfficerRole
+
+from .gateways import BadSignature, GatewayError, Kind, Notice, Start, get_gateway
+from .models import (
+    Charge,
+    FeeLine,
+    FeeRule,
+    Gateway,
+    Notification,
+    Payment,
+    PaymentIntent,
+    Per,
+    ReconciliationLine,
+)
+
+logger = logging.getLogger(__name__)
+Outcome = Notification.Outcome
+
+
+class PaymentError(Exception):
+    """A refused payment action; the message is Vietnamese and shown as is."""
+
+
+# --- assessment -------------------------------------------------------------------------------
+
+
+def catalog_channel(dossier: Dossier) -> str:
+    if dossier.channel in (Channel.NATIONAL_PORTAL, Channel.OWN_PORTAL):
+        return "online"
+    return "counter" if dossier.channel == Channel.COUNTER else "post"
+
+
+def _in_force(qs, day: date):
+    return qs.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+def _best_rule(line: FeeLine, channel: str, groups: set[str], day: date) -> FeeRule | None:
+    """The most favourable rule in force: reductions and exemptions do not add up (ADR 0014)."""
+    rules = _in_force(FeeRule.objects.all(), day).filter(
+        Q(fee_line=line)
+        | Q(fee_line__isnull=True, procedure=line.procedure_id)
+        | Q(fee_line__isnull=True, procedure__isnull=True),
+        channel__in=["", channel],
+    )
+    best = None
+    for rule in rules:
+        if rule.applicant_group and rule.applicant_group not in groups:
+            continue
+        if best is None or rule.percent > best.percent:
+            best = rule
+    return best
+
+
+def quote(
+    dossier: Dossier,
+    *,
+    at: datetime | None = None,
+    quantities: dict | None = None,
+    groups: set[str] | None = None,
+) -> list[dict]:
+    """The lines the dossier owes on `at` (default now), without writing anything."""
+    day = timezone.localdate(at or timezone.now())
+    channel = catalog_channel(dossier)
+    groups = set(groups if groups is not None else dossier.form_data.get("doi_tuong_mien_giam", []) or [])
+    quantities = quantities or {}
+    out = []
+    lines = _in_force(FeeLine.objects.filter(procedure=dossier.procedure_id, channel__in=["", channel]), day)
+    for line in lines.order_by("id"):
+        qty = 1 if line.per == Per.DOSSIER else max(1, int(quantities.get(line.pk, quantities.get("*", 1))))
+        gross = line.amount * qty
+        rule = _best_rule(line, channel, groups, day)
+        reduction = gross * rule.percent // 100 if rule else 0
+        basis = line.legal_basis
+        if rule:
+            basis += f"; {rule.get_kind_display().lower()} {rule.percent}%: {rule.legal_basis}"
+        out.append(
+            {
+                "fee_line": line,
+                "name": line.name,
+                "quantity": qty,
+                "unit_amount": line.amount,
+                "reduction": reduction,
+                "amount": gross - reduction,
+                "legal_basis": basis,
+            }
+        )
+    if not lines.exists():
+        out = _from_catalog(dossier, channel)
+    return out
+
+
+def _from_catalog(dossier: Dossier, channel: str) -> list[dict]:
+    """Without an administrator's lines: the catalog's amount when it is one unambiguous number."""
+    method = SubmissionMethod.objects.filter(version=dossier.procedure_version_id, channel=channel).first()
+    if method and method.fee_status == SubmissionMethod.FeeStatus.PAID and len(method.fee_amounts) == 1:
+        amount = int(method.fee_amounts[0])
+        return [
+            {
+                "fee_line": None,
+                "name": "Phí, lệ phí theo Cơ sở dữ liệu quốc gia về TTHC",
+                "quantity": 1,
+                "unit_amount": amount,
+                "reduction": 0,
+                "amount": amount,
+                "legal_basis": method.fee_text[:500] or "Cơ sở dữ liệu quốc gia về thủ tục hành chính",
+            }
+        ]
+    return []
+
+
+def assess(
+    dossier: Dossier,
+    *,
+    at: datetime | None = None,
+    quantities: dict | None = None,
+    groups: set[str] | None = None,
+) -> list[Charge]:
+    """Write what the dossier owes now; unpaid charges of an earlier assessment are replaced.
+
+    When the officer has asked for a financial obligation (fee_due) that the lines do not add up to,
+    the officer's notice wins: one charge of that amount, its basis the request (ADR 0014).
+    """
+    now = at or timezone.now()
+    lines = quote(dossier, at=now, quantities=quantities, groups=groups)
+    with transaction.atomic():
+        Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
+        paid = Charge.objects.filter(dossier=dossier, cancelled=False, payments__isnull=False)
+        paid_total = paid.aggregate(s=Sum("amount"))["s"] or 0
+        Charge.objects.filter(dossier=dossier, cancelled=False, payments__isnull=True).update(cancelled=True)
+        due = dossier.fee_due
+        if due and sum(x["amount"] for x in lines) + paid_total != due:
+            lines = [
+                {
+                    "fee_line": None,
+                    "name": "Nghĩa vụ tài chính theo thông báo của cơ quan giải quyết",
+                    "quantity": 1,
+                    "unit_amount": due - paid_total,
+                    "reduction": 0,
+                    "amount": due - paid_total,
+                    "legal_basis": f"Yêu cầu thực hiện nghĩa vụ tài chính của {dossier.handling_agency.name}",
+                }
+            ]
+        created = [
+            Charge.objects.create(dossier=dossier, assessed_at=now, **x) for x in lines if x["amount"] > 0
+        ]
+        audit_record(
+            "payments.assess",
+            obj=dossier,
+            data={"total": sum(c.amount for c in created), "lines": len(created)},
+        )
+    return list(paid) + created
+
+
+def open_charges(dossier: Dossier) -> list[Charge]:
+    """The dossier's current charges, assessed now if it never was."""
+    charges = list(Charge.objects.filter(dossier=dossier, cancelled=False).prefetch_related("payments"))
+    if not charges or (dossier.status == Status.FINANCIAL and _total(charges) < dossier.fee_due):
+        charges = assess(dossier)
+    return charges
+
+
+def _total(charges) -> int:
+    return sum(c.amount for c in charges)
+
+
+def paid_total(dossier: Dossier) -> int:
+    return (
+        Payment.objects.filter(charge__dossier=dossier, refunded_at__isnull=True).aggregate(s=Sum("amount"))[
+            "s"
+        ]
+        or 0
+    )
+
+
+# --- intents ------------------------------------------------------------------------------------
+
+
+def new_reference() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "TT" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def start_payment(
+    charge: Charge, gateway: str, *, idempotency_key: str, return_url: str = ""
+) -> tuple[PaymentIntent, Start]:
+    """An intent to pay `charge` (the same key gives back the same intent) and how to pay it."""
+    if gateway not in (Gateway.NATIONAL, Gateway.VIETQR):
+        raise PaymentError("Kênh thanh toán không hợp lệ.")
+    if not idempotency_key or len(idempotency_key) > 80:
+        raise PaymentError("Thiếu khóa chống trùng của yêu cầu thanh toán.")
+    now = timezone.now()
+    with transaction.atomic():
+        charge = Charge.objects.select_for_update().select_related("dossier").get(pk=charge.pk)
+        existing = PaymentIntent.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.charge_id != charge.pk:
+                raise PaymentError("Khóa chống trùng đã dùng cho một khoản khác.")
+            intent = existing
+        else:
+            if charge.cancelled:
+                raise PaymentError("Khoản thu này đã được xác định lại; hãy tải lại trang.")
+            if charge.payments.exists():
+                raise PaymentError("Khoản này đã được nộp.")
+            if charge.dossier.is_final or charge.dossier.decision == Decision.REFUSED:
+                raise PaymentError("Hồ sơ đã kết thúc, không nhận thanh toán.")
+            expire_intents(now)
+            intent = PaymentIntent.objects.create(
+                charge=charge,
+                gateway=gateway,
+                reference=new_reference(),
+                idempotency_key=idempotency_key,
+                amount=charge.amount,
+                created_at=now,
+                expires_at=now + timedelta(minutes=settings.MOTCUA_PAYMENTS_INTENT_MINUTES),
+            )
+            audit_record(
+                "payments.intent",
+                obj=charge.dossier,
+                data={"reference": intent.reference, "gateway": gateway, "amount": intent.amount},
+            )
+    if intent.status != PaymentIntent.Status.PENDING or intent.expires_at <= now:
+        raise PaymentError("Yêu cầu thanh toán này đã hết hạn hoặc đã kết thúc; hãy tạo yêu cầu mới.")
+    return intent, get_gateway(gateway).start(intent, return_url=return_url)
+
+
+def expire_intents(now: datetime | None = None) -> int:
+    return PaymentIntent.objects.filter(
+        status=PaymentIntent.Status.PENDING, expires_at__lte=now or timezone.now()
+    ).update(status="expired")
+
+
+# --- notifications: exactly once ------------------------------------------------------------------
+
+
+def receive_notification(gateway: str, data: dict, *, receipts: bool = True) -> str:
+    """Check and apply one server-to-server notification; returns its Notification outcome."""
+    try:
+        notice = get_gateway(gateway).parse_notification(data)
+    except BadSignature:
+        Notification.objects.create(
+            gateway=gateway,
+            reference=str(data.get("txn_ref", ""))[:40],
+            payload=_safe(data),
+            outcome=Outcome.BAD_SIGNATURE,
+        )
+        return Outcome.BAD_SIGNATURE
+    return apply_notice(gateway, notice, receipts=receipts)
+
+
+def _safe(data) -> dict:
+    return {str(k)[:40]: str(v)[:200] for k, v in list(dict(data).items())[:40]}
+
+
+def apply_notice(gateway: str, notice: Notice, *, receipts: bool = True) -> str:
+    refund = None
+    payment = None
+    with transaction.atomic():
+        intent = (
+            PaymentIntent.objects.select_for_update()
+            .select_related("charge", "charge__dossier")
+            .filter(reference=notice.reference, gateway=gateway)
+            .first()
+        )
+        outcome = _decide(intent, notice)
+        if outcome == "pay":
+            payment, outcome, refund = _pay(intent, notice)
+        Notification.objects.create(
+            gateway=gateway,
+            reference=notice.reference[:40],
+            payload=_safe(notice.raw or {"amount": notice.amount}),
+            outcome=outcome,
+        )
+    if refund is not None:
+        _refund_intent(refund)
+    if payment is not None and receipts:
+        from .receipts import issue_receipt
+
+        issue_receipt(payment)
+    return outcome
+
+
+def _decide(intent: PaymentIntent | None, notice: Notice) -> str:
+    S = PaymentIntent.Status
+    if intent is None:
+        return Outcome.UNKNOWN
+    if notice.amount != intent.amount:
+        return Outcome.BAD_AMOUNT
+    if notice.kind == Kind.PAID:
+        if intent.status in (S.PAID, S.REFUNDED) or (intent.status == "refund_due"):
+            return Outcome.DUPLICATE
+        return "pay"
+    if notice.kind == Kind.FAILED and intent.status == S.PENDING:
+        intent.status = S.FAILED
+        intent.save(update_fields=["status", "updated_at"])
+        return Outcome.APPLIED
+    return Outcome.STALE  # a pending or failed notice after the outcome is known
+
+
+def _pay(intent: PaymentIntent, notice: Notice):
+    """Record the money; when it cannot be kept (expired, already paid, dossier closed), refund it."""
+    S = PaymentIntent.Status
+    dossier = intent.charge.dossier
+    paid_at = notice.paid_at or timezone.now()
+    intent.gateway_txn = notice.transaction_no[:64]
+    closed = dossier.is_final or dossier.decision == Decision.REFUSED
+    late = intent.status == S.EXPIRED or paid_at > intent.expires_at
+    if closed or late or intent.charge.cancelled or intent.charge.payments.exists():
+        intent.status = "refund_due"
+        intent.save(update_fields=["status", "gateway_txn", "updated_at"])
+        audit_record(
+            "payments.refund_due",
+            obj=dossier,
+            data={
+                "reference": intent.reference,
+                "why": "closed" if closed else "expired" if late else "already_paid",
+            },
+        )
+        return None, Outcome.REFUNDED, intent
+    intent.status = S.PAID
+    intent.save(update_fields=["status", "gateway_txn", "updated_at"])
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                charge=intent.charge,
+                intent=intent,
+                gateway=intent.gateway,
+                amount=notice.amount,
+                external_ref=notice.transaction_no[:64],
+                paid_at=paid_at,
+                receipt_number=_receipt_number(),
+            )
+    except IntegrityError:  # another channel paid this charge in the meantime
+        intent.status = "refund_due"
+        intent.save(update_fields=["status", "updated_at"])
+        return None, Outcome.REFUNDED, intent
+    _after_payment(payment, actor=None)
+    return payment, Outcome.APPLIED, None
+
+
+def _receipt_number() -> str:
+    return f"BL{timezone.localdate():%y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def _after_payment(payment: Payment, actor) -> None:
+    dossier = payment.charge.dossier
+    audit_record(
+        "payments.paid",
+        actor=actor,
+        obj=dossier,
+        data={
+            "receipt": payment.receipt_number,
+            "amount": payment.amount,
+            "gateway": payment.gateway,
+            "reference": payment.external_ref,
+        },
+    )
+    publish(
+        "payment.paid",
+        "dossier",
+        dossier.code,
+        {
+            "amount": payment.amount,
+            "gateway": payment.gateway,
+            "receipt": payment.receipt_number,
+            "online": payment.gateway in (Gateway.NATIONAL, Gateway.VIETQR),
+        },
+    )
+    _meet_obligation(dossier, payment.receipt_number)
+
+
+def _meet_obligation(dossier: Dossier, reference: str) -> None:
+    dossier.refresh_from_db()
+    if dossier.status != Status.FINANCIAL:
+        return
+    charges = Charge.objects.filter(dossier=dossier, cancelled=False)
+    if charges.filter(payments__isnull=True).exists():
+        return
+    total = paid_total(dossier)
+    if total >= dossier.fee_due:
+        dossier_services.confirm_payment(dossier, amount=total, reference=reference)
+
+
+def _refund_intent(intent: PaymentIntent) -> bool:
+    try:
+        refund_no = get_gateway(intent.gateway).refund(intent.reference, intent.gateway_txn, intent.amount)
+    except GatewayError:
+        logger.warning("refund of %s failed; `motcua payments refunds` retries", intent.reference)
+        return False
+    with transaction.atomic():
+        PaymentIntent.objects.filter(pk=intent.pk, status="refund_due").update(
+            status=PaymentIntent.Status.REFUNDED
+        )
+        payment = Payment.objects.filter(intent=intent).first()
+        if payment is not None and payment.refunded_at is None:
+            payment.refunded_at, payment.refund_ref = timezone.now(), refund_no[:64]
+            payment.save(update_fields=["refunded_at", "refund_ref"])
+        audit_record(
+            "payments.refunded",
+            obj=intent.charge.dossier,
+            data={"reference": intent.reference, "refund": refund_no, "amount": intent.amount},
+        )
+    return True
+
+
+def resolve_pending(intent: PaymentIntent, *, receipts: bool = True) -> str | None:
+    """Ask the gateway about an intent we heard nothing of (timeout, lost notification)."""
+    notice = get_gateway(intent.gateway).query(intent)
+    if notice is None:
+        if intent.expires_at <= timezone.now():
+            expire_intents()
+        return None
+    return apply_notice(intent.gateway, notice, receipts=receipts)
+
+
+def resolve_all_pending(*, older_than_seconds: int = 0) -> int:
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    count = 0
+    for intent in PaymentIntent.objects.filter(
+        status__in=["pending", "expired"], created_at__lte=cutoff, gateway__in=[Gateway.NATIONAL]
+    ):
+        try:
+            if resolve_pending(intent):
+                count += 1
+        except GatewayError:
+            logger.warning("status query of %s failed", intent.reference)
+    return count
+
+
+# --- refunds of closed dossiers -----------------------------------------------------------------
+
+
+def refund_closed_dossiers() -> int:
+    """Money paid online for a dossier that was refused, refused at reception or stopped goes back."""
+    closed = Q(charge__dossier__decision=Decision.REFUSED) | Q(
+        charge__dossier__status__in=[Status.NOT_RECEIVED, Status.STOPPED]
+    )
+    due = Payment.objects.filter(closed, refunded_at__isnull=True, intent__isnull=False)
+    for payment in due.select_related("intent"):
+        PaymentIntent.objects.filter(pk=payment.intent_id, status="paid").update(status="refund_due")
+    done = 0
+    for intent in PaymentIntent.objects.filter(status="refund_due").select_related("charge__dossier"):
+        done += _refund_intent(intent)
+    return done
+
+
+# --- counter payments ---------------------------------------------------------------------------
+
+
+def record_counter_payment(charge: Charge, officer, *, method: str, reference: str) -> Payment:
+    """A fee paid at the counter (cash with the receipt-book number, or a card terminal's reference)."""
+    if method not in (Gateway.COUNTER_CASH, Gateway.COUNTER_CARD):
+        raise PaymentError("Hình thức nộp tại quầy không hợp lệ.")
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 64:
+        raise PaymentError("Ghi số biên lai thu tiền mặt hoặc mã giao dịch của máy POS (tối đa 64 ký tự).")
+    dossier = charge.dossier
+    roles = {OfficerRole.Role.RECEPTION}
+    if not access.has_role_at(officer, dossier.receiving_agency_id, roles):
+        raise PaymentError("Chỉ cán bộ tiếp nhận của nơi tiếp nhận hồ sơ được ghi nhận thu tiền tại quầy.")
+    try:
+        with transaction.atomic():
+            charge = Charge.objects.select_for_update().get(pk=charge.pk)
+            if charge.cancelled or charge.payments.exists():
+                raise PaymentError("Khoản này đã được nộp hoặc đã được xác định lại.")
+            payment = Payment.objects.create(
+                charge=charge,
+                gateway=method,
+                amount=charge.amount,
+                external_ref=reference,
+                paid_at=timezone.now(),
+                recorded_by=officer,
+                receipt_number=_receipt_number(),
+            )
+            _after_payment(payment, actor=officer)
+    except IntegrityError:
+        raise PaymentError("Khoản này đã được nộp.") from None
+    from .receipts import issue_receipt
+
+    issue_receipt(payment)
+    return payment
+
+
+# --- reconciliation -----------------------------------------------------------------------------
+
+
+def reconcile(day: date, gateway: str) -> list[ReconciliationLine]:
+    """Compare our payments of `day` with the gateway's statement; one line per transaction."""
+    theirs = {line.reference: line for line in get_gateway(gateway).statement(day)}
+    ours = {
+        p.intent.reference: p
+        for p in Payment.objects.filter(gateway=gateway, paid_at__date=day).select_related(
+            "intent", "charge__dossier"
+        )
+        if p.intent_id
+    }
+    out = []
+    with transaction.atomic():
+        for reference in sorted(set(theirs) | set(ours)):
+            mine, other = ours.get(reference), theirs.get(reference)
+            if mine and other:
+                kind = "matched" if mine.amount == other.amount else "amount_differs"
+            else:
+                kind = "only_ours" if mine else "only_gateway"
+            intent = (
+                mine.intent
+                if mine
+                else PaymentIntent.objects.filter(reference=reference)
+                .select_related("charge__dossier")
+                .first()
+            )
+            agency = intent.charge.dossier.receiving_agency if intent else None
+            line, _ = ReconciliationLine.objects.update_or_create(
+                day=day,
+                gateway=gateway,
+                reference=reference or (other.transaction_no if other else ""),
+                defaults={
+                    "kind": kind,
+                    "agency": agency,
+                    "our_amount": mine.amount if mine else None,
+                    "their_amount": other.amount if other else None,
+                },
+            )
+            out.append(line)
+        audit_record("payments.reconcile", data={"day": day, "gateway": gateway, "lines": len(out)})
+    return out
+
+
+def resolve_line(line: ReconciliationLine, officer, resolution: str) -> ReconciliationLine:
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise PaymentError("Ghi rõ cách xử lý dòng đối soát.")
+    if line.resolved_at is not None:
+        raise PaymentError("Dòng đối soát này đã được xử lý.")
+    with transaction.atomic():
+        line.resolved_at, line.resolved_by, line.resolution = timezone.now(), officer, resolution[:2000]
+        line.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        audit_record(
+            "payments.reconciliation_resolved",
+            actor=officer,
+            obj=line,
+            data={"reference": line.reference, "kind": line.kind, "resolution": line.resolution},
+        )
+    return line

@@ -1,0 +1,219 @@
+"""My page (trang cá nhân): the signed-in citizen's or business's dossiers, what is expected of
+them now, their results and papers in the data store, notifications, ratings and feedback.
+
+Every query starts from `access.own_dossiers` with the ID numbers the eID sign-in proved (the
+person's own and, when they act for an organisation, its tax code): someone else's dossier,
+rating or feedback case is a 404, whatever the URL.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from motcua.dossiers import access
+from motcua.dossiers.models import Dossier, Notification, Status
+from motcua.dossiers.notifications import mark_read
+from motcua.eid.acting import current_applicant
+from motcua.eid.decorators import citizen_required
+from motcua.feedback import services as feedback
+from motcua.feedback.models import FeedbackCase, Satisfaction
+from motcua.people import datastore
+
+from .tracking import STATUS_LABELS, status_context
+
+PAGE_SIZE = 20
+#: What the person must do now, by status.
+EXPECTED = {
+    Status.SUPPLEMENT: gettext_lazy("Bổ sung, hoàn thiện hồ sơ theo yêu cầu"),
+    Status.FINANCIAL: gettext_lazy("Nộp phí, lệ phí"),
+}
+
+
+def id_numbers(request) -> set[str]:
+    """The ID numbers this session may act under: the person's, and the organisation's they chose."""
+    numbers = {request.user.personal_id or ""}
+    numbers.add(current_applicant(request).get("id_number") or "")
+    return {n for n in numbers if n}
+
+
+def _own(request):
+    return access.own_dossiers(request.user, id_numbers(request)).select_related(
+        "procedure", "handling_agency", "receiving_agency"
+    )
+
+
+def _get_own(request, code: str) -> Dossier:
+    dossier = _own(request).filter(code=code).first()
+    if dossier is None:
+        raise Http404(_("Không có hồ sơ này trong tài khoản của bạn."))
+    return dossier
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _todo(dossiers) -> list[dict]:
+    items = []
+    for d in dossiers:
+        if d.status in EXPECTED:
+            items.append({"dossier": d, "what": EXPECTED[d.status], "kind": d.status})
+        elif d.status in feedback.RATEABLE_STATUSES and not hasattr(d, "rating"):
+            items.append({"dossier": d, "what": _("Đánh giá mức độ hài lòng"), "kind": "rate"})
+    return items
+
+
+@citizen_required
+def home(request):
+    dossiers = _own(request).select_related("rating").order_by("-submitted_at", "-id")
+    open_statuses = [*EXPECTED, *feedback.RATEABLE_STATUSES]
+    todo = _todo(dossiers.filter(status__in=open_statuses)[:50])
+    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("trang"))
+    unread = Notification.objects.filter(dossier__in=_own(request), read_at__isnull=True).count()
+    context = {
+        "todo": todo,
+        "page": page,
+        "rows": [{"dossier": d, "status_label": STATUS_LABELS.get(d.status, "")} for d in page],
+        "unread": unread,
+        "applicant": current_applicant(request),
+    }
+    return _private(render(request, "portal/mine/home.html", context))
+
+
+@citizen_required
+def dossier(request, code: str):
+    d = _get_own(request, code)
+    context = status_context(d)
+    context.update(
+        {
+            "can_rate": feedback.can_rate(request.user, d, id_numbers(request)) and not hasattr(d, "rating"),
+            "rating": getattr(d, "rating", None),
+            "levels": Satisfaction.choices,
+            "cases": d.feedback_cases.order_by("-opened_at"),
+            "expected": EXPECTED.get(d.status),
+            "supplement_reason": _last_reason(d, "request_supplement")
+            if d.status == Status.SUPPLEMENT
+            else "",
+        }
+    )
+    return _private(render(request, "portal/mine/dossier.html", context))
+
+
+def _last_reason(dossier: Dossier, action: str) -> str:
+    entry = dossier.history.filter(action=action).order_by("-at", "-id").first()
+    return str((entry.data or {}).get("reason") or entry.note or "") if entry else ""
+
+
+@citizen_required
+@require_POST
+def rate(request, code: str):
+    d = _get_own(request, code)
+    try:
+        feedback.rate(
+            request.user,
+            d,
+            request.POST.get("muc_do"),
+            request.POST.get("y_kien", ""),
+            id_numbers=id_numbers(request),
+        )
+    except feedback.FeedbackError as error:
+        context = status_context(d)
+        context.update(
+            {
+                "can_rate": True,
+                "levels": Satisfaction.choices,
+                "cases": d.feedback_cases.all(),
+                "rating_error": str(error),
+                "comment": request.POST.get("y_kien", "")[:4000],
+            }
+        )
+        return _private(render(request, "portal/mine/dossier.html", context, status=400))
+    messages.success(request, _("Cảm ơn bạn đã đánh giá. Ý kiến của bạn giúp cải thiện dịch vụ."))
+    return redirect("portal:mine_dossier", code=d.code)
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def feedback_new(request, code: str):
+    d = _get_own(request, code)
+    context = {"dossier": d, "errors": [], "subject": "", "content": ""}
+    if request.method == "POST":
+        context["subject"] = request.POST.get("tieu_de", "")[:200]
+        context["content"] = request.POST.get("noi_dung", "")[:4000]
+        try:
+            case = feedback.open_case(
+                request.user, d, context["subject"], context["content"], id_numbers=id_numbers(request)
+            )
+        except feedback.FeedbackError as error:
+            context["errors"].append(str(error))
+            return _private(render(request, "portal/mine/feedback_new.html", context, status=400))
+        messages.success(
+            request,
+            _("Đã gửi phản ánh %(code)s. Cơ quan phải trả lời trước %(due)s.")
+            % {"code": case.code, "due": timezone.localtime(case.answer_due_at).strftime("%d/%m/%Y")},
+        )
+        return redirect("portal:mine_feedback", code=case.code)
+    return _private(render(request, "portal/mine/feedback_new.html", context))
+
+
+def _own_cases(request):
+    numbers = id_numbers(request)
+    return FeedbackCase.objects.filter(submitter_id_number__in=numbers).select_related("agency", "dossier")
+
+
+@citizen_required
+def feedback_list(request):
+    return _private(render(request, "portal/mine/feedback_list.html", {"cases": _own_cases(request)[:100]}))
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def feedback_detail(request, code: str):
+    case = _own_cases(request).filter(code=code).first()
+    if case is None:
+        raise Http404(_("Không có phản ánh này trong tài khoản của bạn."))
+    error = ""
+    if request.method == "POST":
+        try:
+            feedback.react(
+                request.user, case, request.POST.get("danh_gia", ""), id_numbers=id_numbers(request)
+            )
+            messages.success(request, _("Đã ghi nhận đánh giá của bạn về nội dung trả lời."))
+            return redirect("portal:mine_feedback", code=case.code)
+        except feedback.FeedbackError as exc:
+            error = str(exc)
+    return _private(
+        render(
+            request,
+            "portal/mine/feedback_detail.html",
+            {"case": case, "error": error},
+            status=400 if error else 200,
+        )
+    )
+
+
+@citizen_required
+def data_store(request):
+    items = []
+    for number in sorted(id_numbers(request)):
+        items.extend(datastore.items_of(number)[:200])
+    items.sort(key=lambda item: item.issued_at, reverse=True)
+    return _private(render(request, "portal/mine/data_store.html", {"items": items}))
+
+
+@citizen_required
+def notifications(request):
+    own = Notification.objects.filter(dossier__in=_own(request)).select_related("dossier")
+    page = Paginator(own.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("trang"))
+    unread = [n.pk for n in page if n.read_at is None]
+    response = _private(
+        render(request, "portal/mine/notifications.html", {"page": page, "unread": set(unread)})
+    )
+    mark_read(unread)
+    return response

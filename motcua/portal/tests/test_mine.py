@@ -1,0 +1,109 @@
+"""My page: a citizen sees and acts on their own dossiers, data store, notifications and ratings —
+never on anyone else's, whatever the URL or the code they guess."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from motcua.dossiers.models import Dossier, Notification, Status
+from motcua.eid.acting import EID_KEY
+from motcua.feedback.models import FeedbackCase, Rating
+from motcua.people import datastore
+from motcua.people.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client, user):
+    """A session as the eID callback leaves it (the OIDC flow itself is tested in motcua.eid)."""
+    client.force_login(user)
+    session = client.session
+    session[EID_KEY] = user.personal_id
+    session.save()
+
+
+@pytest.fixture
+def stranger(reference_data):
+    return User.objects.create(username="nguoi_khac", full_name="Lò Văn Khác", personal_id="014085007777")
+
+
+def test_my_page_needs_the_eid_sign_in(client, people):
+    response = client.get(reverse("portal:mine"))
+    assert response.status_code == 302 and "/oidc/" in response["Location"]
+    client.force_login(people["citizen"])  # a password session is not an eID session
+    assert client.get(reverse("portal:mine")).status_code == 302
+
+
+def test_my_page_lists_my_dossiers_and_what_i_must_do(client, people, make_dossier):
+    mine, paying = make_dossier(), make_dossier()
+    Dossier.objects.filter(pk=paying.pk).update(status=Status.FINANCIAL, fee_due=50_000)
+    sign_in(client, people["citizen"])
+    page = client.get(reverse("portal:mine")).content.decode()
+    assert mine.code in page and paying.code in page
+    assert "Nộp phí, lệ phí" in page
+    assert client.get(reverse("portal:mine"))["Cache-Control"] == "private, no-store"
+
+
+def test_dossiers_filed_under_my_id_number_at_the_counter_are_mine_too(client, people, make_dossier):
+    dossier = make_dossier()
+    Dossier.objects.filter(pk=dossier.pk).update(applicant_user=None)
+    sign_in(client, people["citizen"])
+    assert client.get(reverse("portal:mine_dossier", args=[dossier.code])).status_code == 200
+
+
+def test_someone_else_cannot_open_rate_or_complain_about_my_dossier(client, people, make_dossier, stranger):
+    dossier = make_dossier()
+    Dossier.objects.filter(pk=dossier.pk).update(status=Status.DONE)
+    sign_in(client, stranger)
+    assert dossier.code not in client.get(reverse("portal:mine")).content.decode()
+    assert client.get(reverse("portal:mine_dossier", args=[dossier.code])).status_code == 404
+    assert (
+        client.post(
+            reverse("portal:mine_rate", args=[dossier.code]), {"muc_do": 1, "y_kien": "x"}
+        ).status_code
+        == 404
+    )
+    response = client.post(
+        reverse("portal:mine_feedback_new", args=[dossier.code]), {"tieu_de": "x", "noi_dung": "y"}
+    )
+    assert response.status_code == 404
+    # Guessing the next code of the day gives the same 404 as a code that does not exist.
+    guessed = dossier.code[:-4] + f"{int(dossier.code[-4:]) + 1:04d}"
+    assert client.get(reverse("portal:mine_dossier", args=[guessed])).status_code == 404
+    assert not Rating.objects.exists() and not FeedbackCase.objects.exists()
+
+
+def test_rating_from_my_page_and_a_dissatisfied_rating_opens_a_case(client, people, make_dossier, stranger):
+    dossier = make_dossier()
+    Dossier.objects.filter(pk=dossier.pk).update(status=Status.RETURNED)
+    sign_in(client, people["citizen"])
+    response = client.post(reverse("portal:mine_rate", args=[dossier.code]), {"muc_do": "1", "y_kien": ""})
+    assert response.status_code == 400 and "Nhập ý kiến" in response.content.decode()
+    assert not Rating.objects.exists()
+    response = client.post(
+        reverse("portal:mine_rate", args=[dossier.code]), {"muc_do": "1", "y_kien": "Phải đi lại 3 lần"}
+    )
+    assert response.status_code == 302
+    case = FeedbackCase.objects.get()
+    assert client.get(reverse("portal:mine_feedback", args=[case.code])).status_code == 200
+    sign_in(client, stranger)
+    assert client.get(reverse("portal:mine_feedback", args=[case.code])).status_code == 404
+    assert case.code not in client.get(reverse("portal:mine_feedback_list")).content.decode()
+
+
+def test_my_data_store_and_notifications_are_mine_only(client, people, make_dossier, stranger):
+    dossier = make_dossier()
+    datastore.store(
+        "014090001111", title="Giấy khai sinh bản điện tử", source="test:1", issued_at=timezone.now()
+    )
+    datastore.store("014085007777", title="Giấy của người khác", source="test:2", issued_at=timezone.now())
+    sign_in(client, people["citizen"])
+    page = client.get(reverse("portal:mine_data_store")).content.decode()
+    assert "Giấy khai sinh bản điện tử" in page and "Giấy của người khác" not in page
+    notes = Notification.objects.filter(dossier=dossier)
+    assert notes.exists() and notes.filter(read_at__isnull=True).exists()
+    page = client.get(reverse("portal:mine_notifications")).content.decode()
+    assert dossier.code in page
+    assert not Notification.objects.filter(dossier=dossier, read_at__isnull=True).exists()
+    sign_in(client, stranger)
+    assert dossier.code not in client.get(reverse("portal:mine_notifications")).content.decode()
