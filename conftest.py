@@ -48,13 +48,55 @@ def reference_data(db):
         load_reference_data()
 
 
+#: Reference data that browser tests read but never change: kept when their test ends, so each
+#: browser test does not pay ~40 s to load the catalog and the places again.
+REFERENCE_APPS = {"catalog", "places"}
+REFERENCE_MODELS = {"core.calendarday", "eforms.formdefinition"}
+_keep_reference_tables = {"on": False}
+
+
+def _reference_tables(connection) -> set[str]:
+    from django.apps import apps
+
+    return {
+        model._meta.db_table
+        for model in apps.get_models()
+        if model._meta.app_label in REFERENCE_APPS or model._meta.label_lower in REFERENCE_MODELS
+    }
+
+
+def _flush_except_reference(self):
+    """TransactionTestCase teardown for browser tests: empty every table but the reference ones."""
+    from django.core.management.color import no_style
+    from django.db import connections
+
+    if not _keep_reference_tables["on"]:
+        return _django_flush(self)
+    _keep_reference_tables["on"] = False
+    for alias in self._databases_names(include_mirrors=False):
+        connection = connections[alias]
+        keep = _reference_tables(connection)
+        tables = [t for t in connection.introspection.django_table_names(only_existing=True) if t not in keep]
+        connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
+
+
+from django.test import TransactionTestCase  # noqa: E402 — after the settings are known
+
+_django_flush = TransactionTestCase._fixture_teardown
+TransactionTestCase._fixture_teardown = _flush_except_reference
+
+
 @pytest.fixture
 def live_reference_data(transactional_db):
-    """For browser tests: transactional tests flush the tables, so load the data again."""
+    """For browser tests: the reference data, committed, visible to the live server's thread.
+
+    Other transactional tests flush every table, so load the data again when it is gone.
+    """
     from motcua.catalog.models import Procedure
 
     if not Procedure.objects.exists():
         load_reference_data()
+    _keep_reference_tables["on"] = True
 
 
 def pytest_collection_modifyitems(config, items):

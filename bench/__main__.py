@@ -1,9 +1,9 @@
 import argparse
 import inspect
 
-from bench import backoffice_bench, search_bench
+from bench import backoffice_bench, registries, search_bench
 
-BENCHES = {"search": search_bench.main, "backoffice": backoffice_bench.main}
+BENCHES = {"search": search_bench.main, "backoffice": backoffice_bench.main, "registries": registries.main}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="motcua benchmarks")

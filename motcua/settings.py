@@ -330,6 +330,9 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("MOTCUA_EID_AUTHORIZATION_ENDPOI
 OIDC_OP_TOKEN_ENDPOINT = os.environ.get("MOTCUA_EID_TOKEN_ENDPOINT", "sandbox")
 OIDC_OP_USER_ENDPOINT = os.environ.get("MOTCUA_EID_USERINFO_ENDPOINT", "sandbox")
 OIDC_OP_JWKS_ENDPOINT = os.environ.get("MOTCUA_EID_JWKS_ENDPOINT", "sandbox")
+_eid_endpoints = (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT)
+if not MOTCUA_EID_SANDBOX and ("sandbox" in {*_eid_endpoints, OIDC_OP_JWKS_ENDPOINT} or not OIDC_OP_ISSUER):
+    raise RuntimeError("MOTCUA_EID=vneid needs MOTCUA_EID_ISSUER and the four MOTCUA_EID_*_ENDPOINT.")
 OIDC_RP_SIGN_ALGO = "RS256"
 OIDC_RP_SCOPES = os.environ.get("MOTCUA_EID_SCOPES", "openid profile email phone address")
 OIDC_USE_PKCE = True
@@ -352,6 +355,9 @@ AXES_LOCKOUT_TEMPLATE = "backoffice/locked.html"
 AXES_VERBOSE = False
 #: An officer waits at most this long between the password and the code (seconds).
 MOTCUA_OFFICER_SIGN_IN_SECONDS = int(os.environ.get("MOTCUA_OFFICER_SIGN_IN_SECONDS", "300"))
+# Officers are locked per account (the spec's level-3 rule), not per IP: a whole one-stop office
+# shares one address, and one mistyping colleague must not lock everyone out. ADR 0012.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]
 
 # --- payments: fees, online payment, receipts, reconciliation (motcua.payments; ADR 0014) ---------
 #: Where gateways send notifications and return the citizen (our public address).
@@ -434,9 +440,6 @@ MOTCUA_EXCHANGE_SERVICES = {
         "population", "civil_status", "business", "social_insurance", "driving_licence", "national_portal"
     )
 }
-# Officers are locked per account (the spec's level-3 rule), not per IP: a whole one-stop office
-# shares one address, and one mistyping colleague must not lock everyone out. ADR 0012.
-SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]
 
 # --- eforms: interactive e-forms and the online submission (motcua.eforms; ADR 0013) -------------
 #: Where the authored form definitions live (one <procedure code>.json each; `motcua load_forms`).

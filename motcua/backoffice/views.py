@@ -84,11 +84,17 @@ def _second_step(request, enrol: bool):
     error, status = "", 200
     if request.method == "POST":
         code = request.POST.get("ma_xac_thuc", "")
-        device = officers.confirm(request, user, code) if enrol else officers.verify(request, user, code)
+        try:
+            device = officers.confirm(request, user, code) if enrol else officers.verify(request, user, code)
+        except officers.TryLater:
+            device, status = None, 429
+            error = _("Bạn vừa nhập sai mã. Vui lòng đợi vài giây rồi nhập mã mới đang hiện trên ứng dụng.")
+        else:
+            status = 400
+            error = _("Mã xác thực không đúng hoặc đã hết hạn. Hãy nhập mã đang hiện trên ứng dụng.")
         if device is not None:
             officers.complete(request, user, device)
             return redirect(_safe_next(request))
-        error, status = _("Mã xác thực không đúng hoặc đã hết hạn. Hãy nhập mã đang hiện trên ứng dụng."), 400
     context = {"error": error, "next": _safe_next(request), "enrol": enrol, "officer": user}
     if enrol:
         device = officers.pending_device(user)

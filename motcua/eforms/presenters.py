@@ -13,6 +13,15 @@ def _options(schema_prop: dict, spec: dict) -> list[str]:
     return spec.get("options") or schema_prop.get("enum") or []
 
 
+def _live(condition: dict) -> bool:
+    """Conditions the static JS can re-evaluate in the page (one field, equals / not_equals)."""
+    return bool(condition) and ("equals" in condition or "not_equals" in condition)
+
+
+def _json_text(value) -> str:
+    return "true" if value is True else "false" if value is False else str(value)
+
+
 def field_row(draft, name: str, value, error: str = "") -> dict:
     ui, schema = draft.definition.ui, draft.definition.schema
     spec, prop = engine.field_ui(ui, name), schema["properties"][name]
@@ -40,8 +49,9 @@ def field_row(draft, name: str, value, error: str = "") -> dict:
         "prefilled_from": origin.get("label", "") if "value" in origin and origin["value"] == value else "",
         "locked": bool(origin.get("locked")) and "value" in origin,
         "unavailable": origin.get("unavailable", ""),
-        "show_if_field": condition.get("field", ""),
-        "show_if_value": condition.get("equals", ""),
+        "show_if_field": condition.get("field", "") if _live(condition) else "",
+        "show_if_op": "not_equals" if "not_equals" in condition else "equals",
+        "show_if_value": _json_text(condition.get("equals", condition.get("not_equals", ""))),
     }
 
 
@@ -63,7 +73,8 @@ def page_context(draft, index: int, answers: dict, errors: dict) -> dict:
     rows = []
     for name in names:
         visible = engine.is_visible(ui, name, answers)
-        if visible or engine.field_ui(ui, name).get("show_if", {}).get("field") in names:
+        condition = engine.field_ui(ui, name).get("show_if") or {}
+        if visible or (_live(condition) and condition.get("field") in names):
             row = field_row(draft, name, answers.get(name, ""), errors.get(name, ""))
             row["hidden"] = not visible
             rows.append(row)

@@ -159,8 +159,11 @@ def _prefill(draft: Draft, acting: dict, names: list[str] | None = None) -> None
         source = spec.get("prefill")
         if not source or (names is not None and name not in names) or name in draft.touched:
             continue
-        other = _other_person(draft, source)
-        if other == "refused":
+        if "@" in source:  # the person it points to may have changed: never keep the old one's data
+            old = draft.provenance.pop(name, None)
+            if old and "value" in old and draft.answers.get(name) == old["value"]:
+                draft.answers.pop(name, None)
+        if _other_person(draft, source) == "refused":
             draft.provenance[name] = {"unavailable": "tra cứu quá nhiều lần, hãy nhập tay", "source": source}
             continue
         try:
@@ -170,12 +173,7 @@ def _prefill(draft: Draft, acting: dict, names: list[str] | None = None) -> None
             draft.provenance[name] = {"unavailable": prefill.LABELS.get(origin, origin), "source": source}
             continue
         if found is None:
-            if "@" in source:  # the person it pointed to changed: do not keep the old one's data
-                old = draft.provenance.pop(name, None)
-                if old and draft.answers.get(name) == old.get("value"):
-                    draft.answers.pop(name, None)
-            else:
-                draft.provenance.pop(name, None)
+            draft.provenance.pop(name, None)
             continue
         value = engine.coerce(schema["properties"].get(name, {}), found.value)
         draft.answers[name] = value

@@ -102,10 +102,22 @@ def _failed(request, user) -> None:
     user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
 
 
+class TryLater(Exception):
+    """django-otp throttles a device for a few seconds after a wrong code; nothing was checked."""
+
+
+def _not_throttled(device) -> None:
+    allowed, _data = device.verify_is_allowed()
+    if not allowed:
+        raise TryLater
+
+
 def verify(request, user, code: str) -> TOTPDevice | None:
     """Check a code against the officer's confirmed device; a failure counts towards the lockout."""
     device = confirmed_device(user)
     code = (code or "").strip().replace(" ", "")
+    if device is not None:
+        _not_throttled(device)
     if device is not None and code.isdigit() and device.verify_token(code):
         return device
     _failed(request, user)
@@ -116,6 +128,7 @@ def confirm(request, user, code: str) -> TOTPDevice | None:
     """Enrolment: the first code from the new device confirms it."""
     device = pending_device(user)
     code = (code or "").strip().replace(" ", "")
+    _not_throttled(device)
     if code.isdigit() and device.verify_token(code):
         TOTPDevice.objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
         device.confirmed = True

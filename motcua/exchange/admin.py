@@ -12,8 +12,16 @@ from .models import MessageLog
 @admin.register(MessageLog)
 class MessageLogAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     audit_reads = True
-    list_display = ("created_at", "service", "method", "response_status", "outcome", "attempt",
-                    "duration_ms", "correlation_id")  # fmt: skip
+    list_display = (
+        "created_at",
+        "service",
+        "method",
+        "response_status",
+        "outcome",
+        "attempt",
+        "duration_ms",
+        "correlation_id",
+    )
     list_filter = ("service", "outcome", "created_at")
     search_fields = ("=correlation_id", "url")
     date_hierarchy = "created_at"

@@ -44,8 +44,9 @@ SIGNATURE_HEADERS = ("X-Motcua-Key-Id", "X-Motcua-Timestamp", "X-Motcua-Content-
 class ExchangeError(ConnectionError):
     """The outside system could not be reached, timed out, refused or answered badly."""
 
-    def __init__(self, message: str, *, service: str, outcome: str, status: int | None = None,
-                 correlation_id: str = ""):  # fmt: skip
+    def __init__(
+        self, message: str, *, service: str, outcome: str, status: int | None = None, correlation_id: str = ""
+    ):
         super().__init__(message)
         self.service = service
         self.outcome = outcome
@@ -126,8 +127,9 @@ def _canonical(method: str, path: str, timestamp: str, body: bytes) -> tuple[str
     return digest, f"{method.upper()}\n{path}\n{timestamp}\n{digest}".encode()
 
 
-def signature_headers(method: str, path: str, body: bytes, *, key_id: str, secret: str,
-                      timestamp: int | None = None) -> dict[str, str]:  # fmt: skip
+def signature_headers(
+    method: str, path: str, body: bytes, *, key_id: str, secret: str, timestamp: int | None = None
+) -> dict[str, str]:
     """Headers that sign a request; `path` includes the query string (e.g. "/a/b?x=1")."""
     stamp = str(int(time.time() if timestamp is None else timestamp))
     digest, message = _canonical(method, path, stamp, body)
@@ -135,8 +137,16 @@ def signature_headers(method: str, path: str, body: bytes, *, key_id: str, secre
     return dict(zip(SIGNATURE_HEADERS, (key_id, stamp, digest, signature), strict=True))
 
 
-def verify_signature(method: str, path: str, body: bytes, headers, *, secret: str,
-                     max_skew_seconds: int = 300, now: float | None = None) -> bool:  # fmt: skip
+def verify_signature(
+    method: str,
+    path: str,
+    body: bytes,
+    headers,
+    *,
+    secret: str,
+    max_skew_seconds: int = 300,
+    now: float | None = None,
+) -> bool:
     """True when the `X-Motcua-*` headers sign this request with `secret` within the time skew."""
     key_id, stamp, digest, signature = (headers.get(name, "") for name in SIGNATURE_HEADERS)
     if not (key_id and stamp.isdigit() and signature):
@@ -247,12 +257,20 @@ class ExchangeClient:
         last: ExchangeError | None = None
         for attempt in range(1, self.retries + 2):
             if not self.breaker.allow():
-                self._log(method=method, url=url, request_body=request_text, outcome="circuit_open",
-                          attempt=attempt, correlation_id=correlation_id)  # fmt: skip
+                self._log(
+                    method=method,
+                    url=url,
+                    request_body=request_text,
+                    outcome="circuit_open",
+                    attempt=attempt,
+                    correlation_id=correlation_id,
+                )
                 raise ExchangeError(
                     f"Tạm ngừng gọi {self.service}: hệ thống ngoài lỗi liên tiếp, sẽ thử lại sau.",
-                    service=self.service, outcome="circuit_open", correlation_id=correlation_id,
-                )  # fmt: skip
+                    service=self.service,
+                    outcome="circuit_open",
+                    correlation_id=correlation_id,
+                )
             headers, auth = self._headers(method, url, data, correlation_id)
             started = time.monotonic()
             status, text, outcome = None, "", "ok"
@@ -277,17 +295,28 @@ class ExchangeClient:
                         result = json.loads(text)
                     except ValueError:
                         outcome = "bad_response"
-            self._log(method=method, url=url, request_body=request_text, response_status=status,
-                      response_body=text, duration_ms=duration, outcome=outcome, attempt=attempt,
-                      correlation_id=correlation_id)  # fmt: skip
+            self._log(
+                method=method,
+                url=url,
+                request_body=request_text,
+                response_status=status,
+                response_body=text,
+                duration_ms=duration,
+                outcome=outcome,
+                attempt=attempt,
+                correlation_id=correlation_id,
+            )
             if outcome in ("ok", "not_found"):
                 self.breaker.success()
                 return result
             self.breaker.failure()
             last = ExchangeError(
-                _message(self.service, outcome, status), service=self.service, outcome=outcome,
-                status=status, correlation_id=correlation_id,
-            )  # fmt: skip
+                _message(self.service, outcome, status),
+                service=self.service,
+                outcome=outcome,
+                status=status,
+                correlation_id=correlation_id,
+            )
             retriable = outcome in ("timeout", "connection_error") or status in RETRY_STATUSES
             if not retriable or attempt > self.retries:
                 break
@@ -311,7 +340,8 @@ def client_for(service: str) -> ExchangeClient:
     if not config.get("base_url"):
         raise ExchangeError(
             f"Chưa cấu hình địa chỉ cho dịch vụ {service} (MOTCUA_EXCHANGE_{service.upper()}_URL).",
-            service=service, outcome="connection_error",
-        )  # fmt: skip
+            service=service,
+            outcome="connection_error",
+        )
     base_url = config.pop("base_url")
     return ExchangeClient(service, base_url, **config)

@@ -158,7 +158,9 @@ def assess(
         Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
         paid = Charge.objects.filter(dossier=dossier, cancelled=False, payments__isnull=False)
         paid_total = paid.aggregate(s=Sum("amount"))["s"] or 0
-        Charge.objects.filter(dossier=dossier, cancelled=False, payments__isnull=True).update(cancelled=True)
+        cancelled = Charge.objects.filter(dossier=dossier, cancelled=False, payments__isnull=True).update(
+            cancelled=True
+        )
         due = dossier.fee_due
         if due and sum(x["amount"] for x in lines) + paid_total != due:
             lines = [
@@ -175,11 +177,12 @@ def assess(
         created = [
             Charge.objects.create(dossier=dossier, assessed_at=now, **x) for x in lines if x["amount"] > 0
         ]
-        audit_record(
-            "payments.assess",
-            obj=dossier,
-            data={"total": sum(c.amount for c in created), "lines": len(created)},
-        )
+        if created or cancelled:
+            audit_record(
+                "payments.assess",
+                obj=dossier,
+                data={"total": sum(c.amount for c in created), "lines": len(created)},
+            )
     return list(paid) + created
 
 
@@ -335,7 +338,8 @@ def _pay(intent: PaymentIntent, notice: Notice):
     paid_at = notice.paid_at or timezone.now()
     intent.gateway_txn = notice.transaction_no[:64]
     closed = dossier.is_final or dossier.decision == Decision.REFUSED
-    late = intent.status == S.EXPIRED or paid_at > intent.expires_at
+    # The gateway's time of payment decides, not our sweep: paid in time is paid even if we marked it expired.
+    late = paid_at > intent.expires_at
     if closed or late or intent.charge.cancelled or intent.charge.payments.exists():
         intent.status = "refund_due"
         intent.save(update_fields=["status", "gateway_txn", "updated_at"])
@@ -508,8 +512,7 @@ def record_counter_payment(charge: Charge, officer, *, method: str, reference: s
         raise PaymentError("Khoản này đã được nộp.") from None
     from .receipts import issue_receipt
 
-    issue_receipt(payment)
-    return payment
+    return issue_receipt(payment)
 
 
 # --- reconciliation -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import Field, Procedure, ProcedureAgency, SubmissionMethod, TimeUnit
 from motcua.catalog.search import MAX_QUERY_CHARS, search_procedures
 from motcua.core.text import fold
+from motcua.eforms.services import current_form
 from motcua.places.models import AdminUnit, Agency
 
 from . import labels
@@ -365,6 +366,8 @@ def procedure_detail(request, code: str):
             "number", "imported_at", "superseded_at", "source", "source_url", "decision_no", "procedure_id"
         ),
         "back_url": _back_url(request),
+        # An interactive e-form: the "Nộp hồ sơ trực tuyến" start button (motcua.eforms).
+        "online_form": current_form(procedure.code) if procedure.status == Procedure.Status.IN_FORCE else None,
     }
     if version is not None:
         context.update(

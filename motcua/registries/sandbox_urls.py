@@ -1,3 +1,12 @@
-"""URLs (filled in by the app)."""
+"""The LGSP sandbox at /sandbox/lgsp/ (paths documented in wire.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import sandbox_views, wire
+
+app_name = "lgsp_sandbox"
+
+urlpatterns = [
+    path(pattern.replace("{key}", "<str:key>"), sandbox_views.lookup, {"method": method}, name=method)
+    for method, pattern in wire.PATHS.items()
+]

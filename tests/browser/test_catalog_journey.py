@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from .weight import check_weight
+
 SEARCH_LABEL = "Bạn cần làm thủ tục gì?"
 
 
@@ -27,9 +29,13 @@ def page_width(page: Page) -> int:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_citizen_finds_marriage_registration_and_reads_it_in_english(live_reference_data, live_server, page):
+def test_citizen_finds_marriage_registration_and_reads_it_in_english(
+    live_reference_data, live_server, page, assert_accessible
+):
     refused = watch_csp(page)
     page.goto(f"{live_server.url}/")
+    assert_accessible(page)
+    check_weight(page, "trang chủ")
     search = page.get_by_label(SEARCH_LABEL)
     search.fill("dang ky ket hon")  # no diacritics
     search.press("Enter")
@@ -37,6 +43,8 @@ def test_citizen_finds_marriage_registration_and_reads_it_in_english(live_refere
     page.wait_for_url(re.compile(r"/tim-kiem/\?q=dang\+ky\+ket\+hon$"))
     first = page.locator("ol.results > li h3 a").first
     expect(first).to_have_text("Thủ tục đăng ký kết hôn")
+    assert_accessible(page)
+    check_weight(page, "kết quả tìm kiếm")
     first.click()
 
     expect(page).to_have_url(re.compile(r"/thu-tuc/1\.000894/$"))
@@ -49,6 +57,8 @@ def test_citizen_finds_marriage_registration_and_reads_it_in_english(live_refere
     expect(page.get_by_role("link", name="← Quay lại kết quả tìm kiếm").first).to_have_attribute(
         "href", "/tim-kiem/?q=dang+ky+ket+hon"
     )
+    assert_accessible(page)
+    check_weight(page, "trang thủ tục")
 
     page.get_by_role("link", name="English").click()
     expect(page).to_have_url(re.compile(r"/en/thu-tuc/1\.000894/$"))
@@ -56,6 +66,29 @@ def test_citizen_finds_marriage_registration_and_reads_it_in_english(live_refere
     expect(page.get_by_role("heading", name="Papers to submit")).to_be_visible()
     expect(page.locator("table.channel caption").first).to_have_text("Online")
     expect(page.locator("table.channel").first).to_contain_text("Free of charge")
+    assert_accessible(page)
+    assert refused == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_public_lookup_and_verification_pages_are_accessible(
+    live_reference_data, live_server, page, assert_accessible
+):
+    refused = watch_csp(page)
+    for path, name in [
+        ("/tra-cuu/", "tra cứu hồ sơ"),
+        ("/xac-thuc/", "xác thực kết quả"),
+        ("/thu-tuc/", "danh mục"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        assert_accessible(page)
+        check_weight(page, name)
+    # an unsuccessful lookup shows its errors next to the fields, still accessible
+    page.goto(f"{live_server.url}/tra-cuu/")
+    page.get_by_role("button", name="Tra cứu").click()
+    expect(page.locator("#ma_ho_so_loi")).to_have_text("Nhập mã hồ sơ (in trên giấy tiếp nhận hồ sơ).")
+    assert_accessible(page)
     assert refused == []
 
 

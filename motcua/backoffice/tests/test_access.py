@@ -12,6 +12,7 @@ from motcua.audit.models import AuditEntry
 from motcua.backoffice import queues
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, DossierHistory, Status
+from motcua.eid import officers
 from motcua.places.models import Agency
 
 from .conftest import FINANCE, PDF_BYTES
@@ -34,15 +35,24 @@ def test_sign_in_and_out(client, people):
     assert '<label for="id_password">Mật khẩu</label>' in page
     response = client.post("/can-bo/dang-nhap/", {"username": "tiep_nhan", "password": "sai"})
     assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    device = officers.ensure_device(officer)  # the second factor: motcua/backoffice/tests/test_sign_in.py
     response = client.post(
         "/can-bo/dang-nhap/",
         {"username": "tiep_nhan", "password": "mat-khau-rat-dai-2026", "next": "/can-bo/tiep-nhan/"},
     )
+    assert response.status_code == 302 and response["Location"].startswith("/can-bo/dang-nhap/ma-xac-thuc/")
+    response = client.post(
+        response["Location"], {"ma_xac_thuc": officers.next_usable_code(device), "next": "/can-bo/tiep-nhan/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/can-bo/tiep-nhan/"
     assert client.get("/can-bo/").status_code == 200
-    response = client.post(
+    client.post(
         "/can-bo/dang-nhap/",
         {"username": "tiep_nhan", "password": "mat-khau-rat-dai-2026", "next": "https://evil.example/"},
+    )
+    response = client.post(
+        "/can-bo/dang-nhap/ma-xac-thuc/",
+        {"ma_xac_thuc": officers.next_usable_code(device), "next": "https://evil.example/"},
     )
     assert response["Location"] == "/can-bo/"  # no open redirect
     assert client.get("/can-bo/dang-xuat/").status_code == 405  # logging out is a POST

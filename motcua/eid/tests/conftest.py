@@ -28,9 +28,17 @@ def eid_settings(settings, tmp_path):
 
 @pytest.fixture
 def residents():
+    """The registries' demo people, plus "plain": a living one who represents no organisation."""
+    from motcua.registries import get
     from motcua.registries.sandbox import demo_people
 
-    return demo_people()
+    people = dict(demo_people())
+    people["plain"] = next(
+        p
+        for key, p in people.items()
+        if key != "deceased" and p.deceased_on is None and not get("business").represented_by(p.id_number)
+    )
+    return people
 
 
 def hidden_fields(page: str) -> dict:

@@ -20,7 +20,7 @@ REFUSED = "Chưa đăng nhập được"
 
 
 def test_a_resident_signs_in_with_state_nonce_and_pkce(visitor, residents):
-    person = residents["adult"]
+    person = residents["plain"]
     authorize_url = visitor.start("/tra-cuu/")
     params = query(authorize_url)
     assert authorize_url.startswith(visitor.base + "/eid-sandbox/authorize?")
@@ -55,7 +55,7 @@ def test_a_resident_signs_in_with_state_nonce_and_pkce(visitor, residents):
 
 
 def test_signing_out_ends_the_session(visitor, residents):
-    visitor.get(visitor.code_redirect(residents["adult"].id_number, PASS))
+    visitor.get(visitor.code_redirect(residents["plain"].id_number, PASS))
     page = visitor.get("/tra-cuu/").text
     token = sandbox_fields(page)["csrfmiddlewaretoken"]
     response = visitor.post("/oidc/logout/", {"csrfmiddlewaretoken": token})
@@ -102,19 +102,19 @@ def test_a_forged_id_token_is_refused(visitor, residents, monkeypatch, forgery):
             return claims
 
         monkeypatch.setattr(sandbox_idp, "id_token_claims", forged)
-    callback = visitor.code_redirect(residents["adult"].id_number, PASS)
+    callback = visitor.code_redirect(residents["plain"].id_number, PASS)
     assert_refused(visitor, visitor.get(callback))
-    assert not User.objects.filter(personal_id=residents["adult"].id_number).exists()
+    assert not User.objects.filter(personal_id=residents["plain"].id_number).exists()
 
 
 def test_a_wrong_state_is_refused(visitor, residents):
-    callback = visitor.code_redirect(residents["adult"].id_number, PASS)
+    callback = visitor.code_redirect(residents["plain"].id_number, PASS)
     tampered = callback.replace("state=", "state=x")
     assert_refused(visitor, visitor.get(tampered))
 
 
 def test_a_replayed_code_fails_everywhere(visitor, residents, eid_settings):
-    callback = visitor.code_redirect(residents["adult"].id_number, PASS)
+    callback = visitor.code_redirect(residents["plain"].id_number, PASS)
     assert visitor.get(callback).status_code == 302  # the first use signs in
     # The same callback again, in the same browser (state used) and in another one (no state).
     thief = Visitor(visitor.base)
@@ -140,7 +140,7 @@ def test_a_replayed_code_fails_everywhere(visitor, residents, eid_settings):
 def test_a_stolen_code_with_another_verifier_is_refused(visitor, residents):
     """Code injection: the thief starts their own sign-in (own state and PKCE verifier) and feeds
     the victim's code to the client; the provider refuses, as the verifier does not match."""
-    victim_callback = visitor.code_redirect(residents["adult"].id_number, PASS)
+    victim_callback = visitor.code_redirect(residents["plain"].id_number, PASS)
     thief = Visitor(visitor.base)
     thief_state = query(thief.start("/"))["state"]
     response = thief.get(f"/oidc/callback/?code={query(victim_callback)['code']}&state={thief_state}")
@@ -152,7 +152,7 @@ def test_a_stolen_code_with_another_verifier_is_refused(visitor, residents):
 
 
 def test_the_token_endpoint_checks_the_verifier_and_the_client(visitor, residents, eid_settings):
-    callback = visitor.code_redirect(residents["adult"].id_number, PASS)
+    callback = visitor.code_redirect(residents["plain"].id_number, PASS)
     code = query(callback)["code"]
     form = {
         "grant_type": "authorization_code",
@@ -181,10 +181,8 @@ def test_unknown_clients_and_redirect_uris_get_an_error_page_not_a_redirect(visi
 
 
 def test_a_deceased_person_cannot_sign_in(visitor, residents):
-    from motcua.registries import get
-
-    deceased = get("population").person(residents["widow"].spouse_id)
-    assert deceased is not None and deceased.deceased_on is not None
+    deceased = residents["deceased"]
+    assert deceased.deceased_on is not None
     response = visitor.sign_in_at_provider(visitor.start("/"), deceased.id_number, PASS)
     assert response.status_code == 400 and "đã mất" in response.text
     assert "Đồng ý chia sẻ" not in response.text and not SandboxGrant.objects.exists()
@@ -192,14 +190,14 @@ def test_a_deceased_person_cannot_sign_in(visitor, residents):
 
 def test_a_wrong_passcode_or_id_is_refused_with_a_linked_error(visitor, residents):
     authorize_url = visitor.start("/")
-    response = visitor.sign_in_at_provider(authorize_url, residents["adult"].id_number, "000000")
+    response = visitor.sign_in_at_provider(authorize_url, residents["plain"].id_number, "000000")
     assert response.status_code == 400 and "không đúng" in response.text
     response = visitor.sign_in_at_provider(authorize_url, "12345", PASS)
     assert 'href="#so_dinh_danh"' in response.text and 'aria-invalid="true"' in response.text
 
 
 def test_refusing_consent_signs_nobody_in(visitor, residents):
-    consent = visitor.sign_in_at_provider(visitor.start("/"), residents["adult"].id_number, PASS)
+    consent = visitor.sign_in_at_provider(visitor.start("/"), residents["plain"].id_number, PASS)
     back = visitor.consent(consent, decision="tu_choi")
     assert "error=access_denied" in back.headers["Location"]
     assert_refused(visitor, visitor.get(back.headers["Location"]))

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from motcua.dossiers.models import Dossier
 from motcua.payments import services
 from motcua.payments.models import Charge, FeeLine, FeeRule, Per
 
@@ -18,7 +19,11 @@ def dossier(make_dossier):
 
 
 def line(procedure, amount, **kw):
-    defaults = {"name": "Lệ phí cấp thẻ", "legal_basis": "Thông tư 00/2026/TT-BTC", "valid_from": date(2026, 1, 1)}
+    defaults = {
+        "name": "Lệ phí cấp thẻ",
+        "legal_basis": "Thông tư 00/2026/TT-BTC",
+        "valid_from": date(2026, 1, 1),
+    }
     return FeeLine.objects.create(procedure=procedure, amount=amount, **{**defaults, **kw})
 
 
@@ -49,10 +54,18 @@ def test_per_copy_multiplies(dossier, procedure):
 
 def test_online_reduction_applies_online_only(make_dossier, procedure):
     fee = line(procedure, 100000)
-    FeeRule.objects.create(kind="reduction", fee_line=fee, channel="online", percent=50,
-                           legal_basis="Nghị quyết HĐND tỉnh giảm 50% khi nộp trực tuyến", valid_from=date(2026, 1, 1))
+    FeeRule.objects.create(
+        kind="reduction",
+        fee_line=fee,
+        channel="online",
+        percent=50,
+        legal_basis="Nghị quyết HĐND tỉnh giảm 50% khi nộp trực tuyến",
+        valid_from=date(2026, 1, 1),
+    )
     counter = make_dossier()
-    online = make_dossier(channel="own_portal")
+    online = make_dossier()
+    Dossier.objects.filter(pk=online.pk).update(channel="own_portal")  # as if submitted on our portal
+    online.refresh_from_db()
     assert services.quote(counter, at=ON)[0]["amount"] == 100000
     [quoted] = services.quote(online, at=ON)
     assert (quoted["reduction"], quoted["amount"]) == (50000, 50000)
@@ -61,10 +74,20 @@ def test_online_reduction_applies_online_only(make_dossier, procedure):
 
 def test_exemption_for_a_named_group_and_best_rule_wins(dossier, procedure):
     fee = line(procedure, 100000)
-    FeeRule.objects.create(kind="reduction", procedure=procedure, percent=50, legal_basis="Giảm chung",
-                           valid_from=date(2026, 1, 1))
-    FeeRule.objects.create(kind="exemption", applicant_group="nguoi_co_cong", percent=100,
-                           legal_basis="Miễn cho người có công với cách mạng", valid_from=date(2026, 1, 1))
+    FeeRule.objects.create(
+        kind="reduction",
+        procedure=procedure,
+        percent=50,
+        legal_basis="Giảm chung",
+        valid_from=date(2026, 1, 1),
+    )
+    FeeRule.objects.create(
+        kind="exemption",
+        applicant_group="nguoi_co_cong",
+        percent=100,
+        legal_basis="Miễn cho người có công với cách mạng",
+        valid_from=date(2026, 1, 1),
+    )
     assert services.quote(dossier, at=ON, groups=set())[0]["amount"] == 50000
     exempt = services.quote(dossier, at=ON, groups={"nguoi_co_cong"})[0]
     assert exempt["amount"] == 0 and "Miễn cho người có công" in exempt["legal_basis"]
@@ -73,8 +96,14 @@ def test_exemption_for_a_named_group_and_best_rule_wins(dossier, procedure):
 
 def test_expired_reduction_no_longer_applies(dossier, procedure):
     fee = line(procedure, 100000)
-    FeeRule.objects.create(kind="reduction", fee_line=fee, percent=50, legal_basis="Giảm tạm thời 2025",
-                           valid_from=date(2025, 1, 1), valid_to=date(2025, 12, 31))
+    FeeRule.objects.create(
+        kind="reduction",
+        fee_line=fee,
+        percent=50,
+        legal_basis="Giảm tạm thời 2025",
+        valid_from=date(2025, 1, 1),
+        valid_to=date(2025, 12, 31),
+    )
     assert services.quote(dossier, at=ON)[0]["amount"] == 100000
 
 

@@ -19,7 +19,9 @@ PUBLISHED = [
 
 
 def test_builds_the_published_example_exactly():
-    text = vietqr.payload(bank_bin="970415", account="0011001932418", amount=120000, reference="ung ho lu lut")
+    text = vietqr.payload(
+        bank_bin="970415", account="0011001932418", amount=120000, reference="ung ho lu lut"
+    )
     assert text == PUBLISHED[0]
 
 
@@ -27,9 +29,15 @@ def test_builds_the_published_example_exactly():
 def test_published_examples_parse_and_their_crc_matches(text):
     assert vietqr.crc16_ccitt_false(text[:-4]) == text[-4:]
     info = vietqr.parse(text)
-    assert vietqr.payload(
-        bank_bin=info["bank_bin"], account=info["account"], amount=info["amount"], reference=info["reference"]
-    ) == text
+    assert (
+        vietqr.payload(
+            bank_bin=info["bank_bin"],
+            account=info["account"],
+            amount=info["amount"],
+            reference=info["reference"],
+        )
+        == text
+    )
 
 
 def test_crc_of_a_card_transfer_example():
@@ -70,8 +78,17 @@ def test_bad_input_is_refused_in_vietnamese(kwargs):
 def test_command_prints_the_payload_alone_on_one_line():
     out = io.StringIO()
     call_command(
-        "payments", "vietqr", "--bank-bin", "970415", "--account", "0011001932418", "--amount", "120000",
-        "--ref", "ung ho lu lut", stdout=out,
+        "payments",
+        "vietqr",
+        "--bank-bin",
+        "970415",
+        "--account",
+        "0011001932418",
+        "--amount",
+        "120000",
+        "--ref",
+        "ung ho lu lut",
+        stdout=out,
     )
     assert out.getvalue() == PUBLISHED[0] + "\n"
 

@@ -6,20 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from motcua.dossiers.models import Dossier, Notification, Status
-from motcua.eid.acting import EID_KEY
+from motcua.eid.testing import sign_in_citizen as sign_in
 from motcua.feedback.models import FeedbackCase, Rating
 from motcua.people import datastore
 from motcua.people.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-def sign_in(client, user):
-    """A session as the eID callback leaves it (the OIDC flow itself is tested in motcua.eid)."""
-    client.force_login(user)
-    session = client.session
-    session[EID_KEY] = user.personal_id
-    session.save()
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@
     var inputs = form.querySelectorAll("[name='" + name + "']");
     for (var i = 0; i < inputs.length; i++) {
       var el = inputs[i];
-      if (el.type === "radio" || el.type === "checkbox") { if (el.checked) { return el.value; } }
+      if (el.type === "checkbox") { return el.checked ? "true" : "false"; }
+      if (el.type === "radio") { if (el.checked) { return el.value; } }
       else { return el.value; }
     }
     return "";
@@ -19,7 +20,8 @@
     var blocks = form.querySelectorAll("[data-show-if]");
     for (var i = 0; i < blocks.length; i++) {
       var b = blocks[i];
-      b.hidden = valueOf(b.getAttribute("data-show-if")) !== b.getAttribute("data-show-value");
+      var same = valueOf(b.getAttribute("data-show-if")) === b.getAttribute("data-show-value");
+      b.hidden = b.getAttribute("data-show-op") === "not_equals" ? same : !same;
     }
   }
   form.addEventListener("change", update);
