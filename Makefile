@@ -31,6 +31,7 @@ data: install
 	MOTCUA_EMBEDDED=1 $(MANAGE) load_calendar
 	MOTCUA_EMBEDDED=1 $(MANAGE) load_places
 	MOTCUA_EMBEDDED=1 $(MANAGE) import_catalog
+	MOTCUA_EMBEDDED=1 $(MANAGE) load_forms
 	MOTCUA_EMBEDDED=1 $(MANAGE) demo_accounts
 	MOTCUA_EMBEDDED=1 $(MANAGE) signing init
 	MOTCUA_EMBEDDED=1 $(MANAGE) demo --dossiers 3000 --seed 1 --if-empty

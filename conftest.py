@@ -31,6 +31,7 @@ def load_reference_data() -> None:
     call_command("load_calendar", **quiet)
     call_command("load_places", **quiet)
     call_command("import_catalog", **quiet)
+    call_command("load_forms", **quiet)
 
 
 @pytest.fixture(scope="session")

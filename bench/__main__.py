@@ -1,9 +1,14 @@
 import argparse
 import inspect
 
-from bench import backoffice_bench, registries, search_bench
+from bench import backoffice_bench, registries, search_bench, submissions
 
-BENCHES = {"search": search_bench.main, "backoffice": backoffice_bench.main, "registries": registries.main}
+BENCHES = {
+    "search": search_bench.main,
+    "backoffice": backoffice_bench.main,
+    "registries": registries.main,
+    "submissions": submissions.main,
+}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="motcua benchmarks")

@@ -355,6 +355,8 @@ AXES_LOCKOUT_TEMPLATE = "backoffice/locked.html"
 AXES_VERBOSE = False
 #: An officer waits at most this long between the password and the code (seconds).
 MOTCUA_OFFICER_SIGN_IN_SECONDS = int(os.environ.get("MOTCUA_OFFICER_SIGN_IN_SECONDS", "300"))
+#: An officer's session idle longer than this asks for the password and code again (level 3: ≤ 15 min).
+MOTCUA_OFFICER_IDLE_MINUTES = int(os.environ.get("MOTCUA_OFFICER_IDLE_MINUTES", "15"))
 # Officers are locked per account (the spec's level-3 rule), not per IP: a whole one-stop office
 # shares one address, and one mistyping colleague must not lock everyone out. ADR 0012.
 SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]

@@ -1,4 +1,5 @@
-"""Uploaded papers (counter scans, e-form attachments): PDF, JPEG or PNG only, size-limited, checked by content.
+"""Uploaded papers (counter scans, e-form attachments): PDF, JPEG or PNG only, limited in size,
+checked by content.
 
 The first bytes of the file (its magic number) decide what it is, not its name or the type the
 browser sent. A file whose name or declared type says one thing while its content is another is

@@ -297,3 +297,41 @@ class OnlineSubmission:
     form_data: dict = field(default_factory=dict)
     summary: str = ""
     result_by_post: bool = False
+
+
+MAX_SUPPLEMENT_FILES = 10
+
+
+def submit_supplement_online(dossier: Dossier, user, papers: list[Paper], note: str = "") -> Dossier:
+    """The applicant sends the papers asked for (status 5) from their page (nộp bổ sung trực tuyến).
+
+    The papers join the dossier marked as a supplement; the reception officer then checks them and
+    takes "receive_supplement", which restarts the clock. Nothing is saved unless all papers are.
+    """
+    if not papers:
+        raise services.InvalidInput("Chọn ít nhất một tệp giấy tờ bổ sung.")
+    if len(papers) > MAX_SUPPLEMENT_FILES:
+        raise services.InvalidInput(f"Mỗi lần gửi tối đa {MAX_SUPPLEMENT_FILES} tệp.")
+    note = (note or "").strip()[:2000]
+    with transaction.atomic():
+        current = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if current.status != Status.SUPPLEMENT:
+            raise services.WrongState("Hồ sơ không ở trạng thái yêu cầu bổ sung.")
+        for paper in papers:
+            DossierDocument.objects.create(
+                dossier=current,
+                name=paper.name[:2000],
+                file=paper.file,
+                content_type=paper.extra.get("content_type", ""),
+                sha256=paper.extra.get("sha256", ""),
+                digitised=True,
+                is_supplement=True,
+            )
+        services.record_applicant_step(
+            current,
+            user,
+            "applicant_supplement",
+            "Người nộp hồ sơ gửi giấy tờ bổ sung trực tuyến",
+            {"files": len(papers), "note": note},
+        )
+    return current

@@ -669,8 +669,14 @@ def confirm_payment(dossier: Dossier | int, *, amount: int, reference: str) -> D
     current.refresh_from_db(fields=["fee_due", "version"])
     if int(amount) < current.fee_due:
         raise InvalidInput("Số tiền đã nộp chưa đủ nghĩa vụ tài chính.")
-    return perform(current, "mark_paid", PAYMENTS_SYSTEM, expected_version=current.version,
-                   amount=int(amount), reference=reference)
+    return perform(
+        current,
+        "mark_paid",
+        PAYMENTS_SYSTEM,
+        expected_version=current.version,
+        amount=int(amount),
+        reference=reference,
+    )
 
 
 def actor_title(actor, agency) -> str:
@@ -775,3 +781,22 @@ def is_overdue(dossier: Dossier, now: datetime | None = None) -> bool:
     if dossier.due_at is None or dossier.status in (Status.NOT_RECEIVED, Status.STOPPED):
         return False
     return (dossier.finished_at or now or timezone.now()) > dossier.due_at
+
+
+def record_applicant_step(dossier: Dossier, user, action: str, label: str, data: dict) -> None:
+    """History, audit and event for something the applicant did that does not change the status
+    (e.g. sending supplement papers online). The caller holds the transaction."""
+    DossierHistory.objects.create(
+        dossier=dossier,
+        at=timezone.now(),
+        action=action,
+        label=label,
+        from_status=dossier.status,
+        to_status=dossier.status,
+        actor=user if getattr(user, "pk", None) else None,
+        actor_name=getattr(user, "full_name", "") or dossier.applicant_name,
+        actor_title="Người nộp hồ sơ",
+        data=data,
+    )
+    audit_record(f"dossier.{action}", actor=user, obj=dossier, data=data)
+    publish(f"dossier.{action}", "dossier", dossier.code, {"status": dossier.status, **data})

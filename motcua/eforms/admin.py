@@ -15,11 +15,31 @@ class FormDefinitionAdmin(admin.ModelAdmin):
 
 @admin.register(Draft)
 class DraftAdmin(admin.ModelAdmin):
-    list_display = ("id", "definition", "state", "updated_at", "fields_typed", "fields_prefilled", "seconds_from_open")
+    list_display = (
+        "id",
+        "definition",
+        "state",
+        "updated_at",
+        "fields_typed",
+        "fields_prefilled",
+        "seconds_from_open",
+    )
     list_filter = ("state",)
     # Answers are personal data: the admin lists measurements only.
-    fields = ("definition", "state", "opened_at", "updated_at", "submitted_at", "abandoned_at", "dossier",
-              "seconds_from_sign_in", "seconds_from_open", "fields_prefilled", "fields_typed", "pages_count")
+    fields = (
+        "definition",
+        "state",
+        "opened_at",
+        "updated_at",
+        "submitted_at",
+        "abandoned_at",
+        "dossier",
+        "seconds_from_sign_in",
+        "seconds_from_open",
+        "fields_prefilled",
+        "fields_typed",
+        "pages_count",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -117,15 +117,16 @@ def validate(schema: dict, ui: dict, fields: list[str], answers: dict, *, requir
     required = set(schema.get("required", []))
     for name in fields:
         spec = field_ui(ui, name)
-        if spec.get("required") is not None:
-            is_required = bool(spec["required"])
-        else:
-            is_required = name in required
+        is_required = bool(spec["required"]) if spec.get("required") is not None else name in required
         if require and is_required and answers.get(name) in (None, "", False):
             label = label_of(ui, schema, name)
             widget = spec.get("widget", "text")
-            verb = "Chọn" if widget in ("radio", "select") else ("Đánh dấu" if widget == "checkbox" else "Nhập")
-            errors[name] = spec.get("messages", {}).get("required") or f"{verb} {label[0].lower()}{label[1:]}."
+            verb = (
+                "Chọn" if widget in ("radio", "select") else ("Đánh dấu" if widget == "checkbox" else "Nhập")
+            )
+            errors[name] = (
+                spec.get("messages", {}).get("required") or f"{verb} {label[0].lower()}{label[1:]}."
+            )
     present = {n: answers[n] for n in fields if n not in errors and answers.get(n) not in (None, "")}
     sub = {"type": "object", "properties": {n: schema["properties"][n] for n in present}}
     for error in Draft202012Validator(sub, format_checker=_FORMATS).iter_errors(present):
@@ -168,13 +169,23 @@ def check_definition(schema: dict, ui: dict) -> list[str]:
     for name in properties:
         if name not in seen:
             problems.append(f"trường {name} không nằm trong trang nào")
-    origins = ("population", "civil_status", "business", "social_insurance", "driving_licence", "datastore",
-               "previous", "acting")
+    origins = (
+        "population",
+        "civil_status",
+        "business",
+        "social_insurance",
+        "driving_licence",
+        "datastore",
+        "previous",
+        "acting",
+    )
     for name, spec in ui.get("fields", {}).items():
         source = spec.get("prefill")
         if source and source.split(":", 1)[0] not in origins:
             problems.append(f"trường {name}: nguồn điền sẵn {source} không biết")
         condition = spec.get("show_if")
         if condition and "field" in condition and condition["field"] not in properties:
-            problems.append(f"trường {name}: điều kiện hiển thị dựa trên trường không có: {condition['field']}")
+            problems.append(
+                f"trường {name}: điều kiện hiển thị dựa trên trường không có: {condition['field']}"
+            )
     return problems

@@ -12,7 +12,9 @@ class FormDefinition(models.Model):
     A changed file makes a new version; drafts keep the version they started on.
     """
 
-    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="form_definitions")
+    procedure = models.ForeignKey(
+        "catalog.Procedure", on_delete=models.PROTECT, related_name="form_definitions"
+    )
     version = models.PositiveIntegerField("phiên bản")
     title = models.CharField("tên biểu mẫu", max_length=300)
     essential = models.BooleanField("dịch vụ công thiết yếu (Đề án 06)", default=False)

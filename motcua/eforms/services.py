@@ -81,7 +81,9 @@ def load_definitions(directory: Path | None = None) -> list[str]:
             continue
         with transaction.atomic():
             current = (
-                FormDefinition.objects.select_for_update().filter(procedure=procedure, is_current=True).first()
+                FormDefinition.objects.select_for_update()
+                .filter(procedure=procedure, is_current=True)
+                .first()
             )
             if current is not None and current.content_hash == digest:
                 same += 1
@@ -98,8 +100,9 @@ def load_definitions(directory: Path | None = None) -> list[str]:
                 schema=data["schema"],
                 ui=data["ui"],
                 content_hash=digest,
-                source_path=str(path.relative_to(settings.BASE_DIR) if path.is_relative_to(settings.BASE_DIR)
-                                else path),
+                source_path=str(
+                    path.relative_to(settings.BASE_DIR) if path.is_relative_to(settings.BASE_DIR) else path
+                ),
             )
         if current is None:
             created += 1
@@ -177,7 +180,12 @@ def _prefill(draft: Draft, acting: dict, names: list[str] | None = None) -> None
             continue
         value = engine.coerce(schema["properties"].get(name, {}), found.value)
         draft.answers[name] = value
-        draft.provenance[name] = {"value": value, "label": found.label, "source": source, "locked": found.locked}
+        draft.provenance[name] = {
+            "value": value,
+            "label": found.label,
+            "source": source,
+            "locked": found.locked,
+        }
     for name, spec in ui.get("fields", {}).items():  # plain defaults, not counted as prefilled
         if "default" in spec and name not in draft.answers:
             draft.answers[name] = spec["default"]
@@ -308,7 +316,8 @@ def save_page(draft: Draft, index: int, data, *, acting: dict, require: bool = T
                 locked.answers.pop(name, None)
         # Answers that point at another person ("@field") bring in that person's data.
         dependent = [
-            n for n, s in ui.get("fields", {}).items()
+            n
+            for n, s in ui.get("fields", {}).items()
             if "@" in (s.get("prefill") or "") and s["prefill"].split("@", 1)[1] in changed
         ]
         if dependent:
@@ -409,7 +418,8 @@ def metrics_of(draft: Draft) -> dict:
     ui = draft.definition.ui
     visible = engine.all_visible_fields(ui, draft.answers)
     prefilled = [
-        n for n in visible
+        n
+        for n in visible
         if "value" in draft.provenance.get(n, {}) and draft.answers.get(n) == draft.provenance[n]["value"]
     ]
     typed = [n for n in visible if n in draft.touched and draft.answers.get(n) not in ("", None, False)]
@@ -425,7 +435,8 @@ def _form_data(draft: Draft) -> dict:
         "answers": {n: draft.answers.get(n, "") for n in visible},
         "labels": {n: engine.label_of(ui, schema, n) for n in visible},
         "prefilled_from": {
-            n: draft.provenance[n]["label"] for n in visible
+            n: draft.provenance[n]["label"]
+            for n in visible
             if draft.answers.get(n) == draft.provenance.get(n, {}).get("value", object())
         },
     }
@@ -541,8 +552,11 @@ def mark_abandoned(now=None) -> int:
                 "eforms.abandoned",
                 "form_draft",
                 str(draft.pk),
-                {"procedure": draft.definition.procedure.code, "page": draft.current_page,
-                 "seconds_open": (draft.updated_at - draft.opened_at).total_seconds()},
+                {
+                    "procedure": draft.definition.procedure.code,
+                    "page": draft.current_page,
+                    "seconds_open": (draft.updated_at - draft.opened_at).total_seconds(),
+                },
             )
             count += 1
     return count

@@ -175,4 +175,3 @@ def answers_pdf(request, pk: int):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="to-khai-{draft.dossier.code}.pdf"'
     return response
-

@@ -15,6 +15,10 @@ SIGNED_IN_AT_KEY = "signed_in_at"
 ACTING_KEY = "eid_acting_for"
 
 
+class NotSignedIn(PermissionError):
+    """No eID session: call current_applicant() only behind `citizen_required`."""
+
+
 class NotRepresented(PermissionError):
     """The person is not the legal representative of that organisation (or it is not active)."""
 
@@ -58,6 +62,8 @@ def choose(request, tax_code: str | None) -> dict:
 def current_applicant(request) -> dict:
     """The applicant of a submission: keys kind ("citizen"|"organisation"), name, id_number,
     address, phone, email. The person, or the organisation they chose to act for."""
+    if not is_eid_session(request):
+        raise NotSignedIn("not signed in with the eID")
     user = request.user
     claims = request.session.get("eid_claims") or {}
     acting = request.session.get(ACTING_KEY)

@@ -5,8 +5,9 @@
 * timeouts (connect, read) on every request;
 * retries with exponential backoff and full jitter on timeouts, connection errors, 429 and 5xx
   (never on other 4xx: asking again would get the same answer);
-* a circuit breaker per service, in-process: after K consecutive failures the service is not
-  called for T seconds, then one probe is let through (half-open); its result closes or re-opens it;
+* a circuit breaker per service, in-process: after K consecutive failures (timeouts, connection
+  errors, 408, 429, 5xx, answers that are not JSON) the service is not called for T seconds, then
+  one probe is let through (half-open); its result closes or re-opens it;
 * credentials: an API key (`X-API-Key`), a bearer token or HTTP basic;
 * request signing where the platform asks for it: HMAC-SHA256 over method, path with query,
   timestamp and the SHA-256 of the body, sent in `X-Motcua-*` headers (`signature_headers`,
@@ -309,7 +310,10 @@ class ExchangeClient:
             if outcome in ("ok", "not_found"):
                 self.breaker.success()
                 return result
-            self.breaker.failure()
+            if outcome == "http_error" and status < 500 and status not in RETRY_STATUSES | {408}:
+                self.breaker.success()  # it answered: a refusal of this request is not an outage
+            else:
+                self.breaker.failure()
             last = ExchangeError(
                 _message(self.service, outcome, status),
                 service=self.service,

@@ -515,6 +515,23 @@ def record_counter_payment(charge: Charge, officer, *, method: str, reference: s
     return issue_receipt(payment)
 
 
+def match_statement(day: date, gateway: str) -> int:
+    """Apply the credits of the gateway's statement (the bank's file) that we never heard of."""
+    applied = 0
+    for line in get_gateway(gateway).statement(day):
+        notice = Notice(
+            line.reference,
+            line.amount,
+            Kind.PAID,
+            line.transaction_no,
+            line.paid_at,
+            {"statement": day.isoformat(), "transaction_no": line.transaction_no},
+        )
+        if line.reference and apply_notice(gateway, notice) in (Outcome.APPLIED, Outcome.REFUNDED):
+            applied += 1
+    return applied
+
+
 # --- reconciliation -----------------------------------------------------------------------------
 
 

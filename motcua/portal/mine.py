@@ -13,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from motcua.dossiers import access
+from motcua.core.uploads import MAX_BYTES, UploadRejected, check_upload
+from motcua.dossiers import access, intake, services
 from motcua.dossiers.models import Dossier, Notification, Status
 from motcua.dossiers.notifications import mark_read
 from motcua.eid.acting import current_applicant
@@ -24,9 +26,11 @@ from motcua.feedback import services as feedback
 from motcua.feedback.models import FeedbackCase, Satisfaction
 from motcua.people import datastore
 
-from .tracking import STATUS_LABELS, status_context
+from .tracking import STATUS_LABELS, LimitedUploadHandler, status_context
 
 PAGE_SIZE = 20
+#: All the files of one supplement together; each file is also held to core.uploads.MAX_BYTES.
+SUPPLEMENT_MAX_BYTES = 2 * MAX_BYTES
 #: What the person must do now, by status.
 EXPECTED = {
     Status.SUPPLEMENT: gettext_lazy("Bổ sung, hoàn thiện hồ sơ theo yêu cầu"),
@@ -86,9 +90,7 @@ def home(request):
     return _private(render(request, "portal/mine/home.html", context))
 
 
-@citizen_required
-def dossier(request, code: str):
-    d = _get_own(request, code)
+def _dossier_context(request, d: Dossier) -> dict:
     context = status_context(d)
     context.update(
         {
@@ -100,9 +102,64 @@ def dossier(request, code: str):
             "supplement_reason": _last_reason(d, "request_supplement")
             if d.status == Status.SUPPLEMENT
             else "",
+            "sent_supplements": d.documents.filter(is_supplement=True).order_by("-added_at"),
+            "max_mb": MAX_BYTES >> 20,
         }
     )
-    return _private(render(request, "portal/mine/dossier.html", context))
+    return context
+
+
+@citizen_required
+def dossier(request, code: str):
+    d = _get_own(request, code)
+    return _private(render(request, "portal/mine/dossier.html", _dossier_context(request, d)))
+
+
+@csrf_exempt  # checked by csrf_protect below, once the upload handler is in place
+@require_POST
+def supplement(request, code: str):
+    """The applicant sends supplement papers (status 5) from the dossier page."""
+    limiter = LimitedUploadHandler(request, limit=SUPPLEMENT_MAX_BYTES)
+    request.upload_handlers.insert(0, limiter)
+    return _supplement(request, code, limiter)
+
+
+@csrf_protect
+@citizen_required
+def _supplement(request, code: str, limiter: LimitedUploadHandler):
+    d = _get_own(request, code)
+    uploads = request.FILES.getlist("tep")  # reading the body first: the limiter then knows
+    errors = []
+    if limiter.too_large:
+        errors.append(
+            _("Các tệp gửi một lần không được quá %(mb)s MB: hãy quét lại với độ phân giải thấp hơn.")
+            % {"mb": SUPPLEMENT_MAX_BYTES >> 20}
+        )
+    papers = []
+    for upload in uploads if not errors else []:
+        try:
+            checked = check_upload(upload)
+        except UploadRejected as rejected:
+            errors.append(rejected.message)
+            continue
+        papers.append(
+            intake.Paper(
+                name=f"Bổ sung: {upload.name}"[:200],
+                file=upload,
+                extra={"content_type": checked.content_type, "sha256": checked.sha256},
+            )
+        )
+    if not errors:
+        try:
+            intake.submit_supplement_online(d, request.user, papers, request.POST.get("ghi_chu", ""))
+        except services.TransitionError as error:
+            errors.append(str(error))
+    if errors:
+        context = _dossier_context(request, d)
+        context["supplement_errors"] = errors
+        return _private(render(request, "portal/mine/dossier.html", context, status=400))
+    messages.success(request, _("Đã gửi giấy tờ bổ sung. Cán bộ tiếp nhận sẽ kiểm tra và thông báo cho bạn."))
+    return redirect("portal:mine_dossier", code=d.code)
 
 
 def _last_reason(dossier: Dossier, action: str) -> str:
@@ -123,16 +180,8 @@ def rate(request, code: str):
             id_numbers=id_numbers(request),
         )
     except feedback.FeedbackError as error:
-        context = status_context(d)
-        context.update(
-            {
-                "can_rate": True,
-                "levels": Satisfaction.choices,
-                "cases": d.feedback_cases.all(),
-                "rating_error": str(error),
-                "comment": request.POST.get("y_kien", "")[:4000],
-            }
-        )
+        context = _dossier_context(request, d)
+        context.update({"rating_error": str(error), "comment": request.POST.get("y_kien", "")[:4000]})
         return _private(render(request, "portal/mine/dossier.html", context, status=400))
     messages.success(request, _("Cảm ơn bạn đã đánh giá. Ý kiến của bạn giúp cải thiện dịch vụ."))
     return redirect("portal:mine_dossier", code=d.code)

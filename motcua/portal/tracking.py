@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "return_result": pgettext_lazy("tra cứu hồ sơ", "Trả kết quả"),
     "request_withdrawal": pgettext_lazy("tra cứu hồ sơ", "Công dân yêu cầu rút hồ sơ"),
     "stop": pgettext_lazy("tra cứu hồ sơ", "Dừng xử lý hồ sơ"),
+    "applicant_supplement": pgettext_lazy("tra cứu hồ sơ", "Người nộp hồ sơ gửi giấy tờ bổ sung trực tuyến"),
 }
 TITLE_LABELS = {
     "Tiếp nhận": pgettext_lazy("tra cứu hồ sơ", "Cán bộ tiếp nhận"),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cua-toi/ho-so/<str:code>/", mine.dossier, name="mine_dossier"),
     path("cua-toi/ho-so/<str:code>/danh-gia/", mine.rate, name="mine_rate"),
     path("cua-toi/ho-so/<str:code>/phan-anh/", mine.feedback_new, name="mine_feedback_new"),
+    path("cua-toi/ho-so/<str:code>/bo-sung/", mine.supplement, name="mine_supplement"),
     path("cua-toi/phan-anh/", mine.feedback_list, name="mine_feedback_list"),
     path("cua-toi/phan-anh/<str:code>/", mine.feedback_detail, name="mine_feedback"),
     path("cua-toi/kho-du-lieu/", mine.data_store, name="mine_data_store"),

@@ -367,7 +367,9 @@ def procedure_detail(request, code: str):
         ),
         "back_url": _back_url(request),
         # An interactive e-form: the "Nộp hồ sơ trực tuyến" start button (motcua.eforms).
-        "online_form": current_form(procedure.code) if procedure.status == Procedure.Status.IN_FORCE else None,
+        "online_form": current_form(procedure.code)
+        if procedure.status == Procedure.Status.IN_FORCE
+        else None,
     }
     if version is not None:
         context.update(

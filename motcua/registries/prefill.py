@@ -45,7 +45,12 @@ LOCKED_SOURCES = frozenset(
         "acting:name",
     }
 )
-_RELATIVES = {"spouse": "spouse_id", "father": "father_id", "mother": "mother_id", "head": "household_head_id"}
+_RELATIVES = {
+    "spouse": "spouse_id",
+    "father": "father_id",
+    "mother": "mother_id",
+    "head": "household_head_id",
+}
 _GENDER = {"male": "Nam", "female": "Nữ"}
 
 

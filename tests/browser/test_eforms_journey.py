@@ -32,52 +32,124 @@ def _partner():
 
 #: code → (persona, search words, link text, steps: one list per form page of (action, label, value))
 JOURNEYS = {
-    "1.001193": ("parent_of_newborn", "đăng ký khai sinh", "Thủ tục đăng ký khai sinh", [
-        [("radio", "Cha", None)],
-        [("fill", "Họ, chữ đệm và tên của trẻ", lambda: sandbox.pending_registrations()["parent_of_newborn"]["full_name"])],
-        [],
-    ]),
-    "2.000986": ("parent_of_newborn", "liên thông khai sinh thường trú bảo hiểm y tế",
-                 re.compile("^Liên thông thủ tục hành chính về đăng ký khai sinh, đăng ký thường trú"), [
-        [("radio", "Cha", None)],
-        [("fill", "Họ, chữ đệm và tên của trẻ", lambda: sandbox.pending_registrations()["parent_of_newborn"]["full_name"])],
-        [],
-        [],
-    ]),
-    "1.000656": ("widow", "đăng ký khai tử", "Thủ tục đăng ký khai tử", [
-        [("radio", "Vợ, chồng", None)],
-        [],
-    ]),
-    "1.000894": ("young_single", "đăng ký kết hôn", "Thủ tục đăng ký kết hôn", [
-        [],
-        [("fill", "Số định danh cá nhân của bên kia", lambda: _partner().id_number),
-         ("blur_then_continue", None, None)],
-    ]),
-    "3.000333": ("adult", "cấp phiếu lý lịch tư pháp", re.compile("^Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam"), [
-        [],
-        [],
-        [("radio", "Phiếu số 1", None), ("fill", "Mục đích sử dụng phiếu", lambda: "Bổ sung hồ sơ xin việc")],
-    ]),
-    "1.004222": ("adult", "đăng ký thường trú", re.compile("^Đăng ký thường trú$"), [
-        [],
-        [("fill", "Địa chỉ nơi đăng ký thường trú mới", lambda: "Số 12, tổ 3, phường Tô Hiệu, tỉnh Sơn La"),
-         ("radio", "Nhà ở thuộc quyền sở hữu của tôi", None)],
-    ]),
-    "1.004873": ("young_single", "xác nhận tình trạng hôn nhân", "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân", [
-        [],
-        [("radio", "Mục đích khác", None), ("fill", "Mục đích khác (ghi rõ)", lambda: "Bổ sung hồ sơ vay vốn")],
-    ]),
-    "2.000635": ("adult", "cấp bản sao trích lục hộ tịch", "Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh", [
-        [],
-        [("radio", "Khai sinh", None), ("fill_if_empty", "Số đăng ký khai sinh", lambda: "125/2026")],
-    ]),
-    "1.001612": ("adult", "đăng ký thành lập hộ kinh doanh", "Đăng ký thành lập hộ kinh doanh", [
-        [],
-        [("fill", "Tên hộ kinh doanh", lambda: "Hộ kinh doanh Phong Lan"),
-         ("fill", "Ngành, nghề kinh doanh", lambda: "Bán lẻ thực phẩm"),
-         ("fill", "Vốn kinh doanh (đồng)", lambda: "50000000"),
-         ("check", "Các thành viên hộ gia đình cùng đăng ký", None)],
-    ]),
+    "1.001193": (
+        "parent_of_newborn",
+        "đăng ký khai sinh",
+        "Thủ tục đăng ký khai sinh",
+        [
+            [("radio", "Cha", None)],
+            [
+                (
+                    "fill",
+                    "Họ, chữ đệm và tên của trẻ",
+                    lambda: sandbox.pending_registrations()["parent_of_newborn"]["full_name"],
+                )
+            ],
+            [],
+        ],
+    ),
+    "2.000986": (
+        "parent_of_newborn",
+        "liên thông khai sinh thường trú bảo hiểm y tế",
+        re.compile("^Liên thông thủ tục hành chính về đăng ký khai sinh, đăng ký thường trú"),
+        [
+            [("radio", "Cha", None)],
+            [
+                (
+                    "fill",
+                    "Họ, chữ đệm và tên của trẻ",
+                    lambda: sandbox.pending_registrations()["parent_of_newborn"]["full_name"],
+                )
+            ],
+            [],
+            [],
+        ],
+    ),
+    "1.000656": (
+        "widow",
+        "đăng ký khai tử",
+        "Thủ tục đăng ký khai tử",
+        [
+            [("radio", "Vợ, chồng", None)],
+            [],
+        ],
+    ),
+    "1.000894": (
+        "young_single",
+        "đăng ký kết hôn",
+        "Thủ tục đăng ký kết hôn",
+        [
+            [],
+            [
+                ("fill", "Số định danh cá nhân của bên kia", lambda: _partner().id_number),
+                ("blur_then_continue", None, None),
+            ],
+        ],
+    ),
+    "3.000333": (
+        "adult",
+        "cấp phiếu lý lịch tư pháp",
+        re.compile("^Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam"),
+        [
+            [],
+            [],
+            [
+                ("radio", "Phiếu số 1", None),
+                ("fill", "Mục đích sử dụng phiếu", lambda: "Bổ sung hồ sơ xin việc"),
+            ],
+        ],
+    ),
+    "1.004222": (
+        "adult",
+        "đăng ký thường trú",
+        re.compile("^Đăng ký thường trú$"),
+        [
+            [],
+            [
+                (
+                    "fill",
+                    "Địa chỉ nơi đăng ký thường trú mới",
+                    lambda: "Số 12, tổ 3, phường Tô Hiệu, tỉnh Sơn La",
+                ),
+                ("radio", "Nhà ở thuộc quyền sở hữu của tôi", None),
+            ],
+        ],
+    ),
+    "1.004873": (
+        "young_single",
+        "xác nhận tình trạng hôn nhân",
+        "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân",
+        [
+            [],
+            [
+                ("radio", "Mục đích khác", None),
+                ("fill", "Mục đích khác (ghi rõ)", lambda: "Bổ sung hồ sơ vay vốn"),
+            ],
+        ],
+    ),
+    "2.000635": (
+        "adult",
+        "cấp bản sao trích lục hộ tịch",
+        "Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh",
+        [
+            [],
+            [("radio", "Khai sinh", None), ("fill_if_empty", "Số đăng ký khai sinh", lambda: "125/2026")],
+        ],
+    ),
+    "1.001612": (
+        "adult",
+        "đăng ký thành lập hộ kinh doanh",
+        "Đăng ký thành lập hộ kinh doanh",
+        [
+            [],
+            [
+                ("fill", "Tên hộ kinh doanh", lambda: "Hộ kinh doanh Phong Lan"),
+                ("fill", "Ngành, nghề kinh doanh", lambda: "Bán lẻ thực phẩm"),
+                ("fill", "Vốn kinh doanh (đồng)", lambda: "50000000"),
+                ("check", "Các thành viên hộ gia đình cùng đăng ký", None),
+            ],
+        ],
+    ),
 }
 ESSENTIAL = {"1.001193", "2.000986", "1.000656", "1.000894", "3.000333", "1.004222"}
 PHONE = {"1.000656"}  # run on a phone-sized screen
@@ -96,8 +168,9 @@ def eid_sandbox(settings, tmp_path):
 
 
 @pytest.mark.parametrize("code", list(JOURNEYS))
-def test_a_resident_submits_the_form_online(code, page: Page, live_server, live_reference_data, eid_sandbox,
-                                              assert_accessible):
+def test_a_resident_submits_the_form_online(
+    code, page: Page, live_server, live_reference_data, eid_sandbox, assert_accessible
+):
     services.load_definitions()
     people = sandbox.demo_people()
     hospital_papers(people)
@@ -155,7 +228,9 @@ def test_a_resident_submits_the_form_online(code, page: Page, live_server, live_
         pages += 1
         check(page)
         for upload in page.locator("input[type=file]").all():
-            upload.set_input_files(files=[{"name": "uy-quyen.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+            upload.set_input_files(
+                files=[{"name": "uy-quyen.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+            )
         page.get_by_role("button", name="Tiếp tục", exact=True).click()
 
     expect(page.get_by_role("heading", name="Kiểm tra lại thông tin")).to_be_visible()
@@ -174,8 +249,12 @@ def test_a_resident_submits_the_form_online(code, page: Page, live_server, live_
 
     draft = Draft.objects.get(dossier__code=code_text)
     assert draft.owner.personal_id == person.id_number
-    RESULTS[code] = {"typed": draft.fields_typed, "prefilled": draft.fields_prefilled, "pages": pages,
-                     "seconds": seconds}
+    RESULTS[code] = {
+        "typed": draft.fields_typed,
+        "prefilled": draft.fields_prefilled,
+        "pages": pages,
+        "seconds": seconds,
+    }
     print(  # noqa: T201 — the measurement this test exists for
         f"\nEFORM {code} {draft.definition.title[:50]}: typed {draft.fields_typed}, "
         f"prefilled {draft.fields_prefilled}, pages {pages}, {seconds:.1f} s scripted "
@@ -185,7 +264,7 @@ def test_a_resident_submits_the_form_online(code, page: Page, live_server, live_
     if code in ESSENTIAL:
         assert draft.fields_typed <= 3
     done = [RESULTS[c]["typed"] for c in ESSENTIAL if c in RESULTS]
-    if len(done) == len(ESSENTIAL):
+    if code in ESSENTIAL and len(done) == len(ESSENTIAL):
         median = statistics.median(done)
         print(f"\nEFORM median typed fields over {len(done)} essential services: {median}")  # noqa: T201
         assert median <= 3

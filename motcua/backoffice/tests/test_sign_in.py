@@ -133,3 +133,17 @@ def test_another_officer_is_not_locked_by_a_colleagues_failures(client, receptio
         "/can-bo/dang-nhap/ma-xac-thuc/", {"ma_xac_thuc": officers.next_usable_code(device)}
     )
     assert response.status_code == 302 and client.get("/can-bo/").status_code == 200
+
+
+def test_an_idle_session_asks_to_sign_in_again(client, people, settings):
+    from motcua.eid.testing import sign_in_officer
+
+    sign_in_officer(client, people["reception"])
+    assert client.get("/can-bo/").status_code == 200
+    session = client.session
+    session["officer_last_seen"] -= settings.MOTCUA_OFFICER_IDLE_MINUTES * 60 + 1
+    session.save()
+    response = client.get("/can-bo/tiep-nhan/")
+    assert response.status_code == 302 and response["Location"].startswith("/can-bo/dang-nhap/?next=")
+    assert "_auth_user_id" not in client.session
+    assert any("lâu không thao tác" in str(m) for m in response.wsgi_request._messages)

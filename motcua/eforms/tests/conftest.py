@@ -26,8 +26,13 @@ def sign_in(client, person, *, minutes_ago: int = 0) -> User:
     """A citizen session as the eID callback leaves it (the eID's own tests cover the real flow)."""
     user, _ = User.objects.get_or_create(
         username=f"vneid-{person.id_number}",
-        defaults={"kind": User.Kind.CITIZEN, "personal_id": person.id_number, "full_name": person.full_name,
-                  "phone": "0912345678", "email": "congdan@example.vn"},
+        defaults={
+            "kind": User.Kind.CITIZEN,
+            "personal_id": person.id_number,
+            "full_name": person.full_name,
+            "phone": "0912345678",
+            "email": "congdan@example.vn",
+        },
     )
     client.force_login(user)
     session = client.session

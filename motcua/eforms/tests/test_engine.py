@@ -18,8 +18,11 @@ UI = {
     "pages": [{"title": "Trang", "fields": ["purpose", "spouse", "phone", "born", "copies", "email"]}],
     "fields": {
         "purpose": {"label": "Mục đích", "widget": "radio"},
-        "spouse": {"label": "Họ tên người dự định kết hôn", "required": True,
-                   "show_if": {"field": "purpose", "equals": "Để kết hôn"}},
+        "spouse": {
+            "label": "Họ tên người dự định kết hôn",
+            "required": True,
+            "show_if": {"field": "purpose", "equals": "Để kết hôn"},
+        },
         "phone": {"label": "Số điện thoại", "messages": {"pattern": "Số điện thoại gồm 10 chữ số."}},
         "born": {"label": "Ngày sinh", "not_future": True},
         "copies": {"label": "Số bản"},
@@ -41,13 +44,21 @@ def test_missing_answers_get_a_vietnamese_message_naming_the_field():
 def test_a_conditional_question_is_asked_and_required_only_when_its_condition_holds():
     assert "spouse" not in engine.page_fields(UI, 0, {"purpose": "Mục đích khác"})
     assert "spouse" not in errors_for({"purpose": "Mục đích khác", "copies": 1})
-    assert errors_for({"purpose": "Để kết hôn", "copies": 1}) == {"spouse": "Nhập họ tên người dự định kết hôn."}
+    assert errors_for({"purpose": "Để kết hôn", "copies": 1}) == {
+        "spouse": "Nhập họ tên người dự định kết hôn."
+    }
 
 
 def test_format_errors_are_explained_in_vietnamese():
     errors = errors_for(
-        {"purpose": "Khác hẳn", "copies": 11, "phone": "12345", "born": "2026-02-30", "email": "khong-phai-thu",
-         "spouse": "x" * 11}
+        {
+            "purpose": "Khác hẳn",
+            "copies": 11,
+            "phone": "12345",
+            "born": "2026-02-30",
+            "email": "khong-phai-thu",
+            "spouse": "x" * 11,
+        }
     )
     assert errors["purpose"] == "Chọn một trong các lựa chọn cho mục “Mục đích”."
     assert errors["copies"] == "Số bản không được lớn hơn 10."

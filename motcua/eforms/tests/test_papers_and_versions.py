@@ -23,8 +23,17 @@ RENT = "Thuê, mượn, ở nhờ"
 
 def _to_papers(client, draft, host):
     assert post_page(client, draft, 0, {}).status_code == 302
-    response = post_page(client, draft, 1, {"new_address": "Tổ 3, phường Chiềng Lề", "residence_basis": RENT,
-                                            "host_id_number": host.id_number, "host_full_name": host.full_name})
+    response = post_page(
+        client,
+        draft,
+        1,
+        {
+            "new_address": "Tổ 3, phường Chiềng Lề",
+            "residence_basis": RENT,
+            "host_id_number": host.id_number,
+            "host_full_name": host.full_name,
+        },
+    )
     assert response["Location"].endswith("/giay-to/"), response.content[:600]
     return reverse("eforms:papers", args=[draft.pk])
 
@@ -56,7 +65,9 @@ def test_a_50_mb_upload_and_a_file_that_is_not_what_it_claims_get_clear_messages
 
 
 @pytest.mark.django_db
-def test_a_changed_file_makes_a_new_version_and_open_drafts_keep_theirs(client, forms, people, tmp_path, settings):
+def test_a_changed_file_makes_a_new_version_and_open_drafts_keep_theirs(
+    client, forms, people, tmp_path, settings
+):
     sign_in(client, people["adult"])
     old = start(client, "2.000635")
     folder = tmp_path / "forms"
@@ -110,8 +121,15 @@ def test_two_submits_of_one_draft_at_once_make_one_dossier(client, live_referenc
     sign_in(client, adult)
     draft = start(client, "2.000635")
     post_page(client, draft, 0, {})
-    assert post_page(client, draft, 1, {"record_kind": "Khai sinh", "birth_registration_number": "12/2026",
-                                        "copies": "1"}).status_code == 302
+    assert (
+        post_page(
+            client,
+            draft,
+            1,
+            {"record_kind": "Khai sinh", "birth_registration_number": "12/2026", "copies": "1"},
+        ).status_code
+        == 302
+    )
     results = _submit_twice_at_once(draft.pk)
     assert len(results) == 2 and all(isinstance(r, int) for r in results), results
     assert results[0] == results[1]

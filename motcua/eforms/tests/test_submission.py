@@ -39,13 +39,18 @@ def post_page(client, draft, index, data):
     return client.post(page_url(draft, index), {**values, **data})
 
 
-def test_identity_is_prefilled_locked_and_says_where_it_came_from(client, forms, people, with_hospital_papers):
+def test_identity_is_prefilled_locked_and_says_where_it_came_from(
+    client, forms, people, with_hospital_papers
+):
     widow = people["widow"]
     sign_in(client, widow)
     draft = start(client, DEATH)
     assert draft.answers["full_name"] == widow.full_name
     assert draft.provenance["full_name"] == {
-        "value": widow.full_name, "label": POP, "source": "population:full_name", "locked": True
+        "value": widow.full_name,
+        "label": POP,
+        "source": "population:full_name",
+        "locked": True,
     }
     html = client.get(page_url(draft, 0)).content.decode()
     assert f"Đã điền sẵn từ {POP}" in html
@@ -57,7 +62,9 @@ def test_identity_is_prefilled_locked_and_says_where_it_came_from(client, forms,
     assert draft.answers["relationship_to_deceased"] == "Vợ, chồng"
     # The husband's ID comes from the registry, and with it his name (an "@" lookup, audited).
     assert draft.answers["deceased_id_number"] == widow.spouse_id
-    assert draft.answers["deceased_full_name"] == sandbox.SandboxPopulation().person(widow.spouse_id).full_name
+    assert (
+        draft.answers["deceased_full_name"] == sandbox.SandboxPopulation().person(widow.spouse_id).full_name
+    )
     assert draft.provenance["death_date"]["label"].startswith("Kho dữ liệu điện tử của bạn")
 
 
@@ -71,11 +78,21 @@ def test_when_the_registry_is_down_the_person_types_and_the_form_says_why(client
     html = client.get(page_url(draft, 0)).content.decode()
     assert f"Chưa lấy được từ {POP}; vui lòng nhập." in html
     assert 'name="full_name"' in html  # not locked: nothing was filled
-    response = client.post(page_url(draft, 0), {
-        "full_name": "Lò Văn Tám", "id_number": adult.id_number, "birth_date": "01/02/1985",
-        "gender": "Nam", "permanent_address": "Bản Lướt, xã Chiềng Mung", "hometown": "", "ethnicity": "Thái",
-        "nationality": "Việt Nam", "phone": "0912345678", "email": "",
-    })
+    response = client.post(
+        page_url(draft, 0),
+        {
+            "full_name": "Lò Văn Tám",
+            "id_number": adult.id_number,
+            "birth_date": "01/02/1985",
+            "gender": "Nam",
+            "permanent_address": "Bản Lướt, xã Chiềng Mung",
+            "hometown": "",
+            "ethnicity": "Thái",
+            "nationality": "Việt Nam",
+            "phone": "0912345678",
+            "email": "",
+        },
+    )
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.answers["birth_date"] == "1985-02-01"
@@ -129,7 +146,9 @@ def _go_through_death_form(client, draft, widow):
     assert response.status_code == 302 and response["Location"].endswith("/kiem-tra/"), response.content[:800]
 
 
-def test_submit_once_gives_the_code_the_appointment_and_the_measurements(client, forms, people, with_hospital_papers):
+def test_submit_once_gives_the_code_the_appointment_and_the_measurements(
+    client, forms, people, with_hospital_papers
+):
     widow = people["widow"]
     sign_in(client, widow, minutes_ago=2)
     draft = start(client, DEATH)
@@ -205,12 +224,20 @@ def test_conditional_questions_are_asked_on_the_server_without_javascript(client
     sign_in(client, single)
     draft = start(client, "1.004873")
     assert post_page(client, draft, 0, {}).status_code == 302
-    response = client.post(page_url(draft, 1), {"purpose": "Để kết hôn", "result_delivery": "Nhận trực tuyến"})
+    response = client.post(
+        page_url(draft, 1), {"purpose": "Để kết hôn", "result_delivery": "Nhận trực tuyến"}
+    )
     assert response.status_code == 400
     assert "Nhập họ và tên người dự định kết hôn." in response.content.decode()
-    response = client.post(page_url(draft, 1), {"purpose": "Mục đích khác", "other_purpose": "Vay vốn",
-                                                "intended_spouse_name": "Bị bỏ qua",
-                                                "result_delivery": "Nhận trực tuyến"})
+    response = client.post(
+        page_url(draft, 1),
+        {
+            "purpose": "Mục đích khác",
+            "other_purpose": "Vay vốn",
+            "intended_spouse_name": "Bị bỏ qua",
+            "result_delivery": "Nhận trực tuyến",
+        },
+    )
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.answers["other_purpose"] == "Vay vốn" and "intended_spouse_name" not in draft.answers
@@ -244,3 +271,42 @@ def test_marking_abandoned_drafts(client, forms, people, settings):
     assert draft.state == Draft.State.ABANDONED and draft.abandoned_at is not None
     assert Event.objects.filter(topic="eforms.abandoned", aggregate_id=str(draft.pk)).exists()
     assert services.mark_abandoned() == 0
+
+
+def test_prefill_sources_resolve_with_their_provenance(people, with_hospital_papers):
+    from motcua.registries import get, prefill
+
+    adult, parent = people["adult"], people["parent_of_newborn"]
+    spouse = get("population").person(adult.spouse_id)
+    ctx = prefill.Context(
+        id_number=adult.id_number,
+        acting={"id_number": adult.id_number, "phone": "0912345678"},
+        answers={"other": parent.id_number},
+        previous=("hồ sơ X-1", {"copies": 2}),
+    )
+    assert prefill.resolve("population:spouse.full_name", ctx) == prefill.Prefilled(spouse.full_name, POP)
+    assert prefill.resolve("population:birth_date", ctx) == prefill.Prefilled(
+        adult.birth_date.isoformat(), POP, locked=True
+    )
+    assert prefill.resolve("population:full_name@other", ctx).value == parent.full_name
+    assert prefill.resolve("acting:phone", ctx) == prefill.Prefilled(
+        "0912345678", "Tài khoản định danh điện tử"
+    )
+    assert prefill.resolve("previous:copies", ctx) == prefill.Prefilled(
+        "2", "Hồ sơ bạn đã nộp trước đây (hồ sơ X-1)"
+    )
+    marriages = [e for e in get("civil_status").events_of(adult.id_number) if e.kind == "marriage"]
+    found = prefill.resolve("civil_status:marriage.registration_number", ctx)
+    if marriages:
+        assert found.value == max(marriages, key=lambda e: e.registered_on).registration_number
+        assert found.label == "Cơ sở dữ liệu hộ tịch điện tử"
+    else:
+        assert found is None
+    parent_ctx = prefill.Context(
+        id_number=parent.id_number, acting={"id_number": parent.id_number}, answers={}
+    )
+    birth = prefill.resolve("datastore:giay_chung_sinh:birth_place", parent_ctx)
+    assert birth.label == "Kho dữ liệu điện tử của bạn (Giấy chứng sinh điện tử)" and birth.value
+    assert prefill.resolve("datastore:giay_chung_sinh:birth_place", ctx) is None  # not the adult's paper
+    with sandbox.behaviour(fail=True), pytest.raises(prefill.RegistryUnavailable):
+        prefill.resolve("population:full_name", ctx)

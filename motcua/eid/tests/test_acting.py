@@ -137,3 +137,12 @@ def test_eid_init_creates_a_private_key_once(eid_settings):
     first = path.read_bytes()
     call_command("eid", "init", stdout=StringIO())
     assert path.read_bytes() == first
+
+
+def test_current_applicant_needs_an_eid_session(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    request = RequestFactory().get("/")
+    request.user, request.session = AnonymousUser(), SessionStore()
+    with pytest.raises(acting.NotSignedIn):
+        acting.current_applicant(request)

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
 from playwright.sync_api import Page, expect
 
@@ -19,6 +20,12 @@ from tests.browser.test_backoffice_journey import officer, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CENTER, JUSTICE = "000.00.30.H52", "000.00.04.H52"
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def assert_accessible(page: Page) -> None:
+    results = Axe().run(page, options=WCAG_AA)
+    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.fixture
@@ -74,12 +81,14 @@ def test_citizen_pays_online_then_by_vietqr_and_officer_sees_it_move_on(
     page.goto(f"{base}/thanh-toan/{dossier.code}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Nộp phí, lệ phí")
     expect(page.get_by_text("Thông tư 00/2025/TT-BTC").first).to_be_visible()
+    assert_accessible(page)
 
     # 1. The first line on the national platform's (sandbox) page.
     first = page.locator("form.filters").first
     first.get_by_label(re.compile("Nền tảng thanh toán")).check()
     first.get_by_role("button", name="Thanh toán").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Nền tảng thanh toán"))
+    assert_accessible(page)
     page.get_by_role("button", name="Thanh toán").click()
     expect(page.get_by_text("Thanh toán thành công")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Biên lai"))).to_have_count(1)
@@ -89,14 +98,17 @@ def test_citizen_pays_online_then_by_vietqr_and_officer_sees_it_move_on(
     page.locator("form.filters").first.get_by_role("button", name="Thanh toán").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Chuyển khoản bằng mã VietQR")
     expect(page.get_by_role("img", name=re.compile("Mã VietQR: chuyển 50000 đồng"))).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="Mở ứng dụng ngân hàng thử nghiệm").click()
     expect(page.get_by_text("50000 đồng")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="Chuyển tiền").click()
     page.get_by_role("link", name="Quay lại trang dịch vụ công").click()
 
     # 3. Both paid, each with its receipt, which opens as a PDF.
     expect(page.get_by_role("heading", level=1)).to_have_text("Nộp phí, lệ phí")
     expect(page.get_by_role("link", name=re.compile("Biên lai"))).to_have_count(2)
+    assert_accessible(page)
     href = page.get_by_role("link", name=re.compile("Biên lai")).last.get_attribute("href")
     pdf = page.request.get(base + href)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")

@@ -186,3 +186,24 @@ def test_reconciliation_finds_both_sides_and_resolution_is_audited(gateways, fin
         action="payments.reconciliation_resolved", object_id=str(line.pk)
     ).exists()
     assert ReconciliationLine.objects.filter(resolved_at__isnull=True).count() == 1
+
+
+def test_a_credit_only_in_the_bank_statement_is_matched_once(gateways, financial):
+    intent, begin = start(financial, gateway="vietqr")
+    browser = requests.Session()
+    app = browser.get(
+        gateways + "/sandbox/thanh-toan/ngan-hang/", params={"payload": begin.qr_payload}, timeout=30
+    )
+    form = {name: html.unescape(value) for name, value in HIDDEN.findall(app.text)}
+    browser.post(
+        gateways + "/sandbox/thanh-toan/ngan-hang/chuyen/",
+        data={**form, "hanh_vi": "timeout"},
+        headers={"Referer": app.url},
+        timeout=30,
+    )  # the bank never notifies
+    intent.refresh_from_db()
+    assert intent.status == "pending"
+    assert services.match_statement(timezone.localdate(), "vietqr") == 1
+    assert services.match_statement(timezone.localdate(), "vietqr") == 0
+    intent.refresh_from_db()
+    assert intent.status == "paid" and Payment.objects.count() == 1

@@ -99,3 +99,75 @@ def test_my_data_store_and_notifications_are_mine_only(client, people, make_doss
     assert not Notification.objects.filter(dossier=dossier, read_at__isnull=True).exists()
     sign_in(client, stranger)
     assert dossier.code not in client.get(reverse("portal:mine_notifications")).content.decode()
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def asked_to_supplement(make_dossier, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    dossier = make_dossier()
+    Dossier.objects.filter(pk=dossier.pk).update(status=Status.SUPPLEMENT)
+    return dossier
+
+
+def test_i_send_supplement_papers_online(client, people, asked_to_supplement):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    dossier = asked_to_supplement
+    sign_in(client, people["citizen"])
+    page = client.get(reverse("portal:mine_dossier", args=[dossier.code])).content.decode()
+    assert "Gửi giấy tờ bổ sung" in page
+    upload = SimpleUploadedFile("giay-xac-nhan.pdf", PDF, content_type="application/pdf")
+    response = client.post(
+        reverse("portal:mine_supplement", args=[dossier.code]), {"tep": [upload], "ghi_chu": "Bản quét"}
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == Status.SUPPLEMENT  # the officer receives it, restarting the clock
+    doc = dossier.documents.get(is_supplement=True)
+    assert doc.content_type == "application/pdf" and len(doc.sha256) == 64
+    assert dossier.history.filter(action="applicant_supplement").exists()
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("anh.pdf", PNG, "không đúng là tệp PDF"),
+        ("virus.exe", b"MZ\x90\x00" * 10, "không phải PDF, JPEG hay PNG"),
+        ("lon.pdf", b"%PDF-1.4\n" + b"0" * (50 * 1024 * 1024), "không được quá 20 MB"),
+    ],
+)
+def test_a_bad_supplement_file_is_refused_and_nothing_is_saved(
+    client, people, asked_to_supplement, name, content, message
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    dossier = asked_to_supplement
+    sign_in(client, people["citizen"])
+    good = SimpleUploadedFile("dung.pdf", PDF, content_type="application/pdf")
+    bad = SimpleUploadedFile(name, content)
+    response = client.post(reverse("portal:mine_supplement", args=[dossier.code]), {"tep": [good, bad]})
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not dossier.documents.filter(is_supplement=True).exists()
+    assert not dossier.history.filter(action="applicant_supplement").exists()
+
+
+def test_no_supplement_for_someone_else_or_outside_status_5(client, people, asked_to_supplement, stranger):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    dossier = asked_to_supplement
+    sign_in(client, stranger)
+    upload = SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")
+    assert (
+        client.post(reverse("portal:mine_supplement", args=[dossier.code]), {"tep": [upload]}).status_code
+        == 404
+    )
+    Dossier.objects.filter(pk=dossier.pk).update(status=Status.PROCESSING)
+    sign_in(client, people["citizen"])
+    upload = SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")
+    response = client.post(reverse("portal:mine_supplement", args=[dossier.code]), {"tep": [upload]})
+    assert response.status_code == 400 and "không ở trạng thái yêu cầu bổ sung" in response.content.decode()
+    assert not dossier.documents.filter(is_supplement=True).exists()

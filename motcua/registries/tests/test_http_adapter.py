@@ -61,10 +61,13 @@ def test_nothing_found_is_none_and_bad_keys_are_not_sent(lgsp):
 
 
 def test_a_wrong_api_key_fails_once_without_retries(lgsp):
-    population = http.HttpPopulation(_client(lgsp, credentials={"api_key": "wrong"}, retries=3))
+    population = http.HttpPopulation(
+        _client(lgsp, credentials={"api_key": "wrong"}, retries=3, breaker_failures=1)
+    )
     with pytest.raises(ports.RegistryUnavailable, match="HTTP 401"):
         population.person(sandbox.demo_people()["adult"].id_number)
     assert list(MessageLog.objects.values_list("response_status", "attempt")) == [(401, 1)]
+    assert population.client.breaker.state() == "closed"  # a refusal is an answer, not an outage
 
 
 def test_a_slow_registry_times_out_and_is_retried(lgsp):

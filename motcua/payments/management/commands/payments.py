@@ -30,6 +30,11 @@ class Command(BaseCommand):
         sub.add_parser("resolve")
         sub.add_parser("refunds")
         sub.add_parser("expire")
+        match = sub.add_parser(
+            "match", help="Ghi nhận các khoản có trong sao kê mà chưa nhận được thông báo."
+        )
+        match.add_argument("--date", required=True)
+        match.add_argument("--gateway", choices=[Gateway.NATIONAL, Gateway.VIETQR], default=Gateway.VIETQR)
         rec = sub.add_parser("reconcile")
         rec.add_argument("--date", required=True)
         rec.add_argument("--gateway", choices=[Gateway.NATIONAL, Gateway.VIETQR])
@@ -57,6 +62,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Đã hoàn tiền {services.refund_closed_dossiers()} giao dịch.")
         elif action == "expire":
             self.stdout.write(f"{services.expire_intents()} yêu cầu thanh toán hết hạn.")
+        elif action == "match":
+            try:
+                count = services.match_statement(date.fromisoformat(opts["date"]), opts["gateway"])
+            except (ValueError, GatewayError) as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"Đã ghi nhận {count} khoản từ sao kê.")
         elif action == "reconcile":
             try:
                 day = date.fromisoformat(opts["date"])
