@@ -119,6 +119,14 @@ def pytest_terminal_summary(terminalreporter):
         )
 
 
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, with the second factor the admin site asks for."""
+    from motcua.eid.testing import sign_in_officer
+
+    return sign_in_officer(client, admin_user)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}

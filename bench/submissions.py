@@ -212,9 +212,9 @@ def main(postgres: bool = False) -> None:
             if i is None:
                 return
             try:
-                codes.append(
-                    _submit(base, sessions[(n + i * CLIENTS) % len(sessions)], page_times, ref_times)
-                )
+                # Each thread has its own residents: one person never submits from two threads at once.
+                own = sessions[n::CLIENTS]
+                codes.append(_submit(base, own[i % len(own)], page_times, ref_times))
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 errors.append(repr(exc)[:200])
 

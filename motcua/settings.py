@@ -362,27 +362,34 @@ MOTCUA_OFFICER_IDLE_MINUTES = int(os.environ.get("MOTCUA_OFFICER_IDLE_MINUTES", 
 SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]
 
 # --- payments: fees, online payment, receipts, reconciliation (motcua.payments; ADR 0014) ---------
+#: Serve the payment sandboxes (/sandbox/thanh-toan/…) and use their keys by default: on for
+#: `make run`, debug and tests; off in production unless asked for.
+MOTCUA_PAYMENTS_SANDBOX = env_bool("MOTCUA_PAYMENTS_SANDBOX", DEBUG or TESTING or EMBEDDED)
+_pay_default = MOTCUA_PUBLIC_BASE_URL + "/sandbox/thanh-toan" if MOTCUA_PAYMENTS_SANDBOX else ""
 #: Where gateways send notifications and return the citizen (our public address).
 MOTCUA_PAYMENTS_CALLBACK_BASE_URL = os.environ.get(
     "MOTCUA_PAYMENTS_CALLBACK_BASE_URL", MOTCUA_PUBLIC_BASE_URL
 ).rstrip("/")
 #: The national payment platform: base URL (default: the shipped sandbox), merchant code, HMAC key.
-MOTCUA_PAYMENTS_NATIONAL_URL = os.environ.get(
-    "MOTCUA_PAYMENTS_NATIONAL_URL", MOTCUA_PUBLIC_BASE_URL + "/sandbox/thanh-toan"
+#: Without a key (production without MOTCUA_PAYMENTS_NATIONAL_SECRET) every notification is refused.
+MOTCUA_PAYMENTS_NATIONAL_URL = os.environ.get("MOTCUA_PAYMENTS_NATIONAL_URL", _pay_default)
+MOTCUA_PAYMENTS_NATIONAL_MERCHANT = os.environ.get(
+    "MOTCUA_PAYMENTS_NATIONAL_MERCHANT", "MOTCUA" + MOTCUA_PROVINCE_CODE
 )
-MOTCUA_PAYMENTS_NATIONAL_MERCHANT = os.environ.get("MOTCUA_PAYMENTS_NATIONAL_MERCHANT", "MOTCUA" + MOTCUA_PROVINCE_CODE)
-MOTCUA_PAYMENTS_NATIONAL_SECRET = os.environ.get("MOTCUA_PAYMENTS_NATIONAL_SECRET", "sandbox-national-secret")
+MOTCUA_PAYMENTS_NATIONAL_SECRET = os.environ.get(
+    "MOTCUA_PAYMENTS_NATIONAL_SECRET", "sandbox-national-secret" if MOTCUA_PAYMENTS_SANDBOX else ""
+)
 #: The bank of the collection account (tài khoản chuyên thu) for VietQR: base URL, NAPAS BIN, account, key.
-MOTCUA_PAYMENTS_BANK_URL = os.environ.get("MOTCUA_PAYMENTS_BANK_URL", MOTCUA_PUBLIC_BASE_URL + "/sandbox/thanh-toan")
+MOTCUA_PAYMENTS_BANK_URL = os.environ.get("MOTCUA_PAYMENTS_BANK_URL", _pay_default)
 MOTCUA_PAYMENTS_BANK_BIN = os.environ.get("MOTCUA_PAYMENTS_BANK_BIN", "970415")
 MOTCUA_PAYMENTS_BANK_ACCOUNT = os.environ.get("MOTCUA_PAYMENTS_BANK_ACCOUNT", "1140000001")
-MOTCUA_PAYMENTS_BANK_SECRET = os.environ.get("MOTCUA_PAYMENTS_BANK_SECRET", "sandbox-bank-secret")
+MOTCUA_PAYMENTS_BANK_SECRET = os.environ.get(
+    "MOTCUA_PAYMENTS_BANK_SECRET", "sandbox-bank-secret" if MOTCUA_PAYMENTS_SANDBOX else ""
+)
 #: Seconds before an HTTP call to a gateway gives up.
 MOTCUA_PAYMENTS_HTTP_TIMEOUT = float(os.environ.get("MOTCUA_PAYMENTS_HTTP_TIMEOUT", "10"))
 #: Minutes an intent can be paid (VNPAY's default is 15). [inferred]
 MOTCUA_PAYMENTS_INTENT_MINUTES = int(os.environ.get("MOTCUA_PAYMENTS_INTENT_MINUTES", "15"))
-#: Serve the payment sandboxes (/sandbox/thanh-toan/…). On by default (embedded); off in production.
-MOTCUA_PAYMENTS_SANDBOX = env_bool("MOTCUA_PAYMENTS_SANDBOX", True)
 #: The sandboxes' behaviour when the page does not say: "" (normal), "decline", "timeout", "twice",
 #: "late", "out_of_order", "wrong_amount".
 MOTCUA_PAYMENTS_SANDBOX_BEHAVIOUR = os.environ.get("MOTCUA_PAYMENTS_SANDBOX_BEHAVIOUR", "")

@@ -1,6 +1,10 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+# The admin asks for the officer's TOTP code too (level-3 security: two factors for every operator).
+admin.site.__class__ = OTPAdminSite
 
 admin.site.site_header = "motcua — Quản trị hệ thống"
 admin.site.site_title = "motcua"

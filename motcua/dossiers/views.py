@@ -60,7 +60,11 @@ def _is_officer(user) -> bool:
 def signed_in(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated or not request.user.is_active:
+        user = request.user
+        if not user.is_authenticated or not user.is_active:
+            return redirect_to_login(request.get_full_path(), login_url())
+        # An officer's password alone is not enough: the session must have passed the TOTP step.
+        if _is_officer(user) and not (hasattr(user, "is_verified") and user.is_verified()):
             return redirect_to_login(request.get_full_path(), login_url())
         return view(request, *args, **kwargs)
 

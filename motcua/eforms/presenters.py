@@ -27,9 +27,6 @@ def field_row(draft, name: str, value, error: str = "") -> dict:
     spec, prop = engine.field_ui(ui, name), schema["properties"][name]
     origin = draft.provenance.get(name, {})
     widget = spec.get("widget") or ("date" if prop.get("format") == "date" else "text")
-    shown = value
-    if widget == "date" and isinstance(value, str) and len(value) == 10 and value[4] == "-":
-        shown = value  # <input type=date> takes ISO; the check page shows ngày/tháng/năm
     condition = spec.get("show_if") or {}
     return {
         "name": name,
@@ -41,7 +38,7 @@ def field_row(draft, name: str, value, error: str = "") -> dict:
         "inputmode": "numeric" if widget == "number" or spec.get("numeric") else "",
         "autocomplete": spec.get("autocomplete", ""),
         "options": _options(prop, spec),
-        "value": "" if shown in (None, False) else shown,
+        "value": "" if value in (None, False) else value,  # dates stay ISO for <input type=date>
         "checked": value is True,
         "error": error,
         "required": name in schema.get("required", []) or bool(spec.get("required")),

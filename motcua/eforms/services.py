@@ -158,7 +158,9 @@ def _prefill(draft: Draft, acting: dict, names: list[str] | None = None) -> None
         answers=draft.answers,
         previous=_previous(draft.owner, draft.acting_for, draft.pk),
     )
-    for name, spec in ui.get("fields", {}).items():
+    # "@" sources read an answer another source may fill: they go last (jsonb keeps no key order).
+    ordered = sorted(ui.get("fields", {}).items(), key=lambda item: "@" in (item[1].get("prefill") or ""))
+    for name, spec in ordered:
         source = spec.get("prefill")
         if not source or (names is not None and name not in names) or name in draft.touched:
             continue
@@ -467,6 +469,16 @@ def _papers(draft: Draft) -> list:
     return papers
 
 
+def _commune_of(draft: Draft, acting: dict) -> str:
+    """The applicant's commune (for a commune procedure the dossier lands there); "" if unknown."""
+    ctx = prefill.Context(id_number=draft.owner.personal_id or draft.acting_for, acting=acting, answers={})
+    try:
+        found = prefill.resolve("population:commune_code", ctx)
+    except prefill.RegistryUnavailable:  # the province's centre receives it instead
+        return ""
+    return found.value if found else ""
+
+
 def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
     """Submit once: a second call (double click, retry, lost response) returns the same dossier."""
     from motcua.dossiers import intake
@@ -492,7 +504,7 @@ def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
             email=str(answers.get("email") or acting.get("email") or ""),
             user=locked.owner,
         )
-        receiving = intake.online_receiving_agency(procedure, str(answers.get("commune_code") or ""))
+        receiving = intake.online_receiving_agency(procedure, _commune_of(locked, acting))
         papers = _papers(locked)
         try:
             dossier, created = intake.submit_on_own_portal(

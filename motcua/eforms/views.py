@@ -1,5 +1,6 @@
 """Citizen pages of the e-forms (thin: every change goes through services)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -151,7 +152,8 @@ def check(request, pk: int):
 @citizen_required
 def saved(request, pk: int):
     draft = _draft(request, pk)
-    return render(request, "eforms/saved.html", {"draft": draft, "definition": draft.definition})
+    context = {"draft": draft, "definition": draft.definition, "hours": settings.MOTCUA_FORM_ABANDON_HOURS}
+    return render(request, "eforms/saved.html", context)
 
 
 @never_cache

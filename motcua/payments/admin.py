@@ -57,7 +57,7 @@ class ReconciliationLineAdmin(admin.ModelAdmin):
         "their_amount",
         "resolved_at",
     )
-    list_filter = ("gateway", "kind", "day")
+    list_filter = ("gateway", "kind", "day", "agency")
     readonly_fields = [f.name for f in ReconciliationLine._meta.fields]
 
     def has_add_permission(self, request):

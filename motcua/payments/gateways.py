@@ -100,6 +100,8 @@ def signed(params: dict, secret: str, algo=hashlib.sha512) -> dict:
 
 
 def check(params: dict, secret: str, algo=hashlib.sha512) -> None:
+    if not secret:  # no key configured: nothing can be trusted
+        raise BadSignature("Chưa cấu hình khóa bí mật của cổng thanh toán.")
     given = str(params.get(HASH_FIELD) or "")
     if not given or not hmac.compare_digest(given.lower(), sign(params, secret, algo)):
         raise BadSignature("Chữ ký không hợp lệ.")

@@ -186,6 +186,15 @@ def assess(
     return list(paid) + created
 
 
+def assess_waiting() -> int:
+    """Assess the dossiers waiting for payment (status 6) with no charges yet (`motcua payments assess`)."""
+    waiting = Dossier.objects.filter(status=Status.FINANCIAL).exclude(charges__cancelled=False)
+    count = 0
+    for dossier in waiting.select_related("handling_agency").iterator():
+        count += bool(assess(dossier))
+    return count
+
+
 def open_charges(dossier: Dossier) -> list[Charge]:
     """The dossier's current charges, assessed now if it never was."""
     charges = list(Charge.objects.filter(dossier=dossier, cancelled=False).prefetch_related("payments"))
@@ -291,9 +300,11 @@ def apply_notice(gateway: str, notice: Notice, *, receipts: bool = True) -> str:
     payment = None
     with transaction.atomic():
         intent = (
+            # Lock the intent row only (no joins: FOR UPDATE would lock the dossier too), found by its
+            # unique reference; the default ordering is dropped so the unique index answers alone.
             PaymentIntent.objects.select_for_update()
-            .select_related("charge", "charge__dossier")
             .filter(reference=notice.reference, gateway=gateway)
+            .order_by()
             .first()
         )
         outcome = _decide(intent, notice)

@@ -83,3 +83,14 @@ def make_dossier(people, procedure, clock):
         )
 
     return make
+
+
+def sign_in(client, user):
+    """Sign the test client in the way this kind of user really signs in (officers: TOTP verified;
+    citizens: through the eID)."""
+    from motcua.eid.testing import sign_in_citizen, sign_in_officer
+
+    client.logout()
+    if user.kind == User.Kind.OFFICER or user.is_superuser:
+        return sign_in_officer(client, user)
+    return sign_in_citizen(client, user)

@@ -15,7 +15,7 @@ from motcua.dossiers import papers, services
 from motcua.dossiers.intake import Applicant, OnlineSubmission, receive_online
 from motcua.places.models import Agency
 
-from .conftest import CENTER, JUSTICE, VN
+from .conftest import CENTER, JUSTICE, VN, sign_in
 
 pytestmark = pytest.mark.django_db
 BASE_URL = "https://dichvucong.sonla.gov.vn"
@@ -284,8 +284,11 @@ def test_officers_who_can_view_download_papers_and_it_is_audited(client, make_do
     url = f"/can-bo/ho-so/{dossier.code}/phieu/01/"
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/can-bo/dang-nhap/?next=")
+    client.force_login(people["reception"])  # the password step alone, without the TOTP code
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/can-bo/dang-nhap/?next=")
 
-    client.force_login(people["reception"])
+    sign_in(client, people["reception"])
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-") and response["Cache-Control"] == "private, no-store"
@@ -299,7 +302,7 @@ def test_officers_who_can_view_download_papers_and_it_is_audited(client, make_do
     assert client.post(url).status_code == 405
 
     for outsider in ["other_reception", "citizen"]:  # another agency's officer; the applicant
-        client.force_login(people[outsider])
+        sign_in(client, people[outsider])
         assert client.get(url).status_code == 404, outsider
-    client.force_login(people["reception"])
+    sign_in(client, people["reception"])
     assert client.get("/can-bo/ho-so/KHONG-CO/phieu/01/").status_code == 404

@@ -19,6 +19,8 @@ from motcua.dossiers import papers, results, services
 from motcua.dossiers.models import Decision, DossierResult, Status
 from motcua.people.models import DataStoreItem
 
+from .conftest import sign_in
+
 pytestmark = pytest.mark.django_db
 BASE_URL = "https://dichvucong.sonla.gov.vn"
 
@@ -247,7 +249,7 @@ def test_the_sign_view_issues_for_an_approver_and_redirects_with_a_message(
     response = client.post(url, {"version": dossier.version})
     assert response.status_code == 302 and response["Location"].startswith("/can-bo/dang-nhap/")
 
-    client.force_login(people["specialist"])
+    sign_in(client, people["specialist"])
     assert client.get(url).status_code == 405
     response = client.post(url, {"version": dossier.version}, follow=False)
     assert response.status_code == 302 and response["Location"] == back
@@ -255,7 +257,7 @@ def test_the_sign_view_issues_for_an_approver_and_redirects_with_a_message(
     assert any("không có quyền" in m for m in messages)
     assert not DossierResult.objects.filter(dossier=dossier).exists()
 
-    client.force_login(people["approver"])
+    sign_in(client, people["approver"])
     response = client.post(url, {})
     assert response["Location"] == back
     assert any("Thiếu phiên bản" in str(m) for m in response.wsgi_request._messages)
@@ -266,14 +268,14 @@ def test_the_sign_view_issues_for_an_approver_and_redirects_with_a_message(
     assert any("Đã ký số và ban hành kết quả" in str(m) for m in response.wsgi_request._messages)
     assert DossierResult.objects.filter(dossier=dossier).exists()
 
-    client.force_login(people["other_reception"])  # cannot even see the dossier
+    sign_in(client, people["other_reception"])  # cannot even see the dossier
     assert client.post(url, {"version": dossier.version}).status_code == 404
 
 
 def test_the_sign_view_needs_the_csrf_token(make_dossier, people, clock):
     dossier = approved(make_dossier, people, clock)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(people["approver"])
+    sign_in(client, people["approver"])
     response = client.post(f"/can-bo/ho-so/{dossier.code}/ky-ket-qua/", {"version": dossier.version})
     assert response.status_code == 403
     assert not DossierResult.objects.filter(dossier=dossier).exists()
@@ -282,7 +284,7 @@ def test_the_sign_view_needs_the_csrf_token(make_dossier, people, clock):
 def test_the_result_file_goes_to_officers_who_can_view_and_the_applicant(client, make_dossier, people, clock):
     dossier = approved(make_dossier, people, clock)
     url = f"/can-bo/ho-so/{dossier.code}/ket-qua/"
-    client.force_login(people["approver"])
+    sign_in(client, people["approver"])
     assert client.get(url).status_code == 404  # not issued yet
     result = results.issue_result(dossier, people["approver"])
     expected = result.file.read()
@@ -291,7 +293,7 @@ def test_the_result_file_goes_to_officers_who_can_view_and_the_applicant(client,
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/can-bo/dang-nhap/?next=")
     for user in ["approver", "reception", "citizen"]:
-        client.force_login(people[user])
+        sign_in(client, people[user])
         response = client.get(url)
         assert response.status_code == 200, user
         assert b"".join(response.streaming_content) == expected
@@ -300,5 +302,5 @@ def test_the_result_file_goes_to_officers_who_can_view_and_the_applicant(client,
         )
     assert AuditEntry.objects.filter(action="dossier.result_download", object_id=str(dossier.pk)).count() == 3
     for user in ["other_reception", "finance"]:
-        client.force_login(people[user])
+        sign_in(client, people[user])
         assert client.get(url).status_code == 404, user

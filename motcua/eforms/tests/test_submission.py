@@ -62,6 +62,7 @@ def test_identity_is_prefilled_locked_and_says_where_it_came_from(
     assert draft.answers["relationship_to_deceased"] == "Vợ, chồng"
     # The husband's ID comes from the registry, and with it his name (an "@" lookup, audited).
     assert draft.answers["deceased_id_number"] == widow.spouse_id
+    assert "deceased_full_name" in draft.answers, draft.provenance
     assert (
         draft.answers["deceased_full_name"] == sandbox.SandboxPopulation().person(widow.spouse_id).full_name
     )

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
 from motcua.audit.models import AuditEntry
+from motcua.eid.testing import sign_in_officer
 from motcua.exchange.models import MessageLog
 from motcua.people.models import User
 
@@ -44,13 +45,19 @@ def _officer(with_permission: bool) -> User:
 
 
 def test_an_officer_without_the_permission_cannot_read_the_log(client, rows):
-    client.force_login(_officer(False))
+    sign_in_officer(client, _officer(False))
     assert client.get("/quan-tri/exchange/messagelog/").status_code == 403
+
+
+def test_a_password_alone_does_not_open_the_admin(client, rows):
+    client.force_login(_officer(True))  # no TOTP step
+    response = client.get("/quan-tri/exchange/messagelog/")
+    assert response.status_code == 302 and "/quan-tri/login/" in response["Location"]
 
 
 def test_the_admin_is_read_only_and_every_read_is_audited(client, rows):
     officer = _officer(True)
-    client.force_login(officer)
+    sign_in_officer(client, officer)
     response = client.get("/quan-tri/exchange/messagelog/", {"q": "c-1"})
     assert response.status_code == 200
     content = response.content.decode()

@@ -129,3 +129,16 @@ def test_the_officers_notice_wins_when_lines_do_not_add_up(financial, procedure)
     dossier = financial(amount=150000)
     [charge] = services.open_charges(dossier)
     assert charge.amount == 150000 and "Yêu cầu thực hiện nghĩa vụ tài chính" in charge.legal_basis
+
+
+def test_the_command_assesses_dossiers_waiting_for_payment_once(financial):
+    import io
+
+    from django.core.management import call_command
+
+    dossier = financial(amount=80000)
+    out = io.StringIO()
+    call_command("payments", "assess", stdout=out)
+    call_command("payments", "assess", stdout=out)
+    assert "cho 1 hồ sơ" in out.getvalue() and "cho 0 hồ sơ" in out.getvalue()
+    assert [c.amount for c in Charge.objects.filter(dossier=dossier, cancelled=False)] == [80000]

@@ -137,3 +137,10 @@ def test_a_paid_charge_cannot_be_started_again(client, intent):
 def test_the_callback_only_accepts_post(client, db):
     assert client.get(URL).status_code == 405
     assert client.post(reverse("payments:notify", args=["bitcoin"]), {}).status_code == 404
+
+
+def test_without_a_configured_key_every_notification_is_refused(client, intent, settings):
+    notice = national_notice(intent)  # signed with the sandbox key
+    settings.MOTCUA_PAYMENTS_NATIONAL_SECRET = ""
+    assert post(client, notice).json()["RspCode"] == "97"
+    assert state(intent)[3:] == ("pending", 0)

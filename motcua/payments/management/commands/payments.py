@@ -28,6 +28,7 @@ class Command(BaseCommand):
         qr.add_argument("--amount", type=int)
         qr.add_argument("--ref", default="")
         sub.add_parser("resolve")
+        sub.add_parser("assess", help="Xác định phí, lệ phí cho các hồ sơ đang chờ nghĩa vụ tài chính.")
         sub.add_parser("refunds")
         sub.add_parser("expire")
         match = sub.add_parser(
@@ -56,7 +57,9 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             self.stdout.write(text)
             return
-        if action == "resolve":
+        if action == "assess":
+            self.stdout.write(f"Đã xác định phí, lệ phí cho {services.assess_waiting()} hồ sơ.")
+        elif action == "resolve":
             self.stdout.write(f"Đã xác định kết quả {services.resolve_all_pending()} giao dịch.")
         elif action == "refunds":
             self.stdout.write(f"Đã hoàn tiền {services.refund_closed_dossiers()} giao dịch.")
