@@ -53,12 +53,12 @@ INSTALLED_APPS = [
     # floor 3
     "motcua.catalog",
     "motcua.registries",
-    "motcua.eforms",
     # floor 4
     "motcua.dossiers",
     "motcua.payments",
     "motcua.feedback",
     # floor 5
+    "motcua.eforms",
     "motcua.sync",
     # floor 6
     "motcua.portal",
@@ -455,7 +455,7 @@ MOTCUA_EXCHANGE_SERVICES = {
 MOTCUA_FORMS_DIR = os.environ.get("MOTCUA_FORMS_DIR", str(BASE_DIR / "data" / "forms"))
 #: An open draft untouched for this many hours counts as abandoned (`motcua abandon_drafts`). [inferred]
 MOTCUA_FORM_ABANDON_HOURS = int(os.environ.get("MOTCUA_FORM_ABANDON_HOURS", "24"))
-#: Largest paper a citizen may upload with an e-form (bytes); the counter's limit is the same 10 MB. [inferred]
+#: Largest paper a citizen may upload with an e-form (bytes); the counter allows 10 MB too. [inferred]
 MOTCUA_FORM_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_FORM_MAX_UPLOAD_MB", "10")) * 1024 * 1024
 #: Lookups of another person by the ID number typed in a form (e.g. the other spouse), per account per hour:
 #: each one is audited, and a script guessing ID numbers stops here. [inferred]

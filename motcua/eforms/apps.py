@@ -1,4 +1,4 @@
-"""Interactive e-forms (biểu mẫu điện tử tương tác): definitions, prefill, drafts, submission (floor 3)."""
+"""Interactive e-forms (biểu mẫu điện tử tương tác): definitions, prefill, drafts, submission (floor 5)."""
 
 from django.apps import AppConfig
 

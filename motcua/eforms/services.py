@@ -32,6 +32,8 @@ from motcua.audit import services as audit
 from motcua.catalog.models import Procedure
 from motcua.core import events
 from motcua.core.uploads import UploadRejected, check_upload
+from motcua.dossiers import intake
+from motcua.dossiers.intake import Paper
 from motcua.people.datastore import items_of
 from motcua.registries import prefill
 
@@ -445,8 +447,6 @@ def _form_data(draft: Draft) -> dict:
 
 
 def _papers(draft: Draft) -> list:
-    from motcua.dossiers.intake import Paper
-
     papers = []
     for paper in engine.visible_papers(draft.definition.ui, draft.answers):
         if paper.get("held_by"):
@@ -481,8 +481,6 @@ def _commune_of(draft: Draft, acting: dict) -> str:
 
 def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
     """Submit once: a second call (double click, retry, lost response) returns the same dossier."""
-    from motcua.dossiers import intake
-
     with transaction.atomic():
         # The row lock serialises two submits of one draft; the key makes a retry return the first dossier.
         locked = Draft.objects.select_for_update().select_related("definition__procedure").get(pk=draft.pk)
