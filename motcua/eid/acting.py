@@ -84,3 +84,12 @@ def current_applicant(request) -> dict:
         "phone": user.phone,
         "email": user.email,
     }
+
+
+def id_numbers(request) -> set[str]:
+    """The ID numbers this session may act under: the person's own, and the tax code of the
+    organisation they chose to act for. Empty without an eID session."""
+    if not is_eid_session(request):
+        return set()
+    numbers = {request.user.personal_id, current_applicant(request).get("id_number")}
+    return {n for n in numbers if n}

@@ -1,8 +1,10 @@
 """The citizen's payment pages (/thanh-toan/<mã hồ sơ>/…) and the gateways' callbacks.
 
-Only the applicant (dossier.applicant_user) sees a dossier's payment pages; anyone else gets a
-404 whatever the URL. The return from the national platform changes nothing by itself: state
-changes come from signed notifications, or from our own status query when none came.
+Only the applicant — signed in with the eID, under the ID number the dossier is filed under, or
+the account that submitted it (`dossiers.access.own_dossiers`) — sees a dossier's payment pages;
+anyone else gets a 404 whatever the URL. The return from the national platform changes nothing
+by itself: state changes come from signed notifications, or from our own status query when none
+came.
 """
 
 import uuid
@@ -18,7 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.audit.services import record as audit_record
 from motcua.core.qr import qr_png_data_uri
+from motcua.dossiers import access
 from motcua.dossiers.models import Dossier, Status
+from motcua.eid.acting import id_numbers
+from motcua.eid.decorators import citizen_required
 
 from . import services
 from .gateways import BankTransfer, GatewayError
@@ -38,12 +43,10 @@ ANSWERS = {
 
 
 def _own(request, code: str) -> Dossier:
-    if not request.user.is_authenticated:
-        raise Http404
+    own = access.own_dossiers(request.user, id_numbers(request))
     return get_object_or_404(
-        Dossier.objects.select_related("procedure", "receiving_agency", "handling_agency"),
+        own.select_related("procedure", "receiving_agency", "handling_agency"),
         code=code,
-        applicant_user=request.user,
     )
 
 
@@ -52,19 +55,7 @@ def _private(response):
     return response
 
 
-def _login_or_404(view):
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            from motcua.eid.decorators import sign_in_url
-
-            return redirect(sign_in_url(request.get_full_path()))
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
-
-
-@_login_or_404
+@citizen_required
 @require_http_methods(["GET", "POST"])
 def pay(request, code: str):
     dossier = _own(request, code)
@@ -115,7 +106,7 @@ def _intent(dossier: Dossier, reference: str) -> PaymentIntent:
     )
 
 
-@_login_or_404
+@citizen_required
 def vietqr_page(request, code: str, reference: str):
     dossier = _own(request, code)
     intent = _intent(dossier, reference)
@@ -144,7 +135,7 @@ def vietqr_page(request, code: str, reference: str):
     return _private(render(request, "payments/vietqr.html", context))
 
 
-@_login_or_404
+@citizen_required
 def returned(request, code: str):
     """Back from the national platform: what we know, after asking the platform if we heard nothing."""
     dossier = _own(request, code)
@@ -168,7 +159,7 @@ def returned(request, code: str):
     return redirect("payments:pay", code=code)
 
 
-@_login_or_404
+@citizen_required
 def receipt(request, code: str, number: str):
     dossier = _own(request, code)
     payment = get_object_or_404(Payment, charge__dossier=dossier, receipt_number=number)

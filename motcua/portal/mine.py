@@ -20,7 +20,7 @@ from motcua.core.uploads import MAX_BYTES, UploadRejected, check_upload
 from motcua.dossiers import access, intake, services
 from motcua.dossiers.models import Dossier, Notification, Status
 from motcua.dossiers.notifications import mark_read
-from motcua.eid.acting import current_applicant
+from motcua.eid.acting import current_applicant, id_numbers
 from motcua.eid.decorators import citizen_required
 from motcua.feedback import services as feedback
 from motcua.feedback.models import FeedbackCase, Satisfaction
@@ -36,13 +36,6 @@ EXPECTED = {
     Status.SUPPLEMENT: gettext_lazy("Bổ sung, hoàn thiện hồ sơ theo yêu cầu"),
     Status.FINANCIAL: gettext_lazy("Nộp phí, lệ phí"),
 }
-
-
-def id_numbers(request) -> set[str]:
-    """The ID numbers this session may act under: the person's, and the organisation's they chose."""
-    numbers = {request.user.personal_id or ""}
-    numbers.add(current_applicant(request).get("id_number") or "")
-    return {n for n in numbers if n}
 
 
 def _own(request):

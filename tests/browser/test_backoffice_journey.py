@@ -10,24 +10,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from motcua.eid import officers
-from motcua.people.models import OfficerRole, User
+from motcua.people.models import OfficerRole
 from motcua.places.models import Agency
 
+from .officers import officer, sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "mat-khau-thu-nghiem-2026"
 CENTER, JUSTICE, FINANCE = "000.00.30.H52", "000.00.04.H52", "000.00.03.H52"
 PDF_SCAN = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def officer(username, full_name, code, *roles):
-    user = User.objects.create(username=username, full_name=full_name, kind=User.Kind.OFFICER, is_staff=True)
-    user.set_password(PASSWORD)
-    user.save()
-    for role in roles:
-        OfficerRole.objects.create(user=user, agency=Agency.objects.get(code=code), role=role)
-    officers.ensure_device(user)  # their authenticator app holds this key
-    return user
 
 
 @pytest.fixture
@@ -40,20 +30,6 @@ def staff(live_reference_data):
         "finance": officer("taichinh", "Phạm Văn Tài", FINANCE, R.SPECIALIST),
         "approver": officer("giamdoc", "Hoàng Văn Duyệt", JUSTICE, R.APPROVER),
     }
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/can-bo/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Đăng nhập")).click()
-    # Second factor: the code the officer's authenticator app shows now, computed from its key.
-    expect(page).to_have_url(re.compile("dang-nhap/ma-xac-thuc"))
-    device = officers.confirmed_device(User.objects.get(username=username))
-    page.get_by_label("Mã xác thực").fill(officers.next_usable_code(device))
-    page.get_by_role("button", name=re.compile("Đăng nhập")).click()
-    expect(page).not_to_have_url(re.compile("dang-nhap"))
 
 
 def choose(select, text: str) -> None:

@@ -4,20 +4,11 @@ site header, and signs out."""
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from motcua.eid import keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def assert_accessible(page: Page) -> None:
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.violations_count == 0, results.generate_report()
-
-
 @pytest.fixture
 def sandbox(settings, tmp_path):
     settings.MOTCUA_EID_SANDBOX = True
@@ -29,7 +20,9 @@ def sandbox(settings, tmp_path):
     keys.signing_key.cache_clear()
 
 
-def test_a_resident_signs_in_with_vneid_and_out(page: Page, live_server, live_reference_data, sandbox):
+def test_a_resident_signs_in_with_vneid_and_out(
+    page: Page, live_server, live_reference_data, sandbox, assert_accessible
+):
     from motcua.registries import get
     from motcua.registries.sandbox import demo_people
 

@@ -6,28 +6,20 @@ import re
 from datetime import date
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from motcua.catalog.models import Procedure
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.intake import Applicant, Paper, receive_in_person
 from motcua.payments.models import FeeLine, Payment
-from motcua.people.models import OfficerRole, User
+from motcua.people.models import OfficerRole
 from motcua.places.models import Agency
-from tests.browser.test_backoffice_journey import officer, sign_in
+from motcua.registries.sandbox import demo_people
+from tests.browser.citizen import sign_in_citizen
+from tests.browser.officers import officer, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CENTER, JUSTICE = "000.00.30.H52", "000.00.04.H52"
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def assert_accessible(page: Page) -> None:
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.violations_count == 0, results.generate_report()
-
-
 @pytest.fixture
 def sandboxes(settings, live_server, tmp_path):
     settings.MOTCUA_PAYMENTS_NATIONAL_URL = live_server.url + "/sandbox/thanh-toan"
@@ -43,7 +35,7 @@ def waiting_dossier(live_reference_data):
     reception = officer("tiepnhan", "Nguyễn Thị Lan", CENTER, R.RECEPTION)
     head = officer("truongphong", "Trần Văn Minh", JUSTICE, R.UNIT_HEAD)
     specialist = officer("chuyenvien", "Lê Thị Hoa", JUSTICE, R.SPECIALIST)
-    citizen = User.objects.create(username="congdan", full_name="Nguyễn Thị Ánh", personal_id="014090001111")
+    citizen = demo_people()["adult"]  # a resident of the sandbox population registry
     procedure = Procedure.objects.get(code="1.000426")
     for name, amount in [("Lệ phí cấp thẻ tư vấn viên pháp luật", 100000), ("Phí thẩm định hồ sơ", 50000)]:
         FeeLine.objects.create(
@@ -57,28 +49,23 @@ def waiting_dossier(live_reference_data):
         Paper(name=d.name, requirement_id=d.pk, originals=d.originals, copies=d.copies)
         for d in procedure.current_version.documents.all()
     ]
-    applicant = Applicant(name="Nguyễn Thị Ánh", id_number="014090001111", user=citizen)
+    # Filed at the counter under the person's ID number: no account yet; the eID sign-in proves it.
+    applicant = Applicant(name=citizen.full_name, id_number=citizen.id_number)
     d = receive_in_person(reception, Agency.objects.get(code=CENTER), procedure, applicant, papers)
     d = dossier_services.perform(d, "assign", head, assignee=specialist)
     return dossier_services.perform(d, "request_payment", specialist, amount=150000), citizen
 
 
-def as_citizen(page: Page, base: str, citizen: User) -> None:
-    client = Client()
-    client.force_login(citizen)  # until the eID sign-in lands: the session a sign-in would make
-    host = base.split("//")[1].split(":")[0]
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"}]
-    )
-
-
 def test_citizen_pays_online_then_by_vietqr_and_officer_sees_it_move_on(
-    page: Page, sandboxes, waiting_dossier
+    page: Page, sandboxes, waiting_dossier, assert_accessible
 ):
     base = sandboxes
     dossier, citizen = waiting_dossier
-    as_citizen(page, base, citizen)
-    page.goto(f"{base}/thanh-toan/{dossier.code}/")
+    page.goto(f"{base}/cua-toi/")  # not signed in: the eID sign-in brings them back
+    expect(page).to_have_url(re.compile("/eid-sandbox/"))
+    sign_in_citizen(page, base, citizen.id_number, f"/cua-toi/ho-so/{dossier.code}/")
+    expect(page.get_by_text("Bạn cần làm: Nộp phí, lệ phí")).to_be_visible()
+    page.get_by_role("link", name="Thanh toán trực tuyến").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Nộp phí, lệ phí")
     expect(page.get_by_text("Thông tư 00/2025/TT-BTC").first).to_be_visible()
     assert_accessible(page)

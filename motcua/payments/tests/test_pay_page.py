@@ -2,6 +2,7 @@
 
 import pytest
 
+from motcua.eid.testing import sign_in_citizen
 from motcua.payments.models import PaymentIntent
 from motcua.people.models import User
 
@@ -12,7 +13,7 @@ def dossier(financial):
 
 
 def test_the_applicant_sees_the_amount_and_its_basis(client, dossier, people):
-    client.force_login(people["citizen"])
+    sign_in_citizen(client, people["citizen"])
     page = client.get(f"/thanh-toan/{dossier.code}/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -22,7 +23,7 @@ def test_the_applicant_sees_the_amount_and_its_basis(client, dossier, people):
 
 def test_someone_else_gets_a_404(client, dossier):
     other = User.objects.create(username="khac", kind="citizen", personal_id="014090009999")
-    client.force_login(other)
+    sign_in_citizen(client, other)
     assert client.get(f"/thanh-toan/{dossier.code}/").status_code == 404
 
 
@@ -32,7 +33,7 @@ def test_anonymous_is_sent_to_sign_in(client, dossier):
 
 
 def test_choosing_the_platform_redirects_there_once_per_form(client, dossier, people):
-    client.force_login(people["citizen"])
+    sign_in_citizen(client, people["citizen"])
     page = client.get(f"/thanh-toan/{dossier.code}/").content.decode()
     charge = page.split('name="khoan" value="')[1].split('"')[0]
     key = page.split('name="khoa" value="')[1].split('"')[0]
@@ -45,7 +46,7 @@ def test_choosing_the_platform_redirects_there_once_per_form(client, dossier, pe
 
 
 def test_vietqr_page_shows_the_qr_amount_and_reference(client, dossier, people):
-    client.force_login(people["citizen"])
+    sign_in_citizen(client, people["citizen"])
     page = client.get(f"/thanh-toan/{dossier.code}/").content.decode()
     charge = page.split('name="khoan" value="')[1].split('"')[0]
     response = client.post(f"/thanh-toan/{dossier.code}/", {"khoan": charge, "kenh": "vietqr", "khoa": "x"})
@@ -56,7 +57,7 @@ def test_vietqr_page_shows_the_qr_amount_and_reference(client, dossier, people):
 
 
 def test_a_bad_choice_is_refused_in_vietnamese_and_changes_nothing(client, dossier, people):
-    client.force_login(people["citizen"])
+    sign_in_citizen(client, people["citizen"])
     response = client.post(
         f"/thanh-toan/{dossier.code}/", {"khoan": "999999", "kenh": "national", "khoa": "k"}
     )
