@@ -38,7 +38,9 @@ data: install
 
 run: data
 	@echo "motcua: http://$(HOST):$(PORT)/  (quản trị: http://$(HOST):$(PORT)/quan-tri/)"
-	MOTCUA_EMBEDDED=1 MOTCUA_INSECURE_HTTP=1 $(MANAGE) runserver $(HOST):$(PORT)
+	@# One background worker for the periodic jobs (payments, abandoned drafts…), stopped with the server.
+	@trap 'kill 0' EXIT; MOTCUA_EMBEDDED=1 $(MANAGE) worker & \
+	  MOTCUA_EMBEDDED=1 MOTCUA_INSECURE_HTTP=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 browser:
 	@scripts/ensure-system-packages.sh

@@ -108,3 +108,21 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.topic} {self.aggregate_id}"
+
+
+class JobState(models.Model):
+    """The last run of one periodic job (`motcua.core.jobs`), shared by every worker."""
+
+    name = models.CharField("việc", max_length=100, primary_key=True)
+    last_started = models.DateTimeField("bắt đầu lần cuối", null=True, blank=True)
+    last_finished = models.DateTimeField("xong lần cuối", null=True, blank=True)
+    last_outcome = models.CharField("kết quả", max_length=200, blank=True)
+    last_error = models.CharField("lỗi", max_length=500, blank=True)
+    last_seconds = models.FloatField("thời gian chạy (giây)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "việc định kỳ"
+        verbose_name_plural = "việc định kỳ"
+
+    def __str__(self) -> str:
+        return self.name

@@ -7,3 +7,10 @@ class EformsConfig(AppConfig):
     name = "motcua.eforms"
     label = "eforms"
     verbose_name = "Biểu mẫu điện tử tương tác"
+
+    def ready(self):
+        from motcua.core import jobs
+
+        from . import services
+
+        jobs.register("eforms.abandon", services.mark_abandoned, 3600)

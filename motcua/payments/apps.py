@@ -7,3 +7,15 @@ class PaymentsConfig(AppConfig):
     name = "motcua.payments"
     label = "payments"
     verbose_name = "Thanh toán phí, lệ phí"
+
+    def ready(self):
+        from motcua.core import jobs
+
+        from . import services
+
+        # The safety nets behind the callbacks: ask the gateway about payments left pending, expire
+        # old intents, refund money that arrived for a closed dossier, assess newly received dossiers.
+        jobs.register("payments.assess", services.assess_waiting, 60)
+        jobs.register("payments.resolve", lambda: services.resolve_all_pending(older_than_seconds=60), 60)
+        jobs.register("payments.expire", services.expire_intents, 60)
+        jobs.register("payments.refund", services.refund_closed_dossiers, 300)
