@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feedback, views
+from . import feedback, payments, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -19,4 +19,9 @@ urlpatterns = [
     path("phan-anh/", feedback.case_list, name="feedback_list"),
     path("phan-anh/<str:code>/", feedback.case_detail, name="feedback"),
     path("phan-anh/<str:code>/<slug:action>/", feedback.case_act, name="feedback_act"),
+    # --- fees: counter payments, receipts, reconciliation (payments.py) ---
+    path("ho-so/<str:code>/thu-tien/", payments.counter_payment, name="counter_payment"),
+    path("ho-so/<str:code>/bien-lai/<str:number>/", payments.payment_receipt, name="payment_receipt"),
+    path("doi-soat/", payments.reconciliation, name="reconciliation"),
+    path("doi-soat/dong/<int:pk>/", payments.resolve_line, name="reconciliation_resolve"),
 ]

@@ -7,6 +7,8 @@
     record_counter_payment(charge, officer, method=..., reference=...) -> Payment
     refund_closed_dossiers() -> int                    refused / stopped dossiers get their money back
     reconcile(day, gateway) -> [ReconciliationLine];  resolve_line(line, officer, resolution)
+    read-only, for the officers' screens: may_record_counter_payment(officer, dossier) -> bool,
+    dossier_charges(dossier) -> [Charge], reconciliation_lines(day, gateway, agency_ids) -> QuerySet
 
 Exactly once: an intent row is locked (SELECT … FOR UPDATE) while a notice is applied, its status
 only moves forward (pending → paid/failed/expired; failed → paid; paid → nothing), and the
@@ -21,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from motcua.audit.services import record as audit_record
@@ -493,6 +495,15 @@ def refund_closed_dossiers() -> int:
 # --- counter payments ---------------------------------------------------------------------------
 
 
+def may_record_counter_payment(officer, dossier: Dossier) -> bool:
+    """Who takes money at a counter (thu tiền tại quầy): a reception officer of the receiving agency
+    (bộ phận một cửa) or a specialist of the handling agency (where the fee is paid on the spot)."""
+    Role = OfficerRole.Role
+    return access.has_role_at(officer, dossier.receiving_agency_id, {Role.RECEPTION}) or access.has_role_at(
+        officer, dossier.handling_agency_id, {Role.SPECIALIST}
+    )
+
+
 def record_counter_payment(charge: Charge, officer, *, method: str, reference: str) -> Payment:
     """A fee paid at the counter (cash with the receipt-book number, or a card terminal's reference)."""
     if method not in (Gateway.COUNTER_CASH, Gateway.COUNTER_CARD):
@@ -500,15 +511,18 @@ def record_counter_payment(charge: Charge, officer, *, method: str, reference: s
     reference = (reference or "").strip()
     if not reference or len(reference) > 64:
         raise PaymentError("Ghi số biên lai thu tiền mặt hoặc mã giao dịch của máy POS (tối đa 64 ký tự).")
-    dossier = charge.dossier
-    roles = {OfficerRole.Role.RECEPTION}
-    if not access.has_role_at(officer, dossier.receiving_agency_id, roles):
-        raise PaymentError("Chỉ cán bộ tiếp nhận của nơi tiếp nhận hồ sơ được ghi nhận thu tiền tại quầy.")
+    if not may_record_counter_payment(officer, charge.dossier):
+        raise PaymentError(
+            "Chỉ cán bộ tiếp nhận của nơi tiếp nhận hồ sơ hoặc chuyên viên của cơ quan giải quyết "
+            "được ghi nhận thu tiền tại quầy."
+        )
     try:
         with transaction.atomic():
-            charge = Charge.objects.select_for_update().get(pk=charge.pk)
+            charge = Charge.objects.select_for_update().select_related("dossier").get(pk=charge.pk)
             if charge.cancelled or charge.payments.exists():
                 raise PaymentError("Khoản này đã được nộp hoặc đã được xác định lại.")
+            if charge.dossier.is_final or charge.dossier.decision == Decision.REFUSED:
+                raise PaymentError("Hồ sơ đã kết thúc hoặc bị từ chối: không thu phí, lệ phí.")
             payment = Payment.objects.create(
                 charge=charge,
                 gateway=method,
@@ -592,9 +606,11 @@ def resolve_line(line: ReconciliationLine, officer, resolution: str) -> Reconcil
     resolution = (resolution or "").strip()
     if not resolution:
         raise PaymentError("Ghi rõ cách xử lý dòng đối soát.")
-    if line.resolved_at is not None:
-        raise PaymentError("Dòng đối soát này đã được xử lý.")
     with transaction.atomic():
+        # Two operators at once: the second finds the line resolved instead of overwriting the note.
+        line = ReconciliationLine.objects.select_for_update().get(pk=line.pk)
+        if line.resolved_at is not None:
+            raise PaymentError("Dòng đối soát này đã được xử lý.")
         line.resolved_at, line.resolved_by, line.resolution = timezone.now(), officer, resolution[:2000]
         line.save(update_fields=["resolved_at", "resolved_by", "resolution"])
         audit_record(
@@ -604,3 +620,25 @@ def resolve_line(line: ReconciliationLine, officer, resolution: str) -> Reconcil
             data={"reference": line.reference, "kind": line.kind, "resolution": line.resolution},
         )
     return line
+
+
+# --- read-only views for the officers' screens ------------------------------------------------------
+
+
+def dossier_charges(dossier: Dossier) -> list[Charge]:
+    """The dossier's charges in force (replaced ones left out), each with its payments, oldest first."""
+    return list(
+        Charge.objects.filter(dossier=dossier, cancelled=False)
+        .prefetch_related("payments__recorded_by")
+        .order_by("id")
+    )
+
+
+def reconciliation_lines(day: date, gateway: str, agency_ids: set[int] | None = None):
+    """The stored lines of a day and gateway; `agency_ids` None means every agency (province-wide)."""
+    lines = ReconciliationLine.objects.filter(day=day, gateway=gateway)
+    lines = lines.select_related("agency", "resolved_by")
+    if agency_ids is not None:
+        lines = lines.filter(agency_id__in=agency_ids)
+    # Open lines first on every database (SQLite and PostgreSQL sort NULLs differently).
+    return lines.order_by(F("resolved_at").asc(nulls_first=True), "kind", "reference")
