@@ -1,7 +1,7 @@
 import argparse
 import inspect
 
-from bench import backoffice_bench, payments, registries, search_bench, submissions
+from bench import backoffice_bench, payments, registries, search_bench, submissions, sync
 
 BENCHES = {
     "search": search_bench.main,
@@ -9,6 +9,8 @@ BENCHES = {
     "registries": registries.main,
     "submissions": submissions.main,
     "payments": payments.main,
+    "sync": sync.main,
+    "insights": __import__("bench.insights", fromlist=["main"]).main,
 }
 
 if __name__ == "__main__":

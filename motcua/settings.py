@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "motcua.feedback",
     # floor 5
     "motcua.eforms",
+    "motcua.insights",
     "motcua.sync",
     # floor 6
     "motcua.portal",
@@ -460,3 +461,71 @@ MOTCUA_FORM_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_FORM_MAX_UPLOAD_MB", "
 #: Lookups of another person by the ID number typed in a form (e.g. the other spouse), per account per hour:
 #: each one is audited, and a script guessing ID numbers stops here. [inferred]
 MOTCUA_FORM_LOOKUP_RATE = (int(os.environ.get("MOTCUA_FORM_LOOKUP_LIMIT", "20")), 3600)
+
+# --- sync delivery: outbox to the national portal, its sandbox, reconciliation (ADR 0017) --------
+#: The national portal (Cổng DVCQG) adapter base URL: the shipped sandbox unless set.
+MOTCUA_EXCHANGE_SERVICES["national_portal"]["base_url"] = os.environ.get(
+    "MOTCUA_EXCHANGE_NATIONAL_PORTAL_URL", MOTCUA_PUBLIC_BASE_URL + "/sandbox/dvcqg/"
+)
+#: Session login (spec §4.1): path of the auth endpoint and the account given by VPCP.
+MOTCUA_NATIONAL_PORTAL_AUTH_PATH = os.environ.get("MOTCUA_NATIONAL_PORTAL_AUTH_PATH", "dang-nhap")
+MOTCUA_NATIONAL_PORTAL_SERVICE_PATH = os.environ.get("MOTCUA_NATIONAL_PORTAL_SERVICE_PATH", "dich-vu")
+MOTCUA_NATIONAL_PORTAL_USERNAME = os.environ.get("MOTCUA_NATIONAL_PORTAL_USERNAME", "motcua")
+MOTCUA_NATIONAL_PORTAL_PASSWORD = os.environ.get("MOTCUA_NATIONAL_PORTAL_PASSWORD", "sandbox-dvcqg")
+#: The national portal sandbox served at /sandbox/dvcqg/ (on by default in development, embedded, tests).
+MOTCUA_NATIONAL_PORTAL_SANDBOX = env_bool("MOTCUA_NATIONAL_PORTAL_SANDBOX", DEBUG or EMBEDDED or TESTING)
+#: Sandbox session lifetime (seconds). [inferred]
+MOTCUA_NATIONAL_PORTAL_SANDBOX_SESSION_SECONDS = int(
+    os.environ.get("MOTCUA_NATIONAL_PORTAL_SESSION_S", "1800")
+)
+#: Delivery worker: period of the job, messages per run, lease of a claimed message (seconds).
+MOTCUA_SYNC_DELIVER_EVERY = int(os.environ.get("MOTCUA_SYNC_DELIVER_EVERY", "5"))
+MOTCUA_SYNC_BATCH = int(os.environ.get("MOTCUA_SYNC_BATCH", "500"))
+MOTCUA_SYNC_LEASE_SECONDS = int(os.environ.get("MOTCUA_SYNC_LEASE_SECONDS", "60"))
+#: Retries: exponential backoff base and cap (seconds), full jitter; a message that failed this many
+#: times is dead-lettered (≈ a day and a half at the cap). [inferred]
+MOTCUA_SYNC_BACKOFF_SECONDS = float(os.environ.get("MOTCUA_SYNC_BACKOFF_SECONDS", "2"))
+MOTCUA_SYNC_BACKOFF_MAX_SECONDS = float(os.environ.get("MOTCUA_SYNC_BACKOFF_MAX_SECONDS", "900"))
+MOTCUA_SYNC_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_SYNC_MAX_ATTEMPTS", "150"))
+#: Nightly reconciliation against TraCuuHoSo: period (seconds) and dossiers looked up per call.
+MOTCUA_SYNC_RECONCILE_EVERY = int(os.environ.get("MOTCUA_SYNC_RECONCILE_EVERY", "86400"))
+MOTCUA_SYNC_RECONCILE_CHUNK = int(os.environ.get("MOTCUA_SYNC_RECONCILE_CHUNK", "100"))
+#: The nightly reconciliation also queues the repairs (re-sends are idempotent on the portal).
+MOTCUA_SYNC_NIGHTLY_REPAIR = env_bool("MOTCUA_SYNC_NIGHTLY_REPAIR", True)
+
+# --- insights: the QĐ 766 index (motcua.insights; ADR 0018) -----------------------------------------
+#: Group 3: full marks when toàn trình dossiers / eligible dossiers (× sync ratio) reach this. [inferred]
+MOTCUA_INDEX_ONLINE_TARGET = float(os.environ.get("MOTCUA_INDEX_ONLINE_TARGET", "0.5"))
+#: Group 3: a finished, approved online dossier counts only with an e-result (spec §1.2).
+MOTCUA_INDEX_ONLINE_NEEDS_E_RESULT = env_bool("MOTCUA_INDEX_ONLINE_NEEDS_E_RESULT", True)
+#: Group 4: 3.5b and 3.5 score min(2, factor × ratio); 2.5 gives full marks at 80 %. [inferred cap]
+MOTCUA_INDEX_PAYMENT_FACTOR_B = float(os.environ.get("MOTCUA_INDEX_PAYMENT_FACTOR_B", "2.5"))
+MOTCUA_INDEX_PAYMENT_FACTOR_C = float(os.environ.get("MOTCUA_INDEX_PAYMENT_FACTOR_C", "2.5"))
+#: Group 5: min(max, max × ratio / threshold): 80 % for data reuse, 100 % for the others.
+MOTCUA_INDEX_REUSE_THRESHOLD = float(os.environ.get("MOTCUA_INDEX_REUSE_THRESHOLD", "0.8"))
+MOTCUA_INDEX_DIGITISATION_THRESHOLD = float(os.environ.get("MOTCUA_INDEX_DIGITISATION_THRESHOLD", "1.0"))
+#: Group 6: dossier satisfaction earns full marks at this ratio.
+MOTCUA_INDEX_SATISFACTION_TARGET = float(os.environ.get("MOTCUA_INDEX_SATISFACTION_TARGET", "0.9"))
+#: 2.1: which unfinished dossiers enter the denominator at the end of the period: "overdue" (judged
+#: late), "all" (not yet late ones count as on time) or "none". [inferred]
+MOTCUA_INDEX_UNFINISHED = os.environ.get("MOTCUA_INDEX_UNFINISHED", "overdue")
+#: 1.4: what counts as synced: "national_code" (has a MaHoSo on the portal) or "outbox" (a
+#: sync.OutboxMessage of the dossier in state "sent"). [inferred until the sync outbox exists]
+MOTCUA_INDEX_SYNC_SOURCE = os.environ.get("MOTCUA_INDEX_SYNC_SOURCE", "national_code")
+#: 1.4: last year's dossier count reported for the province (0: none); a period's reference is pro rata.
+MOTCUA_INDEX_SYNC_REFERENCE_YEARLY = int(os.environ.get("MOTCUA_INDEX_SYNC_REFERENCE_YEARLY", "0"))
+#: Grade bands, "minimum:grade" from the best down (QĐ 766 names none). [inferred]
+MOTCUA_INDEX_GRADE_BANDS = [
+    (float(minimum), grade.strip())
+    for minimum, _, grade in (
+        band.partition(":")
+        for band in os.environ.get(
+            "MOTCUA_INDEX_GRADE_BANDS", "90:Xuất sắc,80:Tốt,65:Khá,50:Trung bình,0:Yếu"
+        ).split(",")
+    )
+]
+#: madonvi of calls that are not about one dossier (LayHoSoMoi): the province's code on the portal.
+MOTCUA_NATIONAL_PORTAL_AGENCY_CODE = os.environ.get("MOTCUA_NATIONAL_PORTAL_AGENCY_CODE", "H52")
+#: Dossier records per portal call (data[] holds many), and how long one delivery run may drain the queue.
+MOTCUA_SYNC_RECORDS_PER_CALL = int(os.environ.get("MOTCUA_SYNC_RECORDS_PER_CALL", "50"))
+MOTCUA_SYNC_RUN_SECONDS = float(os.environ.get("MOTCUA_SYNC_RUN_SECONDS", "30"))

@@ -18,6 +18,7 @@ urlpatterns = [
     # Sandboxes of outside systems that ship with motcua (served only when configured).
     path("sandbox/lgsp/", include("motcua.registries.sandbox_urls")),
     path("sandbox/thanh-toan/", include("motcua.payments.sandbox_urls")),
+    path("sandbox/dvcqg/", include("motcua.sync.sandbox_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("quan-tri/", admin.site.urls),

@@ -28,3 +28,125 @@ class PullRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%d/%m/%Y %H:%M} {self.adapter}: +{self.created}, trùng {self.duplicates}"
+
+
+class OutboxMessage(models.Model):
+    """One dossier event to deliver to the national portal (tin chờ đồng bộ lên Cổng DVCQG).
+
+    Written by the event subscriber in the transaction of the change. Delivered in `id` order per
+    dossier: a message goes only when no earlier message of its dossier is pending or dead.
+    Each delivery sends the dossier's full current record (DongBoHoSoMC) and, when the event has a
+    history entry, its progress record (CapNhatTienDoHoSoMC); both are idempotent on the portal.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Chờ gửi"
+        SENT = "sent", "Đã gửi"
+        DEAD = "dead", "Lỗi, chờ xử lý"
+
+    event_id = models.BigIntegerField("sự kiện", unique=True, null=True, blank=True)
+    topic = models.CharField("chủ đề", max_length=80)
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", verbose_name="hồ sơ", on_delete=models.CASCADE, related_name="+"
+    )
+    dossier_code = models.CharField("mã hồ sơ", max_length=64)
+    history = models.ForeignKey(
+        "dossiers.DossierHistory", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField("trạng thái", max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField("số lần thử", default=0)
+    next_try_at = models.DateTimeField("thử lại lúc", db_index=True)
+    last_error = models.TextField("lỗi gần nhất", blank=True)
+    created_at = models.DateTimeField("tạo lúc", db_index=True)
+    sent_at = models.DateTimeField("gửi xong lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "tin đồng bộ Cổng DVCQG"
+        verbose_name_plural = "hàng đợi đồng bộ Cổng DVCQG"
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["state", "next_try_at"]),
+            models.Index(fields=["dossier_code", "state", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.topic} {self.dossier_code} ({self.state})"
+
+
+# --- the national portal sandbox's own tables (what the "portal" received) ----------------------
+
+
+class SandboxControl(models.Model):
+    """How the sandbox behaves now (one row): normal, slow, fail, timeout, twice, malformed."""
+
+    class Mode(models.TextChoices):
+        NORMAL = "normal", "Bình thường"
+        SLOW = "slow", "Chậm"
+        FAIL = "fail", "Lỗi HTTP"
+        TIMEOUT = "timeout", "Nhận rồi trả lời quá hạn"
+        TWICE = "twice", "Xử lý hai lần"
+        MALFORMED = "malformed", "Trả lời sai định dạng"
+
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.NORMAL)
+    delay_ms = models.PositiveIntegerField(default=0)
+    status = models.PositiveSmallIntegerField(default=503)
+    #: How many more service calls the mode applies to (None: until changed).
+    remaining = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "chế độ sandbox Cổng DVCQG"
+        verbose_name_plural = "chế độ sandbox Cổng DVCQG"
+
+    def __str__(self) -> str:
+        return f"{self.mode} ({self.delay_ms} ms)"
+
+
+class SandboxSession(models.Model):
+    token = models.CharField(max_length=64, unique=True)
+    username = models.CharField(max_length=100)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "phiên sandbox Cổng DVCQG"
+        verbose_name_plural = "phiên sandbox Cổng DVCQG"
+
+    def __str__(self) -> str:
+        return f"{self.username} → {self.expires_at:%H:%M}"
+
+
+class SandboxDossier(models.Model):
+    """A dossier as the sandbox portal holds it: the last full record received."""
+
+    code = models.CharField("MaHoSo", max_length=64, unique=True)
+    agency_code = models.CharField("madonvi", max_length=40)
+    status = models.PositiveSmallIntegerField("TrangThaiHoSo")
+    record = models.JSONField(default=dict)
+    received = models.PositiveIntegerField("số lần nhận", default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "hồ sơ trên sandbox Cổng DVCQG"
+        verbose_name_plural = "hồ sơ trên sandbox Cổng DVCQG"
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.status})"
+
+
+class SandboxProgress(models.Model):
+    """A progress entry (QuaTrinhXuLy) the sandbox portal received; a duplicate is not stored twice."""
+
+    dossier = models.ForeignKey(SandboxDossier, on_delete=models.CASCADE, related_name="progress")
+    key = models.CharField(max_length=64, unique=True)
+    status = models.PositiveSmallIntegerField("TrangThai")
+    at = models.CharField("ThoiDiemXuLy", max_length=14)
+    record = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "quá trình xử lý trên sandbox Cổng DVCQG"
+        verbose_name_plural = "quá trình xử lý trên sandbox Cổng DVCQG"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.at} → {self.status}"

@@ -1,4 +1,10 @@
-"""`motcua sync pull [--count N] [--seed S]`: receive the dossiers submitted on the national portal."""
+"""`motcua sync …`: the national portal.
+
+* `pull [--count N] [--seed S]` — receive the dossiers submitted on the national portal;
+* `deliver [--once]` — send the outbox (once: until nothing is due; else forever, every few seconds);
+* `dead-letters [--replay ID …|--all]` — list the messages that could not be delivered, or queue them again;
+* `reconcile [--repair]` — compare every dossier with the portal (TraCuuHoSo), print and repair mismatches.
+"""
 
 import random
 
@@ -11,12 +17,23 @@ from motcua.sync.portal import PortalUnavailable, configured_portal, pull_new_do
 
 class Command(BaseCommand):
     help = (
-        "Đồng bộ với Cổng Dịch vụ công quốc gia: `pull` lấy hồ sơ mới nộp trực tuyến "
-        "và tiếp nhận vào hệ thống."
+        "Đồng bộ với Cổng Dịch vụ công quốc gia: `pull` lấy hồ sơ mới nộp trực tuyến; `deliver` gửi "
+        "hàng đợi đồng bộ; `dead-letters` xem, gửi lại tin lỗi; `reconcile` đối soát (TraCuuHoSo)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["pull"], help="pull: lấy hồ sơ mới")
+        parser.add_argument(
+            "action",
+            choices=["pull", "deliver", "dead-letters", "reconcile"],
+            help="pull: lấy hồ sơ mới; deliver: gửi hàng đợi; dead-letters: tin lỗi; reconcile: đối soát",
+        )
+        parser.add_argument("--once", action="store_true", help="(deliver) gửi hết tin đến hạn rồi dừng")
+        parser.add_argument(
+            "--replay", type=int, nargs="+", default=None, help="(dead-letters) gửi lại các tin này"
+        )
+        parser.add_argument(
+            "--repair", action="store_true", help="(reconcile) đưa các hồ sơ sai lệch vào hàng đợi"
+        )
         parser.add_argument("--count", type=int, default=20, help="(sandbox) số hồ sơ mỗi lần lấy")
         parser.add_argument(
             "--seed",
@@ -25,10 +42,67 @@ class Command(BaseCommand):
             help="(sandbox) hạt giống: cùng hạt giống, cùng hồ sơ (mặc định: ngẫu nhiên)",
         )
         parser.add_argument(
-            "--all", action="store_true", help="bỏ qua mốc lần lấy trước (lấy lại cả cửa sổ thời gian)"
+            "--all",
+            action="store_true",
+            help="pull: bỏ qua mốc lần lấy trước; dead-letters: gửi lại mọi tin lỗi",
         )
 
     def handle(self, *args, **options):
+        action = options["action"]
+        if action == "deliver":
+            return self._deliver(options["once"])
+        if action == "dead-letters":
+            return self._dead_letters(options["replay"], options["all"])
+        if action == "reconcile":
+            return self._reconcile(options["repair"])
+        return self._pull(options)
+
+    def _deliver(self, once: bool):
+        import time
+
+        from django.conf import settings
+        from django.db import close_old_connections
+
+        from motcua.sync.outbox import deliver_all, deliver_due
+
+        if once:
+            report = deliver_all()
+            self.stdout.write(f"Đã gửi {report.sent} tin lên Cổng DVC quốc gia. {report}")
+            return
+        while True:  # pragma: no cover — the long-running worker
+            close_old_connections()
+            report = deliver_due()
+            if report.sent or report.retried or report.dead:
+                self.stdout.write(str(report))
+            time.sleep(settings.MOTCUA_SYNC_DELIVER_EVERY)
+
+    def _dead_letters(self, replay_ids, replay_all: bool):
+        from motcua.sync.outbox import dead_letters, replay
+
+        if replay_ids or replay_all:
+            count = replay(None if replay_all else replay_ids)
+            self.stdout.write(f"Đã đưa {count} tin lỗi trở lại hàng đợi.")
+            return
+        rows = list(dead_letters())
+        self.stdout.write(f"{len(rows)} tin không gửi được lên Cổng DVC quốc gia.")
+        for m in rows:
+            self.stdout.write(f"  #{m.pk} {m.dossier_code} {m.topic} (thử {m.attempts} lần): {m.last_error}")
+
+    def _reconcile(self, repair: bool):
+        from motcua.exchange.client import ExchangeError
+        from motcua.sync.client import MalformedAnswer, PortalRefused
+        from motcua.sync.reconcile import reconcile
+
+        try:
+            report = reconcile(repair=repair)
+        except (ExchangeError, MalformedAnswer, PortalRefused) as exc:
+            raise CommandError(f"Không đối soát được với Cổng DVC quốc gia: {exc}") from exc
+        for line in report.lines():
+            self.stdout.write(line)
+        counts = f"checked={report.checked} mismatches={len(report.mismatches)} repaired={report.repaired}"
+        self.stdout.write(counts)
+
+    def _pull(self, options):
         from django.conf import settings
 
         adapter = getattr(settings, "MOTCUA_NATIONAL_PORTAL", "sandbox")
