@@ -21,15 +21,14 @@ Each database runs in its own process (Django is set up once per process).
 """
 
 import io
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-DB_NAME = "motcua_bench_insights"
+from bench.database import fresh_database
+
 DEFAULT_DOSSIERS = 100_000
 REPEAT = 3
 
@@ -112,24 +111,7 @@ REFERENCE_FIELDS = [
 
 
 def _setup(postgres: bool) -> str:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    os.environ["MOTCUA_EMBEDDED"] = "1"
-    if postgres:
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-        django.setup()
-        return "PostgreSQL"
-    path = Path(tempfile.mkdtemp(prefix="motcua-bench-")) / "insights.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ["MOTCUA_VAR_DIR"] = str(path.parent)
-    django.setup()
-    return "SQLite"
+    return fresh_database("insights", postgres)
 
 
 def _best(fn, repeat=REPEAT) -> tuple[float, object]:

@@ -18,34 +18,14 @@ conditional UPDATE of the intent row and one INSERT into the notification log, o
 
 import argparse
 import io
-import os
 import random
-import tempfile
 import time
-from pathlib import Path
 
-DB_NAME = "motcua_bench_payments"
+from bench.database import fresh_database
 
 
 def _setup(postgres: bool) -> str:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    os.environ["MOTCUA_EMBEDDED"] = "1"
-    if postgres:
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-        django.setup()
-        return "PostgreSQL"
-    path = Path(tempfile.mkdtemp(prefix="motcua-bench-")) / "payments.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ["MOTCUA_VAR_DIR"] = str(path.parent)
-    django.setup()
-    return "SQLite"
+    return fresh_database("payments", postgres)
 
 
 def main(postgres: bool = False, dossiers: int = 200) -> None:

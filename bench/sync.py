@@ -23,34 +23,15 @@ import argparse
 import io
 import os
 import statistics
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-DB_NAME = "motcua_bench_sync"
+from bench.database import fresh_database
 
 
 def _setup(postgres: bool) -> str:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    os.environ["MOTCUA_EMBEDDED"] = "1"
     os.environ["MOTCUA_INSECURE_HTTP"] = "1"  # the loopback sandbox speaks plain HTTP
-    if postgres:
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-        django.setup()
-        return "PostgreSQL"
-    path = Path(tempfile.mkdtemp(prefix="motcua-bench-")) / "sync.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ["MOTCUA_VAR_DIR"] = str(path.parent)
-    django.setup()
-    return "SQLite"
+    return fresh_database("sync", postgres)
 
 
 def _serve():

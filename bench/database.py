@@ -1,0 +1,28 @@
+"""A fresh database for one bench: a new PostgreSQL database on 127.0.0.1, or a temporary SQLite file."""
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def fresh_database(name: str, postgres: bool) -> str:
+    """Point Django at a new, empty database called `motcua_bench_<name>`, set it up, return its label."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    os.environ["MOTCUA_EMBEDDED"] = "1"
+    if postgres:
+        db_name = f"motcua_bench_{name}"
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{db_name}"
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
+            conn.execute(f'CREATE DATABASE "{db_name}"')
+        django.setup()
+        return "PostgreSQL"
+    path = Path(tempfile.mkdtemp(prefix="motcua-bench-")) / f"{name}.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ["MOTCUA_VAR_DIR"] = str(path.parent)
+    django.setup()
+    return "SQLite"
