@@ -33,7 +33,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from motcua.audit.services import record
 from motcua.dossiers.access import has_role_at, is_province_wide
-from motcua.dossiers.models import Decision, Status
 from motcua.payments import services
 from motcua.payments.gateways import GatewayError
 from motcua.payments.models import Charge, Gateway, Payment, PaymentIntent, ReconciliationLine
@@ -107,10 +106,6 @@ class CounterPaymentForm(forms.Form):
         return amount
 
 
-def _accepts_payment(dossier) -> bool:
-    return not dossier.is_final and dossier.decision != Decision.REFUSED
-
-
 def _payment_row(dossier, payment: Payment) -> dict:
     who = payment.recorded_by
     return {
@@ -128,15 +123,12 @@ def _payment_row(dossier, payment: Payment) -> dict:
 def section_context(context) -> dict:
     """What the "Phí, lệ phí" section of the dossier page shows (used by its template tag).
 
-    A dossier waiting for payment (status 6) is assessed when it never was (ADR 0014: the back office
-    may assess), so the officer at the counter sees what to collect right after the notice."""
+    Read-only: the charges were assessed when the officer asked for the financial obligation
+    (`payments.services.on_event`), so the counter sees what to collect right after the notice."""
     request, dossier = context["request"], context["d"]
     user = request.user
-    if dossier.status == Status.FINANCIAL:
-        charges = [c for c in services.open_charges(dossier) if not c.cancelled]
-    else:
-        charges = services.dossier_charges(dossier)
-    may_record = _accepts_payment(dossier) and services.may_record_counter_payment(user, dossier)
+    charges = services.dossier_charges(dossier)
+    may_record = services.accepts_payment(dossier) and services.may_record_counter_payment(user, dossier)
     failed = context.get("failed_action") == COUNTER_ACTION
     failed_charge = request.POST.get("khoan", "") if failed else ""
     rows = []
@@ -186,7 +178,7 @@ def counter_payment(request, code: str):
             "Chỉ cán bộ tiếp nhận của nơi tiếp nhận hoặc chuyên viên của cơ quan giải quyết được thu tiền."
         )
         return refuse(message, 403)
-    if not _accepts_payment(dossier):
+    if not services.accepts_payment(dossier):
         return refuse(_("Hồ sơ đã kết thúc hoặc bị từ chối, không nhận thu tiền."), 409)
     charge_id = request.POST.get("khoan", "")
     charge = (

@@ -9,10 +9,11 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Thanh toán phí, lệ phí"
 
     def ready(self):
-        from motcua.core import jobs
+        from motcua.core import events, jobs
 
         from . import services
 
+        events.subscribe(services.on_event)
         # The safety nets behind the callbacks: ask the gateway about payments left pending, expire
         # old intents, refund money that arrived for a closed dossier, assess newly received dossiers.
         jobs.register("payments.assess", services.assess_waiting, 60)

@@ -188,6 +188,21 @@ def assess(
     return list(paid) + created
 
 
+def on_event(event) -> None:
+    """The officer's notice of financial obligation is assessed in its own transaction, so the
+    charges exist as soon as the dossier enters status 6 (subscribed in PaymentsConfig.ready)."""
+    if event.topic != "dossier.request_payment":
+        return
+    dossier = Dossier.objects.select_related("handling_agency").filter(code=event.aggregate_id).first()
+    if dossier is not None:
+        assess(dossier)
+
+
+def accepts_payment(dossier: Dossier) -> bool:
+    """Fees are collected only while the dossier is open and not refused."""
+    return not dossier.is_final and dossier.decision != Decision.REFUSED
+
+
 def assess_waiting() -> int:
     """Assess the dossiers waiting for payment (status 6) with no charges yet (`motcua payments assess`)."""
     waiting = Dossier.objects.filter(status=Status.FINANCIAL).exclude(charges__cancelled=False)
@@ -247,7 +262,7 @@ def start_payment(
                 raise PaymentError("Khoản thu này đã được xác định lại; hãy tải lại trang.")
             if charge.payments.exists():
                 raise PaymentError("Khoản này đã được nộp.")
-            if charge.dossier.is_final or charge.dossier.decision == Decision.REFUSED:
+            if not accepts_payment(charge.dossier):
                 raise PaymentError("Hồ sơ đã kết thúc, không nhận thanh toán.")
             expire_intents(now)
             intent = PaymentIntent.objects.create(
@@ -521,7 +536,7 @@ def record_counter_payment(charge: Charge, officer, *, method: str, reference: s
             charge = Charge.objects.select_for_update().select_related("dossier").get(pk=charge.pk)
             if charge.cancelled or charge.payments.exists():
                 raise PaymentError("Khoản này đã được nộp hoặc đã được xác định lại.")
-            if charge.dossier.is_final or charge.dossier.decision == Decision.REFUSED:
+            if not accepts_payment(charge.dossier):
                 raise PaymentError("Hồ sơ đã kết thúc hoặc bị từ chối: không thu phí, lệ phí.")
             payment = Payment.objects.create(
                 charge=charge,
