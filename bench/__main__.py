@@ -1,16 +1,19 @@
 import argparse
+import importlib
 import inspect
 
-from bench import backoffice_bench, payments, registries, search_bench, submissions, sync
-
+#: name -> module in bench/ with a main(postgres=False[, dossiers=N]).
 BENCHES = {
-    "search": search_bench.main,
-    "backoffice": backoffice_bench.main,
-    "registries": registries.main,
-    "submissions": submissions.main,
-    "payments": payments.main,
-    "sync": sync.main,
-    "insights": __import__("bench.insights", fromlist=["main"]).main,
+    "search": "search_bench",
+    "backoffice": "backoffice_bench",
+    "registries": "registries",
+    "submissions": "submissions",
+    "payments": "payments",
+    "sync": "sync",
+    "insights": "insights",
+    "realtime": "realtime",
+    "demo": "demo",
+    "api": "api",
 }
 
 if __name__ == "__main__":
@@ -27,7 +30,7 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     for name in args.names or BENCHES:
-        bench = BENCHES[name]
+        bench = importlib.import_module(f"bench.{BENCHES[name]}").main
         kwargs = {"postgres": args.postgres}
         if args.dossiers is not None and "dossiers" in inspect.signature(bench).parameters:
             kwargs["dossiers"] = args.dossiers

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     # floor 6
     "motcua.portal",
     "motcua.backoffice",
+    "motcua.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

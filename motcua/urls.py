@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", include("motcua.core.urls")),
     # National eID: the OpenID Connect client (/oidc/…) and, by default, its sandbox provider.
     path("", include("motcua.eid.urls")),
+    # The REST API for other systems and the OpenAPI document (no language prefix).
+    path("api/v1/", include("motcua.api.urls")),
     # Sandboxes of outside systems that ship with motcua (served only when configured).
     path("sandbox/lgsp/", include("motcua.registries.sandbox_urls")),
     path("sandbox/thanh-toan/", include("motcua.payments.sandbox_urls")),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feedback, payments, views
+from . import feedback, messages, monitoring, payments, reports, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -25,3 +25,6 @@ urlpatterns = [
     path("doi-soat/", payments.reconciliation, name="reconciliation"),
     path("doi-soat/dong/<int:pk>/", payments.resolve_line, name="reconciliation_resolve"),
 ]
+# --- the exchange message log (messages.py), monitoring dashboards and targets (monitoring.py),
+# monthly reports (reports.py) ---
+urlpatterns += messages.urlpatterns + monitoring.urlpatterns + reports.urlpatterns

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mine, tracking, views
+from . import mine, opendata, tracking, views
 
 app_name = "portal"
 urlpatterns = [
@@ -23,3 +23,5 @@ urlpatterns = [
     path("cua-toi/kho-du-lieu/", mine.data_store, name="mine_data_store"),
     path("cua-toi/thong-bao/", mine.notifications, name="mine_notifications"),
 ]
+# Open data (dữ liệu mở): public figures without personal data (opendata.py).
+urlpatterns += opendata.urlpatterns

@@ -13,8 +13,10 @@ class SyncConfig(AppConfig):
 
         from motcua.core import events, jobs
 
-        from . import outbox, reconcile
+        from . import catalog_sync, outbox, reconcile, webhooks
 
         events.subscribe(outbox.on_event)
         jobs.register("sync.deliver", outbox.deliver_due, settings.MOTCUA_SYNC_DELIVER_EVERY)
         jobs.register("sync.reconcile", reconcile.nightly, settings.MOTCUA_SYNC_RECONCILE_EVERY)
+        catalog_sync.register()
+        webhooks.register()
