@@ -163,17 +163,28 @@ def parse_auth_request(request, params) -> AuthRequest:
 # --- the resident -----------------------------------------------------------------------------
 
 
+def _failures_key(request) -> str:
+    return f"motcua:rate:eid-sandbox:{request.META.get('REMOTE_ADDR', '')}"
+
+
 def throttled(request) -> bool:
-    """Count one passcode attempt from this IP; True beyond MOTCUA_EID_SANDBOX_RATE."""
-    limit, window = settings.MOTCUA_EID_SANDBOX_RATE
-    key = f"motcua:rate:eid-sandbox:{request.META.get('REMOTE_ADDR', '')}"
+    """True once this IP has MOTCUA_EID_SANDBOX_RATE failed passcode attempts in the window.
+
+    Only failures count, so a training room behind one address can sign in all day."""
+    limit, _window = settings.MOTCUA_EID_SANDBOX_RATE
+    return (cache.get(_failures_key(request)) or 0) >= limit
+
+
+def record_failure(request) -> None:
+    """Count one failed passcode attempt from this IP."""
+    _limit, window = settings.MOTCUA_EID_SANDBOX_RATE
+    key = _failures_key(request)
     if cache.add(key, 1, window):
-        return False
+        return
     try:
-        return cache.incr(key) > limit
+        cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, window)
-        return False
 
 
 def authenticate_resident(id_number: str, passcode: str):

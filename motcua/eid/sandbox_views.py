@@ -100,6 +100,7 @@ def authorize(request):
     try:
         person = idp.authenticate_resident(id_number, request.POST.get("ma_dang_nhap", ""))
     except idp.SandboxError as exc:
+        idp.record_failure(request)
         return _page(
             request,
             "eid/sandbox_login.html",

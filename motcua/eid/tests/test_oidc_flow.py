@@ -215,3 +215,16 @@ def test_provider_metadata_and_keys(visitor):
 def test_pkce_s256_matches_rfc_7636_example():
     verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
     assert sandbox_idp.pkce_s256(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+
+def test_only_failed_passcodes_count_towards_the_sandbox_throttle(visitor, residents, settings):
+    settings.MOTCUA_EID_SANDBOX_RATE = (2, 600)
+    person = residents["plain"]
+    for _ in range(3):  # a training room behind one address: successes never lock it out
+        consent = visitor.sign_in_at_provider(visitor.start("/"), person.id_number, PASS)
+        assert "Đồng ý chia sẻ" in consent.text
+    authorize_url = visitor.start("/")
+    for _ in range(2):
+        assert visitor.sign_in_at_provider(authorize_url, person.id_number, "000000").status_code == 400
+    blocked = visitor.sign_in_at_provider(authorize_url, person.id_number, PASS)
+    assert blocked.status_code == 429 and "quá nhiều lần" in blocked.text
