@@ -10,6 +10,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -39,6 +40,44 @@ class CheckedFile:
     extension: str
     sha256: str
     size: int
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """Stops reading the request beyond `limit` bytes of files in all, or `per_file` bytes of one file.
+
+    Put first in `request.upload_handlers` before anything reads the body (so the view is
+    csrf_exempt and applies csrf_protect inside); the view then sees `too_large` (and the field
+    that overflowed) and says so, instead of Django receiving the whole file first."""
+
+    def __init__(self, request=None, limit: int = MAX_BYTES, per_file: int | None = None):
+        super().__init__(request)
+        self.limit = limit
+        self.per_file = limit if per_file is None else per_file
+        self.received = 0
+        self.received_in_file = 0
+        self.too_large = False
+        self.too_large_field: str | None = None
+
+    def _stop(self):
+        self.too_large = True
+        self.too_large_field = self.field_name
+        raise StopUpload(connection_reset=False)
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received_in_file = 0
+        if self.content_length is not None and self.content_length > self.per_file:
+            self._stop()
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        self.received_in_file += len(raw_data)
+        if self.received > self.limit or self.received_in_file > self.per_file:
+            self._stop()
+        return raw_data  # the next handler stores it
+
+    def file_complete(self, file_size):
+        return None
 
 
 def sniff(head: bytes) -> str | None:

@@ -5,10 +5,13 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from motcua.core.pdf import render_pdf
+from motcua.core.uploads import LimitedUploadHandler
 from motcua.eid.acting import SIGNED_IN_AT_KEY, current_applicant
 from motcua.eid.decorators import citizen_required
 
@@ -89,15 +92,40 @@ def page(request, pk: int, index: int):
     return render(request, "eforms/page.html", context, status=400 if errors else 200)
 
 
+#: Papers sent in one go, each up to MOTCUA_FORM_MAX_UPLOAD_BYTES: a bound on what one request may carry.
+PAPERS_PER_SEND = 10
+
+
+@csrf_exempt  # checked by csrf_protect below, once the upload handler is in place
+def papers(request, pk: int):
+    """Giấy tờ kèm theo: stop reading an oversized file instead of receiving all of it first."""
+    limiter = None
+    if request.method == "POST":
+        per_file = settings.MOTCUA_FORM_MAX_UPLOAD_BYTES
+        limiter = LimitedUploadHandler(request, limit=per_file * PAPERS_PER_SEND, per_file=per_file)
+        request.upload_handlers.insert(0, limiter)
+    return _papers(request, pk, limiter=limiter)
+
+
 @never_cache
+@csrf_protect
 @citizen_required
 @_guard
 @require_http_methods(["GET", "POST"])
-def papers(request, pk: int):
+def _papers(request, pk: int, limiter: LimitedUploadHandler | None = None):
     draft = _draft(request, pk, open_only=True)
     wanted = services.papers_to_upload(draft)
     if not wanted:
         return redirect("eforms:check", draft.pk)
+    # Read the body now (csrf_protect may not have): only then does the limiter know.
+    if limiter is not None and request.FILES is not None and limiter.too_large:
+        # The rest of the request was not read: say which paper was too large and keep the draft.
+        key = limiter.too_large_field if any(p["key"] == limiter.too_large_field for p in wanted) else None
+        message = _("Tệp lớn hơn %(mb)s MB: hãy quét lại với độ phân giải thấp hơn.") % {
+            "mb": settings.MOTCUA_FORM_MAX_UPLOAD_BYTES >> 20
+        }
+        context = presenters.papers_context(draft, {key or wanted[0]["key"]: message})
+        return render(request, "eforms/papers.html", context, status=400)
     errors = {}
     if request.method == "POST":
         for paper in wanted:

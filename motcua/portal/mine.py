@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from motcua.core.uploads import MAX_BYTES, UploadRejected, check_upload
+from motcua.core.uploads import MAX_BYTES, LimitedUploadHandler, UploadRejected, check_upload
 from motcua.dossiers import access, intake, services
 from motcua.dossiers.models import Dossier, Notification, Status
 from motcua.dossiers.notifications import mark_read
@@ -26,7 +26,7 @@ from motcua.feedback import services as feedback
 from motcua.feedback.models import FeedbackCase, Satisfaction
 from motcua.people import datastore
 
-from .tracking import STATUS_LABELS, LimitedUploadHandler, status_context
+from .tracking import STATUS_LABELS, status_context
 
 PAGE_SIZE = 20
 #: All the files of one supplement together; each file is also held to core.uploads.MAX_BYTES.

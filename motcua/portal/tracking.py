@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from motcua.core.uploads import LimitedUploadHandler
 from motcua.dossiers.models import Dossier, DossierResult, Status
 from motcua.dossiers.results import verify_result
 
@@ -223,39 +223,13 @@ def lookup(request, code: str | None = None):
 # --- verification --------------------------------------------------------------------------------
 
 
-class LimitedUploadHandler(FileUploadHandler):
-    """Stops reading a file part beyond `limit` bytes; the view then says the file is too large."""
-
-    def __init__(self, request=None, limit: int | None = None):
-        super().__init__(request)
-        self.limit = MAX_UPLOAD_BYTES if limit is None else limit
-        self.received = 0
-        self.too_large = False
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        if self.content_length is not None and self.content_length > self.limit:
-            self.too_large = True
-            raise StopUpload(connection_reset=False)
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > self.limit:
-            self.too_large = True
-            raise StopUpload(connection_reset=False)
-        return raw_data  # the next handler stores it
-
-    def file_complete(self, file_size):
-        return None
-
-
 @csrf_exempt  # the token is checked by csrf_protect below, once the upload handler is in place
 @require_http_methods(["GET", "POST"])
 def verify(request, code: str | None = None):
     """/xac-thuc/ and /xac-thuc/<code>/: check an uploaded PDF (and compare it with an issued result)."""
     limiter = None
     if request.method == "POST":
-        limiter = LimitedUploadHandler(request)
+        limiter = LimitedUploadHandler(request, limit=MAX_UPLOAD_BYTES)
         request.upload_handlers.insert(0, limiter)
     return _verify(request, code, limiter)
 
