@@ -494,6 +494,14 @@ MOTCUA_SYNC_RECONCILE_CHUNK = int(os.environ.get("MOTCUA_SYNC_RECONCILE_CHUNK", 
 #: The nightly reconciliation also queues the repairs (re-sends are idempotent on the portal).
 MOTCUA_SYNC_NIGHTLY_REPAIR = env_bool("MOTCUA_SYNC_NIGHTLY_REPAIR", True)
 
+# --- webhooks to subscribed systems (motcua.sync.webhooks; ADR 0020) --------------------------------
+MOTCUA_WEBHOOK_DELIVER_EVERY = int(os.environ.get("MOTCUA_WEBHOOK_DELIVER_EVERY", "5"))
+#: Plain http receivers (development and tests only by default).
+MOTCUA_WEBHOOK_ALLOW_HTTP = env_bool("MOTCUA_WEBHOOK_ALLOW_HTTP", DEBUG or TESTING)
+#: Receivers on private addresses (the province's own network); off by default against SSRF.
+MOTCUA_WEBHOOK_ALLOW_PRIVATE = env_bool("MOTCUA_WEBHOOK_ALLOW_PRIVATE")
+MOTCUA_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_WEBHOOK_MAX_ATTEMPTS", str(MOTCUA_SYNC_MAX_ATTEMPTS)))
+
 # --- insights: the QĐ 766 index (motcua.insights; ADR 0018) -----------------------------------------
 #: Group 3: full marks when toàn trình dossiers / eligible dossiers (× sync ratio) reach this. [inferred]
 MOTCUA_INDEX_ONLINE_TARGET = float(os.environ.get("MOTCUA_INDEX_ONLINE_TARGET", "0.5"))
