@@ -448,7 +448,12 @@ def _exchange_service(name: str) -> dict:
 MOTCUA_EXCHANGE_SERVICES = {
     name: _exchange_service(name)
     for name in (
-        "population", "civil_status", "business", "social_insurance", "driving_licence", "national_portal"
+        "population",
+        "civil_status",
+        "business",
+        "social_insurance",
+        "driving_licence",
+        "national_portal",
     )
 }
 
@@ -500,9 +505,18 @@ MOTCUA_WEBHOOK_DELIVER_EVERY = int(os.environ.get("MOTCUA_WEBHOOK_DELIVER_EVERY"
 MOTCUA_WEBHOOK_ALLOW_HTTP = env_bool("MOTCUA_WEBHOOK_ALLOW_HTTP", DEBUG or TESTING)
 #: Receivers on private addresses (the province's own network); off by default against SSRF.
 MOTCUA_WEBHOOK_ALLOW_PRIVATE = env_bool("MOTCUA_WEBHOOK_ALLOW_PRIVATE")
-MOTCUA_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_WEBHOOK_MAX_ATTEMPTS", str(MOTCUA_SYNC_MAX_ATTEMPTS)))
+MOTCUA_WEBHOOK_MAX_ATTEMPTS = int(
+    os.environ.get("MOTCUA_WEBHOOK_MAX_ATTEMPTS", str(MOTCUA_SYNC_MAX_ATTEMPTS))
+)
 
 # --- insights: the QĐ 766 index (motcua.insights; ADR 0018) -----------------------------------------
+#: Open data (ADR 0025): counts from 1 to this are suppressed (small cells) [inferred: no Vietnamese
+#: rule fixes it]; cache of a month's tables (seconds); downloads per IP per 10 minutes.
+MOTCUA_OPENDATA_MIN_CELL = int(os.environ.get("MOTCUA_OPENDATA_MIN_CELL", "5"))
+MOTCUA_OPENDATA_CACHE_SECONDS = int(os.environ.get("MOTCUA_OPENDATA_CACHE_SECONDS", "3600"))
+MOTCUA_OPENDATA_RATE = (int(os.environ.get("MOTCUA_OPENDATA_LIMIT", "120")), 600)
+#: Dashboards: a dossier is "at risk" when due within this many working days (ADR 0024). [inferred]
+MOTCUA_DASHBOARD_AT_RISK_DAYS = int(os.environ.get("MOTCUA_DASHBOARD_AT_RISK_DAYS", "2"))
 #: Group 3: full marks when toàn trình dossiers / eligible dossiers (× sync ratio) reach this. [inferred]
 MOTCUA_INDEX_ONLINE_TARGET = float(os.environ.get("MOTCUA_INDEX_ONLINE_TARGET", "0.5"))
 #: Group 3: a finished, approved online dossier counts only with an e-result (spec §1.2).

@@ -7,3 +7,10 @@ class ApiConfig(AppConfig):
     name = "motcua.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self):
+        from motcua.core import jobs
+
+        from . import services
+
+        jobs.register("api.purge_tokens", services.purge_expired, 3600)

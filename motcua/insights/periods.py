@@ -62,6 +62,17 @@ def _month_end(year: int, month: int) -> date:
 def parse_period(text: str) -> Period:
     """'2026-09' (tháng), '2026-Q3' (quý), '2026' (năm), '2026-09-01..2026-09-15' (tùy chọn)."""
     text = (text or "").strip()
+    try:
+        period = _parse(text)
+        period.end  # noqa: B018 — the exclusive end must exist too (not after 9999-12-31)
+        return period
+    except PeriodError:
+        raise
+    except (ValueError, OverflowError) as exc:  # year 0, or a date datetime cannot hold
+        raise PeriodError(f"Kỳ đánh giá “{text}” nằm ngoài khoảng ngày hợp lệ.") from exc
+
+
+def _parse(text: str) -> Period:
     if m := _MONTH.match(text):
         year, month = int(m[1]), int(m[2])
         if not 1 <= month <= 12:

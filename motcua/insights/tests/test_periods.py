@@ -64,3 +64,9 @@ def test_bad_periods_say_why_in_vietnamese(text):
     with pytest.raises(PeriodError) as error:
         parse_period(text)
     assert any(word in str(error.value) for word in ("Tháng", "Ngày", "Không đọc được"))
+
+
+@pytest.mark.parametrize("text", ["0000", "0000-01", "0000-Q1", "9999-12-31..9999-12-31"])
+def test_a_year_out_of_range_is_a_period_error_not_a_crash(text):
+    with pytest.raises(PeriodError):
+        parse_period(text).end  # noqa: B018 — the end is local midnight after the last day
