@@ -498,6 +498,8 @@ MOTCUA_SYNC_RECONCILE_EVERY = int(os.environ.get("MOTCUA_SYNC_RECONCILE_EVERY", 
 MOTCUA_SYNC_RECONCILE_CHUNK = int(os.environ.get("MOTCUA_SYNC_RECONCILE_CHUNK", "100"))
 #: The nightly reconciliation also queues the repairs (re-sends are idempotent on the portal).
 MOTCUA_SYNC_NIGHTLY_REPAIR = env_bool("MOTCUA_SYNC_NIGHTLY_REPAIR", True)
+#: Catalog sync from the national procedure database (LayDanhSachTTHC/LayThuTuc): period (seconds).
+MOTCUA_SYNC_CATALOG_EVERY = int(os.environ.get("MOTCUA_SYNC_CATALOG_EVERY", "86400"))
 
 # --- webhooks to subscribed systems (motcua.sync.webhooks; ADR 0020) --------------------------------
 MOTCUA_WEBHOOK_DELIVER_EVERY = int(os.environ.get("MOTCUA_WEBHOOK_DELIVER_EVERY", "5"))

@@ -15,9 +15,11 @@ from motcua.audit.mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 
 from .models import (
     ADMIN_SOURCE_PREFIX,
+    CatalogSyncRun,
     DocumentRequirement,
     Field,
     Level,
+    NationalCatalogChange,
     Procedure,
     ProcedureVersion,
     ProvincialListing,
@@ -204,3 +206,51 @@ class ProvincialListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["source", "provincial_code", "base_code", "name", "field_name", "online_level"]
     list_filter = ["source", "online_level"]
     search_fields = ["provincial_code", "base_code", "name"]
+
+
+@admin.register(CatalogSyncRun)
+class CatalogSyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The runs of `motcua sync catalog` and of the nightly job, with their report."""
+
+    list_display = (
+        "started_at",
+        "outcome",
+        "dry_run",
+        "listed",
+        "n_added",
+        "n_changed",
+        "n_abolished",
+        "unchanged",
+        "n_errors",
+    )
+    list_filter = ("outcome", "dry_run")
+    readonly_fields = ("report",)
+    date_hierarchy = "started_at"
+
+    @admin.display(description="mới")
+    def n_added(self, run):
+        return len(run.added)
+
+    @admin.display(description="thay đổi")
+    def n_changed(self, run):
+        return len(run.changed)
+
+    @admin.display(description="bãi bỏ")
+    def n_abolished(self, run):
+        return len(run.abolished)
+
+    @admin.display(description="lỗi")
+    def n_errors(self, run):
+        return len(run.errors)
+
+    @admin.display(description="báo cáo")
+    def report(self, run):
+        return format_html("<pre>{}</pre>", "\n".join(run.lines()))
+
+
+@admin.register(NationalCatalogChange)
+class NationalCatalogChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What was published on the sandbox of the national TTHC database (for training and tests)."""
+
+    list_display = ("code", "published_at")
+    search_fields = ("=code",)

@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -184,6 +185,62 @@ def _hash(canonical: dict) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+#: What a version holds beside its own fields, and their names in the report of what changed.
+CHILD_LABELS = {"methods": "cách thức thực hiện", "documents": "thành phần hồ sơ"}
+#: Where the content came from: not content, a change of source alone is no new version.
+PROVENANCE = ("source", "source_url")
+METHOD_FIELDS = (
+    "channel",
+    "processing_time_text",
+    "time_amount",
+    "time_unit",
+    "fee_text",
+    "fee_status",
+    "fee_amounts",
+    "note",
+    "position",
+)
+DOCUMENT_FIELDS = ("group", "name", "originals", "copies", "form_template", "position")
+
+
+def version_content(version: ProcedureVersion) -> dict:
+    """A stored version in the shape of `_canonical` (what the importer wrote)."""
+    body = {
+        f.name: getattr(version, f.name)
+        for f in ProcedureVersion._meta.concrete_fields
+        if f.name not in {"id", "procedure", "number", "content_hash", "imported_at", "superseded_at"}
+    }
+    body["methods"] = [
+        {
+            **{k: getattr(m, k) for k in METHOD_FIELDS},
+            "time_amount": str(m.time_amount) if m.time_amount is not None else None,
+        }
+        for m in version.methods.all()
+    ]
+    body["documents"] = [{k: getattr(d, k) for k in DOCUMENT_FIELDS} for d in version.documents.all()]
+    return body
+
+
+def _comparable(content: dict) -> dict:
+    out = {k: v for k, v in content.items() if k not in PROVENANCE}
+    out["methods"] = [
+        {**m, "time_amount": Decimal(m["time_amount"]) if m.get("time_amount") is not None else None}
+        for m in content.get("methods") or []
+    ]
+    return out
+
+
+def content_changes(old: dict, new: dict) -> list[str]:
+    """The names (Vietnamese, for the report) of the content that differs, source aside."""
+    a, b = _comparable(old), _comparable(new)
+    names = []
+    for key in b:
+        if a.get(key) != b.get(key):
+            label = CHILD_LABELS.get(key) or str(ProcedureVersion._meta.get_field(key).verbose_name)
+            names.append(label)
+    return names
+
+
 def _source_label(path: str, record: dict) -> str:
     folder = path.split("/")[0]
     group = record.get("ministry_group") or ("bo-quoc-phong" if folder == BQP_SOURCE else "")
@@ -339,9 +396,76 @@ class CatalogImporter:
                             setattr(procedure, k, values[k])
                     procedure.save(update_fields=[*dirty, "updated_at"])
 
+    # --- one record at a time (the catalog sync) --------------------------------------------
+    def _online_level(self, code: str) -> tuple[str, str, int]:
+        """The online level the provincial catalogues give a procedure (first source that knows)."""
+        listings = {
+            row.source: row
+            for row in ProvincialListing.objects.filter(base_code=code).order_by("provincial_code")
+        }
+        level, origin, count = OnlineLevel.UNKNOWN, "", 0
+        for source_name in settings.MOTCUA_ONLINE_LEVEL_SOURCES:
+            listing = listings.get(source_name)
+            if listing is None:
+                continue
+            count += 1
+            if level == OnlineLevel.UNKNOWN and listing.online_level != OnlineLevel.UNKNOWN:
+                level, origin = listing.online_level, f"{source_name}: {listing.online_level_text}"
+        return level, origin, count
+
+    def apply_record(self, record: dict, source: str) -> tuple[str, Procedure, list[str]]:
+        """Create or update one procedure from a national record (the importer's shape).
+
+        ("created" | "changed" | "unchanged", the procedure, the names of what changed). A change of
+        content writes a new version and keeps the old one (dossiers keep pointing at theirs); the
+        same content from another source is no change. Call inside a transaction.
+        """
+        code = (record.get("code") or "").strip()
+        data = _canonical({**record, "code": code}, source, self.report)
+        digest = _hash(data)
+        values = {
+            "name": data["name"],
+            "field": self._field(data["field_name"]),
+            "at_ministry": Level.MINISTRY in data["levels"],
+            "at_province": Level.PROVINCE in data["levels"],
+            "at_commune": Level.COMMUNE in data["levels"],
+            "at_other": Level.OTHER in data["levels"],
+        }
+        procedure = Procedure.objects.select_related("current_version").filter(code=code).first()
+        if procedure is None:
+            level, origin, count = self._online_level(code)
+            procedure = Procedure.objects.create(
+                code=code, online_level=level, online_level_source=origin, provincial_listings=count, **values
+            )
+            procedure.current_version = self._write_version(procedure, 1, digest, data)
+            procedure.save(update_fields=["current_version"])
+            self.report.created += 1
+            return "created", procedure, []
+        current = procedure.current_version
+        changes = content_changes(version_content(current), data) if current else ["phiên bản"]
+        dirty = [k for k, v in values.items() if getattr(procedure, k) != v]
+        if changes:
+            current_number = current.number if current else 0
+            if current is not None:
+                current.superseded_at = self.now
+                current.save(update_fields=["superseded_at"])
+            procedure.current_version = self._write_version(procedure, current_number + 1, digest, data)
+            dirty.append("current_version")
+            self.report.changed += 1
+        else:
+            self.report.unchanged += 1
+        if dirty:
+            for k in dirty:
+                if k in values:
+                    setattr(procedure, k, values[k])
+            procedure.save(update_fields=[*dirty, "updated_at"])
+        return ("changed" if changes else "unchanged"), procedure, changes
+
     # --- who carries out what ----------------------------------------------------------------
-    def link_agencies(self) -> None:
-        """Link procedures to the deployment's agencies: departments by name, communes by level."""
+    def link_agencies(self, procedure_ids: Iterable[int] | None = None) -> None:
+        """Link procedures to the deployment's agencies: departments by name, communes by level.
+
+        `procedure_ids`: only these procedures (the catalog sync's new and changed ones)."""
         agencies = list(Agency.objects.filter(is_active=True))
         if not agencies:
             return
@@ -356,9 +480,14 @@ class CatalogImporter:
         commune_centers = [a for a in agencies if a.kind == Agency.Kind.COMMUNE_CENTER]
 
         wanted: set[tuple[int, int, str]] = set()
-        versions = ProcedureVersion.objects.filter(
-            pk__in=Procedure.objects.exclude(current_version=None).values("current_version")
-        ).only("procedure_id", "levels", "implementing_agency", "competent_agency", "source")
+        scope = Procedure.objects.exclude(current_version=None)
+        links = ProcedureAgency.objects.all()
+        if procedure_ids is not None:
+            procedure_ids = list(procedure_ids)
+            scope, links = scope.filter(pk__in=procedure_ids), links.filter(procedure_id__in=procedure_ids)
+        versions = ProcedureVersion.objects.filter(pk__in=scope.values("current_version")).only(
+            "procedure_id", "levels", "implementing_agency", "competent_agency", "source"
+        )
         implementing, receiving = ProcedureAgency.Role.IMPLEMENTING, ProcedureAgency.Role.RECEIVING
         for v in versions:
             if Level.PROVINCE in v.levels:
@@ -377,8 +506,7 @@ class CatalogImporter:
                 for agency in commune_centers:
                     wanted.add((v.procedure_id, agency.pk, receiving))
         existing = {
-            (p, a, r): pk
-            for pk, p, a, r in ProcedureAgency.objects.values_list("pk", "procedure_id", "agency_id", "role")
+            (p, a, r): pk for pk, p, a, r in links.values_list("pk", "procedure_id", "agency_id", "role")
         }
         ProcedureAgency.objects.bulk_create(
             [ProcedureAgency(procedure_id=p, agency_id=a, role=r) for p, a, r in wanted - existing.keys()],
@@ -387,7 +515,8 @@ class CatalogImporter:
         stale = [pk for key, pk in existing.items() if key not in wanted]
         for start in range(0, len(stale), 5000):
             ProcedureAgency.objects.filter(pk__in=stale[start : start + 5000]).delete()
-        self.report.agency_links = len(wanted)
+        if procedure_ids is None:
+            self.report.agency_links = len(wanted)
 
     @transaction.atomic
     def run(self) -> ImportReport:

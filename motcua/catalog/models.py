@@ -276,3 +276,79 @@ class ProvincialListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.provincial_code}"
+
+
+class CatalogSyncRun(models.Model):
+    """One run of the catalog sync from the national TTHC database (lần đồng bộ danh mục TTHC):
+    what it added, changed (with the fields), abolished, left alone, and what it could not read."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Hoàn tất"
+        PARTIAL = "partial", "Hoàn tất, có bản ghi lỗi"
+        FAILED = "failed", "Thất bại (không lấy được danh sách)"
+
+    started_at = models.DateTimeField("bắt đầu")
+    finished_at = models.DateTimeField("kết thúc", null=True, blank=True)
+    since = models.DateTimeField("thay đổi từ", null=True, blank=True)
+    dry_run = models.BooleanField("chạy thử (không ghi)", default=False)
+    outcome = models.CharField("kết quả", max_length=8, choices=Outcome.choices, default=Outcome.OK)
+    listed = models.PositiveIntegerField("số thủ tục trong danh sách", default=0)
+    #: ["1.000001", …]
+    added = models.JSONField("thêm mới", default=list)
+    #: [{"code": "1.000001", "version": 2, "fields": ["tên thủ tục", …]}, …]
+    changed = models.JSONField("thay đổi (phiên bản mới)", default=list)
+    #: [{"code": …, "on": "2026-11-01"}, …]
+    abolished = models.JSONField("bãi bỏ", default=list)
+    #: [{"code": …, "status": "in_force"}, …] a procedure the national database restored.
+    restored = models.JSONField("hiệu lực trở lại", default=list)
+    unchanged = models.PositiveIntegerField("không đổi", default=0)
+    #: [{"code": …, "error": "…"}, …] records that could not be read: nothing changed for them.
+    errors = models.JSONField("lỗi", default=list)
+    message = models.TextField("ghi chú", blank=True)
+
+    class Meta:
+        verbose_name = "lần đồng bộ danh mục TTHC"
+        verbose_name_plural = "các lần đồng bộ danh mục TTHC"
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} — {self.get_outcome_display()}"
+
+    def lines(self) -> list[str]:
+        """The report, in Vietnamese, as `motcua sync catalog` prints it."""
+        head = "CHẠY THỬ — không ghi gì. " if self.dry_run else ""
+        out = [
+            f"{head}Đồng bộ danh mục TTHC từ CSDL quốc gia: {self.listed} thủ tục trong danh sách; "
+            f"{len(self.added)} mới, {len(self.changed)} thay đổi, {len(self.abolished)} bãi bỏ, "
+            f"{len(self.restored)} hiệu lực trở lại, {self.unchanged} không đổi, {len(self.errors)} lỗi."
+        ]
+        if self.message:
+            out.append(self.message)
+        out += [f"  MỚI        {code}" for code in self.added]
+        out += [
+            f"  THAY ĐỔI   {c['code']} → phiên bản {c.get('version') or '?'}: {', '.join(c['fields'])}"
+            for c in self.changed
+        ]
+        out += [f"  BÃI BỎ     {a['code']} (ngày {a.get('on') or '?'})" for a in self.abolished]
+        out += [f"  HIỆU LỰC   {r['code']}" for r in self.restored]
+        out += [f"  LỖI        {e['code'] or '?'}: {e['error']}" for e in self.errors]
+        return out
+
+
+class NationalCatalogChange(models.Model):
+    """Sandbox of the national TTHC database: a procedure published, changed or abolished there
+    (công bố thủ tục mới / sửa đổi / bãi bỏ). The sandbox serves the shipped national records with
+    these on top, so the catalog sync can be driven, over HTTP, to a known result."""
+
+    code = models.CharField("mã thủ tục", max_length=32, db_index=True)
+    #: The fields of the LayThuTuc record that the national database now says (replacing the shipped ones).
+    record = models.JSONField("bản ghi (các trường thay đổi)", default=dict)
+    published_at = models.DateTimeField("công bố lúc")
+
+    class Meta:
+        verbose_name = "thay đổi trên CSDL TTHC quốc gia (giả lập)"
+        verbose_name_plural = "thay đổi trên CSDL TTHC quốc gia (giả lập)"
+        ordering = ["published_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} @ {self.published_at:%Y-%m-%d %H:%M}"

@@ -13,7 +13,8 @@
   timestamp and the SHA-256 of the body, sent in `X-Motcua-*` headers (`signature_headers`,
   `verify_signature` for the receiving side);
 * a `MessageLog` row for every attempt (and for calls refused by an open circuit), with one
-  correlation id shared by the attempts of a call and sent as `X-Correlation-ID`.
+  correlation id shared by the attempts of a call and sent as `X-Correlation-ID`; credentials in the
+  bodies (passwords, session tokens) are replaced by "***" before the row is written (`masking`).
 
 Failures raise `ExchangeError` (a ConnectionError); callers map it to their own error
 (e.g. `RegistryUnavailable`). A 404 is an answer, not a failure: `get_json` returns None.
@@ -239,11 +240,13 @@ class ExchangeClient:
         return headers, auth
 
     def _log(self, **fields) -> None:
+        from .masking import redact_secrets
         from .models import MessageLog
 
         limit = self.log_max_chars
-        fields["request_body"] = _truncate(fields.get("request_body") or "", limit)
-        fields["response_body"] = _truncate(fields.get("response_body") or "", limit)
+        # Credentials (a login's password, the session token it returns) are never kept in the log.
+        fields["request_body"] = _truncate(redact_secrets(fields.get("request_body") or ""), limit)
+        fields["response_body"] = _truncate(redact_secrets(fields.get("response_body") or ""), limit)
         fields["url"] = fields["url"][:1000]
         try:
             MessageLog.objects.create(service=self.service, **fields)

@@ -7,3 +7,9 @@ class InsightsConfig(AppConfig):
     name = "motcua.insights"
     label = "insights"
     verbose_name = "Chỉ số phục vụ người dân, doanh nghiệp"
+
+    def ready(self):
+        # The index in real time: event subscriber, save hooks and the worker job (ADR 0022).
+        from . import realtime
+
+        realtime.connect()

@@ -61,3 +61,108 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} — {self.get_measure_display()} — {self.period_start:%m/%Y}: {self.value}"
+
+
+# --- the index in real time (ADR 0022): maintained aggregates ------------------------------------
+
+
+class IndexTally(models.Model):
+    """Số liệu tổng hợp duy trì liên tục: the additive counts of the index for one local day, one
+    handling agency, one procedure and one assigned officer (0 = none). Kept up to date by
+    `motcua.insights.realtime` from the event log; `rebuild()` recomputes them from the dossiers.
+
+    Day columns count dossiers whose reception (received…cdb) or end (ended…finished_us) fell on
+    `day`. Delta columns are the steps of the open-dossier counts: +1 on the first day a dossier is
+    unfinished (or overdue) at midnight, −1 on the first day it no longer is, so the count at the end
+    of a period is the sum of the deltas up to that day."""
+
+    day = models.DateField("ngày")
+    agency_key = models.PositiveIntegerField("cơ quan giải quyết", default=0)
+    procedure_key = models.PositiveIntegerField("thủ tục", default=0)
+    officer_key = models.PositiveIntegerField("cán bộ xử lý", default=0)
+    # by day of reception
+    received = models.IntegerField(default=0)
+    synced = models.IntegerField(default=0)
+    online = models.IntegerField(default=0)
+    fee = models.IntegerField(default=0)
+    paid = models.IntegerField(default=0)
+    reuse = models.IntegerField(default=0)
+    store = models.IntegerField(default=0)
+    cdb = models.IntegerField(default=0)
+    # by day of end
+    ended = models.IntegerField(default=0)
+    ended_ok = models.IntegerField(default=0)
+    granted = models.IntegerField(default=0)
+    with_result = models.IntegerField(default=0)
+    digitised = models.IntegerField(default=0)
+    ended_complaint = models.IntegerField(default=0)
+    finished = models.IntegerField(default=0)
+    finished_us = models.BigIntegerField(default=0)
+    # steps of the counts at the end of a period
+    late = models.IntegerField(default=0)
+    late_complaint = models.IntegerField(default=0)
+    unfin = models.IntegerField(default=0)
+    unfin_complaint = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "số liệu tổng hợp theo ngày"
+        verbose_name_plural = "số liệu tổng hợp theo ngày"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "agency_key", "procedure_key", "officer_key"], name="uniq_index_tally"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["agency_key", "day"], name="index_tally_agency_day"),
+            models.Index(fields=["procedure_key", "day"], name="index_tally_procedure_day"),
+            models.Index(fields=["officer_key", "day"], name="index_tally_officer_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.agency_key}/{self.procedure_key}/{self.officer_key}"
+
+
+class DossierContribution(models.Model):
+    """What one dossier last added to `IndexTally` ({"day|agency|procedure|officer": {column: n}}), so
+    that an update subtracts exactly that and adds the new contribution (idempotent)."""
+
+    dossier_id = models.BigIntegerField("hồ sơ", primary_key=True)
+    rows = models.JSONField("đóng góp", default=dict)
+
+    class Meta:
+        verbose_name = "đóng góp của hồ sơ vào chỉ số"
+        verbose_name_plural = "đóng góp của hồ sơ vào chỉ số"
+
+    def __str__(self) -> str:
+        return f"hồ sơ #{self.dossier_id}"
+
+
+class IndexDirty(models.Model):
+    """A dossier whose contribution must be recomputed: written in the same transaction as the change
+    (from the event or the save), consumed right after the commit or by the worker."""
+
+    dossier_id = models.BigIntegerField("hồ sơ", db_index=True)
+
+    class Meta:
+        verbose_name = "hồ sơ chờ cập nhật chỉ số"
+        verbose_name_plural = "hồ sơ chờ cập nhật chỉ số"
+
+    def __str__(self) -> str:
+        return f"hồ sơ #{self.dossier_id}"
+
+
+class IndexState(models.Model):
+    """Whether the maintained aggregates can answer: built by `rebuild()` under these settings."""
+
+    name = models.CharField(max_length=20, primary_key=True, default="index")
+    fingerprint = models.CharField("cấu hình khi dựng", max_length=200)
+    built_at = models.DateTimeField("dựng lúc")
+    dossiers = models.PositiveIntegerField("số hồ sơ", default=0)
+    seconds = models.FloatField("thời gian dựng (giây)", default=0)
+
+    class Meta:
+        verbose_name = "trạng thái số liệu tổng hợp"
+        verbose_name_plural = "trạng thái số liệu tổng hợp"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.built_at:%Y-%m-%d %H:%M})"

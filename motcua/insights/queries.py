@@ -11,6 +11,10 @@ Rules (spec §1.2, ADR 0018):
   already includes the paused time (dossiers.services._enter shifts it when a pause ends).
 * unfinished at the end of the period: received before the end and not ended before it; overdue ⇔
   counts_as_overdue or due_at < end (while paused, due_at < paused_at: the clock stopped there).
+
+Each condition is written once (`static_conditions`, `period_conditions`, `count_rules`) and used by
+the counts, by `dossiers_behind` (the dossiers behind a figure) and by the live aggregates of
+`motcua.insights.realtime` (ADR 0022).
 """
 
 from __future__ import annotations
@@ -197,24 +201,14 @@ def _sync_q() -> tuple[Q | Exists, str]:
     return Q(national_code__isnull=False), "national_code"
 
 
-def dossier_counts(period: Period, unit: Unit, group: str | None = None) -> dict:
-    """One aggregate over the unit's dossiers touched by the period → {key: partial counts}."""
-    start, end = period.start, period.end
-    end_time = _end_time()
-    base = Dossier.objects.filter(unit.dossier_q()).filter(received_at__lt=end).annotate(ended_at=end_time)
-    received = Q(received_at__gte=start)
-    ended = Q(status__in=ENDED_STATUSES, ended_at__gte=start, ended_at__lt=end)
-    unfinished = Q(ended_at__isnull=True) | Q(ended_at__gte=end)
-    unfinished &= ~Q(status=Status.NOT_RECEIVED) | Q(ended_at__gte=end)
-    unfinished_overdue = unfinished & (
-        Q(counts_as_overdue=True)
-        | (Q(due_at__lt=end) & (Q(paused_at__isnull=True) | Q(due_at__lt=F("paused_at"))))
-    )
-    ended_on_time = (
-        ended
-        & Q(counts_as_overdue=False)
-        & (Q(status__in=NO_RESULT_STATUSES) | Q(due_at__isnull=True) | Q(finished_at__lte=F("due_at")))
-    )
+# --- the conditions: one definition, used by the counts, the drill-down and the live aggregates ----
+
+
+def static_conditions() -> dict:
+    """Per-dossier conditions that do not depend on the period (named flags, 0/1 per dossier).
+
+    `motcua.insights.realtime` stores them per dossier; `dossier_counts` and `dossiers_behind` combine
+    them with the period conditions below through `COUNT_RULES`."""
     docs = DossierDocument.objects.filter(dossier_id=OuterRef("pk"))
     paid_online = Payment.objects.filter(
         charge__dossier_id=OuterRef("pk"),
@@ -226,37 +220,124 @@ def dossier_counts(period: Period, unit: Unit, group: str | None = None) -> dict
         Rating.objects.filter(dossier_id=OuterRef("pk"), level=Satisfaction.DISSATISFIED)
     )
     has_result = Q(result__isnull=False)
+    granted = Q(status__in=RESULT_STATUSES, decision=Decision.APPROVED)
     missing_paper = Exists(docs.filter(digitised=False, reused=False, file=""))
-    full_level = Q(procedure__online_level=OnlineLevel.FULL)
     online = Q(channel__in=ONLINE_CHANNELS)
     if settings.MOTCUA_INDEX_ONLINE_NEEDS_E_RESULT:
-        online &= ~Q(status__in=RESULT_STATUSES, decision=Decision.APPROVED) | has_result
+        online &= ~granted | has_result
     synced, _ = _sync_q()
+    return {
+        # ended on time, given that it ended (>1 supplement request counts as overdue)
+        "ok": Q(counts_as_overdue=False)
+        & (Q(status__in=NO_RESULT_STATUSES) | Q(due_at__isnull=True) | Q(finished_at__lte=F("due_at"))),
+        "synced": synced,
+        "online": online,
+        "fee": Q(fee_due__gt=0),
+        "paid": Q(fee_due__gt=0) & Exists(paid_online),
+        "granted": granted,
+        "result": has_result,
+        "scanned": has_result & ~Q(result__file="") & Exists(docs) & ~missing_paper,
+        "reuse": Exists(docs.filter(Q(digitised=True) | Q(reused=True))),
+        "store": Exists(docs.filter(reused=True)),
+        "cdb": Q(channel=Channel.NATIONAL_PORTAL) | Q(applicant_user__isnull=False),
+        "complaint": complaint,
+    }
+
+
+#: Flags read from the procedure at the time of the query (the catalog may change the level).
+FULL_LEVEL = Q(procedure__online_level=OnlineLevel.FULL)
+
+
+def period_conditions(period: Period) -> dict:
+    """Conditions that depend on the period, over dossiers annotated with `ended_at` (= finished_at,
+    else refused_at). `realtime` keeps the same rules as day keys and intervals (see there)."""
+    start, end = period.start, period.end
+    received = Q(received_at__gte=start)  # and received_at < end: the base filter
+    ended = Q(status__in=ENDED_STATUSES, ended_at__gte=start, ended_at__lt=end)
+    unfinished = Q(ended_at__isnull=True) | Q(ended_at__gte=end)
+    unfinished &= ~Q(status=Status.NOT_RECEIVED) | Q(ended_at__gte=end)
+    late = unfinished & (
+        Q(counts_as_overdue=True)
+        | (Q(due_at__lt=end) & (Q(paused_at__isnull=True) | Q(due_at__lt=F("paused_at"))))
+    )
+    return {"rec": received, "ended": ended, "unfin": unfinished, "late": late}
+
+
+def _not(value):
+    return ~value if isinstance(value, Q | Exists) else 1 - value
+
+
+def count_rules(mode: str | None = None) -> dict:
+    """count name → rule over the named flags. A rule works on 0/1 integers (the grouped counts) and on
+    Q objects (the drill-down) alike: the only operators are &, | and `_not`."""
+    mode = mode or settings.MOTCUA_INDEX_UNFINISHED
+    if mode == "all":
+
+        def judged(f):
+            return f["ended"] | f["unfin"]
+
+        def judged_on_time(f):
+            return (f["ended"] & f["ok"]) | (f["unfin"] & _not(f["late"]))
+
+    else:
+
+        def judged(f):
+            return f["ended"] if mode == "none" else f["ended"] | f["late"]
+
+        def judged_on_time(f):
+            return f["ended"] & f["ok"]
+
+    return {
+        "received": lambda f: f["rec"],
+        "synced": lambda f: f["rec"] & f["synced"],
+        "judged": judged,
+        "judged_on_time": judged_on_time,
+        "ended": lambda f: f["ended"],
+        "ended_on_time": lambda f: f["ended"] & f["ok"],
+        "unfinished_overdue": lambda f: f["late"],
+        "eligible_full_online": lambda f: f["rec"] & f["full"],
+        "full_online": lambda f: f["rec"] & f["full"] & f["online"],
+        "fee_dossiers": lambda f: f["rec"] & f["fee"],
+        "fee_dossiers_paid_online": lambda f: f["rec"] & f["paid"],
+        "results_due": lambda f: f["ended"] & f["granted"],
+        "with_e_result": lambda f: f["ended"] & f["granted"] & f["result"],
+        "digitised": lambda f: f["ended"] & f["granted"] & f["scanned"],
+        "reuse_any": lambda f: f["rec"] & f["reuse"],
+        "from_data_store": lambda f: f["rec"] & f["store"],
+        "citizen_db_dossiers": lambda f: f["rec"] & f["cdb"],
+        "dossier_complaints": lambda f: judged(f) & f["complaint"],
+    }
+
+
+def _base(period: Period, unit: Unit):
+    return (
+        Dossier.objects.filter(unit.dossier_q())
+        .filter(received_at__lt=period.end)
+        .annotate(ended_at=_end_time())
+    )
+
+
+def _all_conditions(period: Period) -> dict:
+    return {**period_conditions(period), "full": FULL_LEVEL, **static_conditions()}
+
+
+def dossiers_behind(period: Period, unit: Unit, count_name: str):
+    """The dossiers behind one dossier count of `Counts` (drill-down from a figure): the same
+    conditions as `dossier_counts`, so `dossiers_behind(...).count()` equals the count."""
+    rules = count_rules()
+    if count_name not in rules:
+        raise ValueError(f"“{count_name}” is not a dossier count; one of: {', '.join(DOSSIER_FIELDS)}")
+    return _base(period, unit).filter(rules[count_name](_all_conditions(period)))
+
+
+def dossier_counts(period: Period, unit: Unit, group: str | None = None) -> dict:
+    """One aggregate over the unit's dossiers touched by the period → {key: partial counts}."""
+    flags = _all_conditions(period)
     duration = ExpressionWrapper(F("finished_at") - F("received_at"), output_field=DurationField())
-    reuse_docs = docs.filter(Q(digitised=True) | Q(reused=True))
 
     # Each condition is evaluated once per dossier as a 0/1 flag, the dossiers are grouped by their
     # flags (a few hundred combinations at most), and the counts are sums over the groups: the
     # correlated subqueries (EXISTS) run once per dossier instead of once per indicator.
-    flags = {
-        "f_rec": received,
-        "f_ended": ended,
-        "f_unfin": unfinished,
-        "f_late": unfinished_overdue,
-        "f_ok": ended_on_time,
-        "f_synced": synced,
-        "f_full": full_level,
-        "f_online": online,
-        "f_fee": Q(fee_due__gt=0),
-        "f_paid": Q(fee_due__gt=0) & Exists(paid_online),
-        "f_granted": Q(status__in=RESULT_STATUSES, decision=Decision.APPROVED),
-        "f_result": has_result,
-        "f_scanned": has_result & ~Q(result__file="") & Exists(docs) & ~missing_paper,
-        "f_reuse": received & Exists(reuse_docs),
-        "f_store": received & Exists(docs.filter(reused=True)),
-        "f_cdb": Q(channel=Channel.NATIONAL_PORTAL) | Q(applicant_user__isnull=False),
-        "f_complaint": (ended | unfinished) & complaint,
-    }
     # One integer of bits rather than 17 grouping columns: PostgreSQL then hashes a few hundred
     # groups instead of sorting every row (it cannot estimate the groups of 17 expressions).
     names = list(flags)
@@ -268,8 +349,10 @@ def dossier_counts(period: Period, unit: Unit, group: str | None = None) -> dict
         ),
     )
     keys = [group] if group else []
+    touched = flags["rec"] | flags["ended"] | flags["unfin"]
     rows = (
-        base.filter(received | ended | unfinished)
+        _base(period, unit)
+        .filter(touched)
         .annotate(mask=mask)
         .values(*keys, "mask")
         .order_by()
@@ -279,44 +362,17 @@ def dossier_counts(period: Period, unit: Unit, group: str | None = None) -> dict
             average_duration=Avg(duration, filter=Q(finished_at__isnull=False)),
         )
     )
-    mode = settings.MOTCUA_INDEX_UNFINISHED
+    rules = count_rules()
     out: dict = {}
     for row in rows:
         key = row[group] if group else None
         c = out.setdefault(key, dict.fromkeys(DOSSIER_FIELDS, 0) | {"_days": 0.0, "_finished": 0})
         n, bits = row["n"], row["mask"]
         f = {name: (bits >> bit) & 1 for bit, name in enumerate(names)}
-        rec, ended_, unfin, late = f["f_rec"], f["f_ended"], f["f_unfin"], f["f_late"]
-        if mode == "all":
-            judged_, on_time = ended_ or unfin, (ended_ and f["f_ok"]) or (unfin and not late)
-        elif mode == "none":
-            judged_, on_time = ended_, ended_ and f["f_ok"]
-        else:
-            judged_, on_time = ended_ or late, ended_ and f["f_ok"]
-        granted = ended_ and f["f_granted"]
-        for name, flag in (
-            ("received", rec),
-            ("synced", rec and f["f_synced"]),
-            ("judged", judged_),
-            ("judged_on_time", on_time),
-            ("ended", ended_),
-            ("ended_on_time", ended_ and f["f_ok"]),
-            ("unfinished_overdue", late),
-            ("eligible_full_online", rec and f["f_full"]),
-            ("full_online", rec and f["f_full"] and f["f_online"]),
-            ("fee_dossiers", rec and f["f_fee"]),
-            ("fee_dossiers_paid_online", rec and f["f_paid"]),
-            ("results_due", granted),
-            ("with_e_result", granted and f["f_result"]),
-            ("digitised", granted and f["f_scanned"]),
-            ("reuse_any", f["f_reuse"]),
-            ("from_data_store", f["f_store"]),
-            ("citizen_db_dossiers", rec and f["f_cdb"]),
-            ("dossier_complaints", judged_ and f["f_complaint"]),
-        ):
-            if flag:
+        for name, rule in rules.items():
+            if rule(f):
                 c[name] += n
-        if ended_ and row["n_finished"] and row["average_duration"] is not None:
+        if f["ended"] and row["n_finished"] and row["average_duration"] is not None:
             c["_days"] += row["average_duration"].total_seconds() / 86400 * row["n_finished"]
             c["_finished"] += row["n_finished"]
     for c in out.values():

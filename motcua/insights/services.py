@@ -1,4 +1,10 @@
-"""What other code calls for the QĐ 766 index. Read-only: nothing here changes state."""
+"""What other code calls for the QĐ 766 index. Read-only: nothing here changes state.
+
+`source` chooses where the dossier counts come from: "live" (the maintained aggregates of
+`realtime`, ADR 0022), "recompute" (one pass over the dossiers, `queries`), or "auto" (the
+default: live when the aggregates are built under the current settings, else recompute). Both
+give the same numbers; a test checks it.
+"""
 
 from __future__ import annotations
 
@@ -6,43 +12,64 @@ from django.contrib.auth import get_user_model
 
 from motcua.catalog.models import Procedure
 
-from . import queries
+from . import queries, realtime
 from .index import IndexResult, Params, compute
 from .periods import Period, parse_period
 from .queries import Unit, resolve_unit
 
 
+def _source(source: str) -> str:
+    if source not in realtime.SOURCES:
+        raise ValueError(f"Nguồn số liệu không hợp lệ: “{source}” (auto, live hoặc recompute).")
+    if source == "auto":
+        return "live" if realtime.is_built() else "recompute"
+    return source
+
+
+def gather(period: Period, unit: Unit, source: str = "auto") -> tuple[queries.Counts, str]:
+    """(counts, the source used) for one unit and one period."""
+    used = _source(source)
+    if used == "live":
+        return realtime.gather(period, unit), used
+    return queries.gather(period, unit), used
+
+
 def index_for(
-    period: Period | str, unit: Unit | str | None = None, params: Params | None = None
+    period: Period | str, unit: Unit | str | None = None, params: Params | None = None, source: str = "auto"
 ) -> IndexResult:
     """The index of one unit (default: the province) for one period."""
     period = parse_period(period) if isinstance(period, str) else period
     unit = unit if isinstance(unit, Unit) else resolve_unit(unit)
-    return compute(queries.gather(period, unit), params or Params.from_settings())
+    counts, _ = gather(period, unit, source)
+    return compute(counts, params or Params.from_settings())
 
 
-def report(period: Period | str, unit: Unit | str | None = None) -> dict:
-    """The JSON document of `motcua index`: period, unit, groups, indicators, total."""
+def report(period: Period | str, unit: Unit | str | None = None, source: str = "auto") -> dict:
+    """The JSON document of `motcua index`: period, unit, groups, indicators, total, counts, source."""
     period = parse_period(period) if isinstance(period, str) else period
     unit = unit if isinstance(unit, Unit) else resolve_unit(unit)
-    counts = queries.gather(period, unit)
+    counts, used = gather(period, unit, source)
     result = compute(counts, Params.from_settings())
     return {
         "period": period.as_dict(),
         "unit": unit.as_dict(),
         **result.as_dict(),
         "counts": counts.as_dict(),
+        "source": used,
     }
 
 
-def ranking(period: Period | str, kind: str) -> list[dict]:
+def ranking(period: Period | str, kind: str, source: str = "auto") -> list[dict]:
     """Units of one kind (department, commune, procedure, officer) by total, best first.
 
     Ties share a rank. Departments and communes without dossiers are listed too (they score what
     the empty-period rules give)."""
     period = parse_period(period) if isinstance(period, str) else period
     params = Params.from_settings()
-    grouped = queries.gather_grouped(period, kind)
+    if _source(source) == "live":
+        grouped = realtime.gather_grouped(period, kind)
+    else:
+        grouped = queries.gather_grouped(period, kind)
     units = queries.ranking_units(kind)
     if kind == "procedure":
         units = {

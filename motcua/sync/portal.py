@@ -196,6 +196,18 @@ def _papers(raw: dict, procedure: Procedure, code: str) -> list[Paper]:
     return papers
 
 
+def _databases(raw: dict, code: str) -> list[dict]:
+    """DSKetNoiCSDL: the national databases the portal used for this dossier (kept for the index)."""
+    items = raw.get("DSKetNoiCSDL")
+    if items in (None, ""):
+        return []
+    if not isinstance(items, list) or not all(
+        isinstance(i, dict) and str(i.get("MaCSDL") or "").strip() for i in items
+    ):
+        raise RecordRejected("DSKetNoiCSDL", "phải là danh sách {MaCSDL}.", code)
+    return [{"MaCSDL": str(i["MaCSDL"]).strip()[:40]} for i in items]
+
+
 def parse_record(raw: dict, *, now: datetime | None = None) -> OnlineSubmission:
     """Check a `DongBoHoSoMC` record and turn it into an OnlineSubmission; RecordRejected if not."""
     if not isinstance(raw, dict):
@@ -304,6 +316,7 @@ def parse_record(raw: dict, *, now: datetime | None = None) -> OnlineSubmission:
         "DonViXuLy": agencies["DonViXuLy"].code if "DonViXuLy" in agencies else "",
         "DinhDanhCHS": identifiers,
         "TaiKhoanDuocXacThucVoiVNeID": vneid,
+        "DSKetNoiCSDL": _databases(raw, code),
     }
     return OnlineSubmission(
         national_code=code,

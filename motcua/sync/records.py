@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
+from django.urls import reverse
+
 from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierHistory
-from motcua.payments.models import FeeLine
+from motcua.payments.models import FeeLine, Gateway
 
 from .portal import CITIZEN, ORGANISATION, format_portal_date
 
@@ -23,10 +26,25 @@ CHANNEL_CODES = {
     Channel.POST: 3,
 }
 #: What building a record reads, for querysets that build many.
-RECORD_SELECT = ("procedure__field", "handling_agency", "receiving_agency", "result")
-RECORD_PREFETCH = ("documents", "history", "charges__fee_line")
+RECORD_SELECT = ("procedure__field", "handling_agency", "receiving_agency", "result", "applicant_user")
+RECORD_PREFETCH = ("documents", "history", "charges__fee_line", "charges__payments", "due_date_changes")
 #: LoaiPhiLePhi: 1 phí, 2 lệ phí [inferred: the two integrations name the field, not the values].
 FEE_KINDS = {FeeLine.Kind.FEE: 1, FeeLine.Kind.CHARGE: 2}
+#: DuocThanhToanTrucTuyen (spec §1.2 group 4): 1 through the Cổng DVCQG payment platform, 2 through the
+#: provincial gateway (our bank transfer); paid at the counter is 0.
+ONLINE_PAYMENT = {Gateway.NATIONAL: 1, Gateway.VIETQR: 2}
+#: DSKetNoiCSDL[].MaCSDL of the registries a form was prefilled from [inferred: the spec names the field
+#: and "CSDL dân cư", not the codes]; keyed by the prefill provenance label the dossier keeps.
+DATABASE_CODES = {
+    "Cơ sở dữ liệu quốc gia về dân cư": "CSDLQGDC",
+    "Cơ sở dữ liệu hộ tịch điện tử": "CSDLHTDT",
+    "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp": "CSDLQGDKDN",
+    "Cơ sở dữ liệu quốc gia về bảo hiểm": "CSDLQGBH",
+    "Cơ sở dữ liệu giấy phép lái xe": "CSDLGPLX",
+}
+POPULATION_DB = "CSDLQGDC"
+#: A paper the applicant took from their data wallet (eforms names it so): DuocLayTuKhoDMQG.
+WALLET_MARK = "(kho dữ liệu:"
 
 
 def _date(moment) -> str:
@@ -56,28 +74,79 @@ def _fees(dossier: Dossier) -> list[dict]:
     return out
 
 
-def _supplements(dossier: Dossier, history: list[DossierHistory]) -> list[dict]:
+def _supplements(dossier: Dossier, history: list[DossierHistory], documents) -> list[dict]:
+    """DanhSachHoSoBoSung: one cycle per supplement request, closed by the reception of the papers."""
+    changes = sorted(dossier.due_date_changes.all(), key=lambda c: c.at)
+    requests = [e for e in history if e.action == "request_supplement"]
     out = []
-    for entry in history:
-        if entry.action != "request_supplement":
-            continue
+    for n, entry in enumerate(requests):
+        until = requests[n + 1].at if n + 1 < len(requests) else None
+        received = next(
+            (
+                e
+                for e in history
+                if e.action == "receive_supplement" and e.at >= entry.at and (not until or e.at < until)
+            ),
+            None,
+        )
+        papers = [
+            {"TenGiayTo": d.name[:500], "SoLuong": max(1, d.originals + d.copies)}
+            for d in documents
+            if d.is_supplement and received and entry.at <= d.added_at <= received.at
+        ]
+        moved = next((c for c in changes if received and c.at >= received.at), None)
         out.append(
             {
                 "HoSoBoSungId": str(entry.pk),
                 "NguoiYeuCauBoSung": entry.actor_name,
-                "NoiDungBoSung": entry.note or entry.label,
+                "NoiDungBoSung": (entry.data or {}).get("reason") or entry.note or entry.label,
                 "NgayBoSung": _date(entry.at),
-                "NguoiTiepNhanBoSung": "",
-                "ThongTinTiepNhan": "",
-                "NgayTiepNhanBoSung": "",
-                "TrangThaiBoSung": 0,
-                "DanhSachGiayToBoSung": [],
+                "NguoiTiepNhanBoSung": received.actor_name if received else "",
+                "ThongTinTiepNhan": (received.note or received.label) if received else "",
+                "NgayTiepNhanBoSung": _date(received.at) if received else "",
+                "TrangThaiBoSung": 1 if received else 0,
+                "DanhSachGiayToBoSung": papers,
                 "DanhSachLePhiBoSung": [],
-                "NgayHenTraTruoc": "",
-                "NgayHenTraMoi": "",
+                "NgayHenTraTruoc": _date(moved.old_due_at) if moved and moved.old_due_at else "",
+                "NgayHenTraMoi": _date(moved.new_due_at) if moved and moved.new_due_at else "",
             }
         )
     return out
+
+
+def _paid_online(dossier: Dossier) -> int:
+    """DuocThanhToanTrucTuyen: how a charge of the dossier was paid online (national first)."""
+    codes = {
+        ONLINE_PAYMENT.get(p.gateway, 0)
+        for c in dossier.charges.all()
+        if not c.cancelled
+        for p in c.payments.all()
+    }
+    return 1 if 1 in codes else (2 if 2 in codes else 0)
+
+
+def _databases(dossier: Dossier, portal_data: dict) -> list[dict]:
+    """DSKetNoiCSDL: the national databases the dossier's data came from (the form's prefill, or
+    what the national portal said for a dossier submitted there)."""
+    labels = set(((dossier.form_data or {}).get("prefilled_from") or {}).values())
+    codes = [code for label, code in DATABASE_CODES.items() if label in labels]
+    for item in portal_data.get("DSKetNoiCSDL") or []:
+        code = str((item or {}).get("MaCSDL") or "") if isinstance(item, dict) else ""
+        if code and code not in codes:
+            codes.append(code)
+    return [{"MaCSDL": code} for code in codes]
+
+
+def _vneid(dossier: Dossier, portal_data: dict) -> int:
+    """TaiKhoanDuocXacThucVoiVNeID: the national portal said so, or the applicant signed in with VNeID."""
+    if portal_data.get("TaiKhoanDuocXacThucVoiVNeID"):
+        return 1
+    user = dossier.applicant_user if dossier.applicant_user_id else None
+    return int(bool(user and user.get_username().startswith("vneid-")))
+
+
+def result_url(dossier: Dossier) -> str:
+    return settings.MOTCUA_PUBLIC_BASE_URL + reverse("dossiers:result", kwargs={"code": dossier.code})
 
 
 def dossier_record(dossier: Dossier) -> dict:
@@ -95,7 +164,7 @@ def dossier_record(dossier: Dossier) -> dict:
                 "TenGiayTo": result.title,
                 "MaThanhPhanHoSo": "",
                 "GiayToId": str(result.pk),
-                "DuongDanTepTinKetQua": "",
+                "DuongDanTepTinKetQua": result_url(dossier) if result.file else "",
                 "MaGiayToKetQua": result.result_code,
             }
         )
@@ -137,19 +206,19 @@ def dossier_record(dossier: Dossier) -> dict:
                 "DuongDanTaiTepTin": "",
                 "DuocSoHoa": int(d.digitised),
                 "DuocTaiSuDung": int(d.reused),
-                "DuocLayTuKhoDMQG": 0,
+                "DuocLayTuKhoDMQG": int(d.reused and WALLET_MARK in d.name),
                 "MaKetQuaThayThe": "",
             }
             for d in documents
         ],
         "DanhSachTepDinhKemKhac": [],
         "DanhSachLePhi": _fees(dossier),
-        "DanhSachHoSoBoSung": _supplements(dossier, history),
+        "DanhSachHoSoBoSung": _supplements(dossier, history, documents),
         "DanhSachGiayToKetQua": results,
         "HoSoCoThanhPhanSoHoa": int(any(d.reused for d in documents)),
-        "TaiKhoanDuocXacThucVoiVNeID": int(bool(portal_data.get("TaiKhoanDuocXacThucVoiVNeID"))),
-        "DuocThanhToanTrucTuyen": 0,
-        "DSKetNoiCSDL": [],
+        "TaiKhoanDuocXacThucVoiVNeID": _vneid(dossier, portal_data),
+        "DuocThanhToanTrucTuyen": _paid_online(dossier),
+        "DSKetNoiCSDL": _databases(dossier, portal_data),
     }
 
 

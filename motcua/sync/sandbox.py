@@ -6,7 +6,14 @@ Served under /sandbox/dvcqg/ only when MOTCUA_NATIONAL_PORTAL_SANDBOX is on:
 * `POST dich-vu` {"session","madonvi","service","isUpdating","data":[…]} → {"error_code", "message", …}
   for DongBoHoSoMC, CapNhatTienDoHoSoMC, TraCuuHoSo, LayThuTuc, LayDanhSachTTHC and LayHoSoMoi
   (incoming dossiers, the records of `portal.SandboxPortal`);
-* `POST dieu-khien` {"session", "mode", "delay_ms", "status", "remaining"}: how it behaves next.
+* `POST dieu-khien` {"session", "mode", "delay_ms", "status", "remaining"}: how it behaves next; or
+  {"session", "catalog": {"MATTHC", …fields}}: publish a new, changed or abolished procedure (TINHTRANG 2)
+  on the national TTHC database it plays (`publish_procedure`).
+
+The national TTHC database it plays is the shipped national records (data/catalog, the same the catalog
+import reads) with the published changes (catalog.NationalCatalogChange) on top: LayDanhSachTTHC lists
+{MATTHC, TENTTHC, TINHTRANG, NGAYCAPNHAT} (since TuNgay when given), LayThuTuc gives the whole record
+(`catalog_sync.to_portal_record`). It serves what it was told to publish, malformed or not.
 
 It validates every field the way the portal rejects it (error_code 3 naming the field), keeps what
 it received (SandboxDossier, SandboxProgress) and never stores a duplicate: the same MaHoSo updates
@@ -22,6 +29,7 @@ import hmac
 import json
 import re
 import secrets
+import threading
 import time
 from datetime import timedelta
 
@@ -32,12 +40,15 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from motcua.catalog.models import Procedure
+from motcua.catalog import importer
+from motcua.catalog.models import NationalCatalogChange, Procedure
 from motcua.core.codes import parse_dossier_code
+from motcua.places.models import Agency
 
+from .catalog_sync import IN_FORCE, to_portal_record
 from .client import BAD_REQUEST, INVALID_DATA, NOT_FOUND, OK, SESSION_INVALID, UNKNOWN_SERVICE
 from .models import SandboxControl, SandboxDossier, SandboxProgress, SandboxSession
-from .portal import NATIONAL_CODE_RE, SandboxPortal, parse_portal_date
+from .portal import NATIONAL_CODE_RE, SandboxPortal, format_portal_date, parse_portal_date
 from .records import progress_key
 
 DATE_RE = re.compile(r"^\d{14}$")
@@ -72,6 +83,56 @@ def _behaviour() -> SandboxControl:
                 return SandboxControl(mode=SandboxControl.Mode.NORMAL)
             SandboxControl.objects.filter(pk=1).update(remaining=control.remaining - 1)
         return control
+
+
+# --- the national TTHC database ------------------------------------------------------------------
+
+#: NGAYCAPNHAT of the shipped national records (their files last changed on 17/7/2026).
+BASE_UPDATED = "20260717000000"
+_national: dict[str, dict] = {}
+_national_lock = threading.Lock()
+
+
+def national_records() -> dict[str, dict]:
+    """The shipped national records as LayThuTuc gives them, by code (read once per process)."""
+    with _national_lock:
+        if not _national:
+            folder = importer.Path(settings.DATA_DIR) / "catalog"
+            for relpath in importer.NATIONAL_SOURCES:
+                for record in importer._read_jsonl(folder / relpath):
+                    code = (record.get("code") or "").strip()
+                    if code and code not in _national:
+                        _national[code] = {**to_portal_record(record), "NGAYCAPNHAT": BASE_UPDATED}
+        return _national
+
+
+def publish_procedure(code: str, fields: dict, at=None) -> NationalCatalogChange:
+    """Publish on the sandbox's national database: a new procedure (all its fields), a change (the
+    fields that change) or an abolition ({"TINHTRANG": 2, "NGAYBAIBO": "yyyyMMddHHmmss"})."""
+    code = str(code or "").strip()
+    if not code or len(code) > 32:
+        raise ValueError("MATTHC: thiếu mã thủ tục hoặc dài quá 32 ký tự.")
+    if not isinstance(fields, dict):
+        raise ValueError("catalog: phải là một đối tượng {MATTHC, …}.")
+    record = {k: v for k, v in fields.items() if k not in ("MATTHC", "NGAYCAPNHAT")}
+    return NationalCatalogChange.objects.create(code=code, record=record, published_at=at or timezone.now())
+
+
+def national_procedure(code: str, changes=None) -> dict | None:
+    """The record the national database holds now: shipped, with what was published on top."""
+    base = national_records().get(code)
+    if changes is None:
+        changes = list(NationalCatalogChange.objects.filter(code=code).order_by("published_at", "id"))
+    if base is None and not changes:
+        return None
+    record = dict(
+        base or {"MATTHC": code, "TINHTRANG": IN_FORCE, "NGAYBAIBO": "", "NGAYCAPNHAT": BASE_UPDATED}
+    )
+    for change in changes:
+        record.update(change.record)
+        record["NGAYCAPNHAT"] = format_portal_date(change.published_at)
+    record["MATTHC"] = code
+    return record
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -159,7 +220,44 @@ def validate_dossier(record) -> str:
     for i, item in enumerate(record.get("DanhSachLePhi") or []):
         if isinstance(item.get("Gia"), bool) or not isinstance(item.get("Gia"), int) or item["Gia"] < 0:
             raise Invalid(f"DanhSachLePhi[{i}].Gia", "phải là số tiền nguyên không âm (đồng).")
+    _validate_lists(record)
     return code
+
+
+def _validate_lists(record: dict) -> None:
+    """The lists the QĐ 766 index reads: results (4.1), supplement cycles (2.1), databases (4.5)."""
+    items = record.get("DSKetNoiCSDL", [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise Invalid("DSKetNoiCSDL", "phải là danh sách các đối tượng {MaCSDL}.")
+    for i, item in enumerate(items):
+        if not isinstance(item.get("MaCSDL"), str) or not item["MaCSDL"].strip():
+            raise Invalid(f"DSKetNoiCSDL[{i}].MaCSDL", "thiếu mã cơ sở dữ liệu (bắt buộc).")
+    for i, item in enumerate(record.get("DanhSachGiayToKetQua") or []):
+        where = f"DanhSachGiayToKetQua[{i}]"
+        if not str(item.get("TenGiayTo") or "").strip():
+            raise Invalid(f"{where}.TenGiayTo", "thiếu (bắt buộc).")
+        link = item.get("DuongDanTepTinKetQua") or ""
+        if not isinstance(link, str) or (link and not re.match(r"^https?://[^\s/]+/\S*$", link)):
+            raise Invalid(f"{where}.DuongDanTepTinKetQua", f"{link!r} không phải đường dẫn http(s) đầy đủ.")
+        if link and not str(item.get("MaGiayToKetQua") or "").strip():
+            raise Invalid(f"{where}.MaGiayToKetQua", "kết quả điện tử phải có mã giấy tờ kết quả.")
+    for i, item in enumerate(record.get("DanhSachHoSoBoSung") or []):
+        where = f"DanhSachHoSoBoSung[{i}]"
+        try:
+            _date(item, "NgayBoSung", required=True)
+            _date(item, "NgayTiepNhanBoSung")
+            _date(item, "NgayHenTraTruoc")
+            _date(item, "NgayHenTraMoi")
+            state = _code(item, "TrangThaiBoSung", {0, 1})
+        except Invalid as exc:
+            raise Invalid(where, str(exc)) from None
+        if state == 1 and not item.get("NgayTiepNhanBoSung"):
+            raise Invalid(f"{where}.NgayTiepNhanBoSung", "bổ sung đã tiếp nhận phải có ngày tiếp nhận.")
+        papers = item.get("DanhSachGiayToBoSung", [])
+        if not isinstance(papers, list) or not all(
+            isinstance(p, dict) and p.get("TenGiayTo") for p in papers
+        ):
+            raise Invalid(f"{where}.DanhSachGiayToBoSung", "phải là danh sách {TenGiayTo, SoLuong}.")
 
 
 def validate_progress(record) -> str:
@@ -248,24 +346,40 @@ def _lookup(body: dict) -> dict:
 
 
 def _procedure(body: dict) -> dict:
-    code = str((body.get("data") or [{}])[0].get("maTTHC", "")) if body.get("data") else ""
-    p = Procedure.objects.filter(code=code).select_related("field").first()
-    if p is None:
+    first = (body.get("data") or [{}])[0]
+    code = str(first.get("maTTHC", "")).strip() if isinstance(first, dict) else ""
+    record = national_procedure(code) if code else None
+    if record is None:
         return {"error_code": NOT_FOUND, "message": f"maTTHC: không có thủ tục {code!r}."}
-    field_rows = [{"MALINHVUC": p.field.slug[:64], "TENLINHVUC": p.field.name}] if p.field_id else []
-    return {
-        "error_code": OK,
-        "message": "",
-        "data": [{"MATTHC": p.code, "TENTTHC": p.name, "LINHVUCTHUCHIEN": field_rows}],
-    }
+    return {"error_code": OK, "message": "", "data": [record]}
 
 
 def _procedures(body: dict) -> dict:
-    agency = body.get("madonvi")
-    qs = Procedure.objects.filter(status=Procedure.Status.IN_FORCE)
-    qs = qs.filter(agency_links__agency__code=agency).distinct() if agency else qs
-    pairs = qs.order_by("code").values_list("code", "name")
-    rows = [{"MATTHC": code, "TENTTHC": name} for code, name in pairs]
+    """The national database's list (of one agency's procedures when madonvi names one of ours)."""
+    options = (body.get("data") or [{}])[0] if body.get("data") else {}
+    since = ""
+    if isinstance(options, dict) and options.get("TuNgay"):
+        parse_portal_date(options["TuNgay"], "TuNgay")
+        since = str(options["TuNgay"])
+    changes: dict[str, list] = {}
+    for change in NationalCatalogChange.objects.order_by("published_at", "id"):
+        changes.setdefault(change.code, []).append(change)
+    codes = sorted(set(national_records()) | set(changes))
+    agency = str(body.get("madonvi") or "").strip()
+    if agency and Agency.objects.filter(code=agency).exists():
+        linked = set(
+            Procedure.objects.filter(agency_links__agency__code=agency).values_list("code", flat=True)
+        )
+        codes = [code for code in codes if code in linked]
+    rows = []
+    for code in codes:
+        record = (
+            national_procedure(code, changes.get(code, [])) if code in changes else national_records()[code]
+        )
+        if since and record["NGAYCAPNHAT"] < since:
+            continue
+        keys = ("MATTHC", "TENTTHC", "TINHTRANG", "NGAYCAPNHAT")
+        rows.append({key: record.get(key) for key in keys})
     return {"error_code": OK, "message": "", "data": rows}
 
 
@@ -385,6 +499,15 @@ def control(request):
     body = _body(request)
     if body is None or not _session_ok(body.get("session")):
         return _answer({"error_code": SESSION_INVALID, "message": "Phiên làm việc không hợp lệ."}, 403)
+    if "catalog" in body:
+        fields = body["catalog"]
+        try:
+            change = publish_procedure(
+                (fields or {}).get("MATTHC") if isinstance(fields, dict) else "", fields
+            )
+        except ValueError as exc:
+            return _answer({"error_code": BAD_REQUEST, "message": str(exc)}, 400)
+        return _answer({"error_code": OK, "message": f"Đã công bố thay đổi thủ tục {change.code}."})
     try:
         set_behaviour(
             str(body.get("mode", "normal")),

@@ -110,3 +110,120 @@ def test_the_sandbox_rejects_a_bad_field_naming_it(desk, name, value):
     record[name] = value
     with pytest.raises(Invalid, match=re.escape(name)):
         validate_dossier(record)
+
+
+def _fuller_dossier(desk):
+    """A counter dossier with a supplement cycle, an online payment, registry prefill and an e-result."""
+    from django.utils import timezone
+
+    from motcua.dossiers import services
+    from motcua.dossiers.models import DossierResult
+    from motcua.payments.models import Charge, Gateway, Payment
+
+    dossier = desk.receive()
+    dossier = services.perform(
+        dossier, "request_supplement", desk.reception, reason="Thiếu bản sao giấy khai sinh"
+    )
+    dossier = services.perform(dossier, "receive_supplement", desk.reception)
+    dossier.form_data = {
+        **dossier.form_data,
+        "prefilled_from": {"ho_ten": "Cơ sở dữ liệu quốc gia về dân cư"},
+    }
+    dossier.save(update_fields=["form_data"])
+    now = timezone.now()
+    charge = Charge.objects.create(
+        dossier=dossier,
+        name="Lệ phí",
+        unit_amount=8000,
+        amount=8000,
+        legal_basis="TT 85/2019",
+        assessed_at=now,
+    )
+    Payment.objects.create(
+        charge=charge, gateway=Gateway.NATIONAL, amount=8000, paid_at=now, receipt_number="BL-1"
+    )
+    DossierResult.objects.create(
+        dossier=dossier,
+        title="Giấy chứng nhận",
+        result_code="KQ.G17.000001",
+        file="results/2026/11/kq.pdf",
+        sha256="0" * 64,
+        signed_by="Giám đốc",
+        signed_at=now,
+    )
+    return Dossier.objects.get(pk=dossier.pk)
+
+
+def test_the_index_fields_of_a_fuller_dossier(desk):
+    dossier = _fuller_dossier(desk)
+    record = dossier_record(dossier)
+    assert set(record) == DOSSIER_FIELDS
+    assert record["DuocThanhToanTrucTuyen"] == 1  # through the Cổng DVCQG payment platform
+    assert record["DSKetNoiCSDL"] == [{"MaCSDL": "CSDLQGDC"}]  # CSDL quốc gia về dân cư
+    assert record["TaiKhoanDuocXacThucVoiVNeID"] == 0  # a counter dossier: nobody signed in
+    [cycle] = record["DanhSachHoSoBoSung"]
+    history = {e.action: e for e in dossier.history.all()}
+    assert cycle["NgayBoSung"] == vn(history["request_supplement"].at)
+    assert cycle["NgayTiepNhanBoSung"] == vn(history["receive_supplement"].at)
+    assert cycle["TrangThaiBoSung"] == 1 and cycle["NoiDungBoSung"] == "Thiếu bản sao giấy khai sinh"
+    assert cycle["NguoiTiepNhanBoSung"] == "Tiep Nhan"
+    [result] = record["DanhSachGiayToKetQua"]
+    assert result["MaGiayToKetQua"] == "KQ.G17.000001"
+    assert result["DuongDanTepTinKetQua"].endswith(f"/can-bo/ho-so/{dossier.code}/ket-qua/")
+    assert re.match(r"^https?://", result["DuongDanTepTinKetQua"])
+    assert all(set(p) >= {"DuocSoHoa", "DuocTaiSuDung", "DuocLayTuKhoDMQG"} for p in record["TaiLieuNop"])
+    validate_dossier(record)
+
+
+def test_payment_through_the_provincial_gateway_and_wallet_papers(desk):
+    from django.utils import timezone
+
+    from motcua.dossiers.models import DossierDocument
+    from motcua.payments.models import Charge, Gateway, Payment
+
+    dossier = desk.receive()
+    charge = Charge.objects.create(
+        dossier=dossier,
+        name="Phí",
+        unit_amount=5000,
+        amount=5000,
+        legal_basis="x",
+        assessed_at=timezone.now(),
+    )
+    Payment.objects.create(
+        charge=charge, gateway=Gateway.VIETQR, amount=5000, paid_at=timezone.now(), receipt_number="BL-2"
+    )
+    DossierDocument.objects.create(
+        dossier=dossier, name="Giấy khai sinh (kho dữ liệu: GKS 2020)", reused=True
+    )
+    record = dossier_record(Dossier.objects.get(pk=dossier.pk))
+    assert record["DuocThanhToanTrucTuyen"] == 2
+    wallet = [p for p in record["TaiLieuNop"] if "kho dữ liệu" in p["TenTepDinhKem"]]
+    assert wallet and wallet[0]["DuocLayTuKhoDMQG"] == 1 and wallet[0]["DuocTaiSuDung"] == 1
+    assert all(p["DuocLayTuKhoDMQG"] == 0 for p in record["TaiLieuNop"] if p not in wallet)
+    Payment.objects.filter(charge=charge).update(gateway=Gateway.COUNTER_CASH)
+    assert dossier_record(Dossier.objects.get(pk=dossier.pk))["DuocThanhToanTrucTuyen"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named"),
+    [
+        ("DuocThanhToanTrucTuyen", 3, "DuocThanhToanTrucTuyen"),
+        ("TaiKhoanDuocXacThucVoiVNeID", 2, "TaiKhoanDuocXacThucVoiVNeID"),
+        ("DSKetNoiCSDL", [{"MaCSDL": ""}], "DSKetNoiCSDL[0].MaCSDL"),
+        ("DSKetNoiCSDL", "CSDLQGDC", "DSKetNoiCSDL"),
+        ("DanhSachGiayToKetQua", [{"TenGiayTo": "KQ", "DuongDanTepTinKetQua": "kq.pdf",
+                                   "MaGiayToKetQua": "K"}], "DuongDanTepTinKetQua"),
+        ("DanhSachGiayToKetQua", [{"TenGiayTo": "KQ", "DuongDanTepTinKetQua": "https://a.vn/kq"}],
+         "MaGiayToKetQua"),
+        ("DanhSachHoSoBoSung", [{"NgayBoSung": "2026-11-02", "TrangThaiBoSung": 0}], "DanhSachHoSoBoSung[0]"),
+        ("DanhSachHoSoBoSung", [{"NgayBoSung": "20261102090000", "TrangThaiBoSung": 1}],
+         "NgayTiepNhanBoSung"),
+        ("DanhSachHoSoBoSung", [{"NgayBoSung": "20261102090000", "TrangThaiBoSung": 2}], "TrangThaiBoSung"),
+    ],
+)  # fmt: skip
+def test_the_sandbox_checks_the_index_fields(desk, path, value, named):
+    record = dossier_record(desk.receive())
+    record[path] = value
+    with pytest.raises(Invalid, match=re.escape(named)):
+        validate_dossier(record)

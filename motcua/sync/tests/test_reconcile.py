@@ -49,13 +49,18 @@ def test_reconcile_skips_dossiers_still_waiting_in_the_queue(portal, live_desk):
 
 
 def test_catalogue_services_and_errors(portal, live_reference_data):
+    from motcua.sync.sandbox import national_records
+
+    national_records()  # the sandbox reads the shipped national records once, before the first call
     client = PortalClient()
     answer = client.call("LayThuTuc", [{"maTTHC": "1.000426"}], agency_code="")
     [procedure] = answer["data"]
     assert procedure["MATTHC"] == "1.000426" and procedure["TENTTHC"]
     assert isinstance(procedure["LINHVUCTHUCHIEN"], list)
     listing = client.call("LayDanhSachTTHC", [], agency_code="000.00.04.H52")["data"]
-    assert {"MATTHC": "1.000426", "TENTTHC": procedure["TENTTHC"]} in listing
+    row = next(r for r in listing if r["MATTHC"] == "1.000426")
+    assert row["TENTTHC"] == procedure["TENTTHC"] and row["TINHTRANG"] == 1
+    assert len(row["NGAYCAPNHAT"]) == 14 and len(listing) < 1000  # the agency's procedures only
     with pytest.raises(PortalRefused, match="error_code 4"):
         client.call("LayThuTuc", [{"maTTHC": "9.999999"}], agency_code="")
     with pytest.raises(PortalRefused, match="error_code 2"):

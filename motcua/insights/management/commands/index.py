@@ -1,10 +1,12 @@
-"""`motcua index --period 2026-09 --unit <mã cơ quan> [--json]`, or `--rank department`."""
+"""`motcua index --period 2026-09 --unit <mã cơ quan> [--json] [--source live|recompute]`, or
+`--rank department`; `--rebuild` rebuilds the maintained aggregates (ADR 0022) first."""
 
 import json
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from motcua.insights import services
+from motcua.insights import realtime, services
 from motcua.insights.periods import PeriodError, parse_period
 from motcua.insights.queries import RANK_KINDS, UnitError, resolve_unit
 
@@ -13,9 +15,7 @@ class Command(BaseCommand):
     help = "Tính Bộ chỉ số QĐ 766 cho một đơn vị trong một kỳ, hoặc xếp hạng các đơn vị."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--period", required=True, help="2026-09, 2026-Q3, 2026 hoặc 2026-09-01..2026-09-15"
-        )
+        parser.add_argument("--period", help="2026-09, 2026-Q3, 2026 hoặc 2026-09-01..2026-09-15")
         parser.add_argument(
             "--unit",
             default="province",
@@ -24,15 +24,38 @@ class Command(BaseCommand):
         )
         parser.add_argument("--rank", choices=RANK_KINDS, help="xếp hạng mọi đơn vị cùng loại theo tổng điểm")
         parser.add_argument("--json", action="store_true", help="in JSON")
+        parser.add_argument(
+            "--source",
+            choices=("auto", "live", "recompute"),
+            default="auto",
+            help="số liệu tổng hợp duy trì liên tục (live), tính lại từ hồ sơ (recompute) "
+            "hoặc tự chọn (auto, mặc định)",
+        )
+        parser.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="dựng lại số liệu tổng hợp từ toàn bộ hồ sơ trước khi tính",
+        )
 
     def handle(self, *args, **options):
+        if options["rebuild"]:
+            started = time.monotonic()
+            count = realtime.rebuild()
+            self.stderr.write(
+                f"Đã dựng lại số liệu tổng hợp từ {count} hồ sơ ({time.monotonic() - started:.1f} giây)."
+            )
+            if not options["period"]:
+                return
+        if not options["period"]:
+            raise CommandError("Thiếu --period (ví dụ 2026-09).")
+        source = options["source"]
         try:
             period = parse_period(options["period"])
             if options["rank"]:
-                rows = services.ranking(period, options["rank"])
+                rows = services.ranking(period, options["rank"], source=source)
                 return self._print_ranking(period, options["rank"], rows, options["json"])
-            document = services.report(period, resolve_unit(options["unit"]))
-        except (PeriodError, UnitError) as exc:
+            document = services.report(period, resolve_unit(options["unit"]), source=source)
+        except (PeriodError, UnitError, realtime.LiveUnavailable) as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str))

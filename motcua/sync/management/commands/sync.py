@@ -3,7 +3,9 @@
 * `pull [--count N] [--seed S]` — receive the dossiers submitted on the national portal;
 * `deliver [--once]` — send the outbox (once: until nothing is due; else forever, every few seconds);
 * `dead-letters [--replay ID …|--all]` — list the messages that could not be delivered, or queue them again;
-* `reconcile [--repair]` — compare every dossier with the portal (TraCuuHoSo), print and repair mismatches.
+* `reconcile [--repair]` — compare every dossier with the portal (TraCuuHoSo), print and repair mismatches;
+* `catalog [--since DATE] [--full] [--dry-run]` — bring the procedure catalog up to the national TTHC
+  database (new procedures, new versions of changed ones, abolitions) and print what changed.
 """
 
 import random
@@ -18,15 +20,25 @@ from motcua.sync.portal import PortalUnavailable, configured_portal, pull_new_do
 class Command(BaseCommand):
     help = (
         "Đồng bộ với Cổng Dịch vụ công quốc gia: `pull` lấy hồ sơ mới nộp trực tuyến; `deliver` gửi "
-        "hàng đợi đồng bộ; `dead-letters` xem, gửi lại tin lỗi; `reconcile` đối soát (TraCuuHoSo)."
+        "hàng đợi đồng bộ; `dead-letters` xem, gửi lại tin lỗi; `reconcile` đối soát (TraCuuHoSo); "
+        "`catalog` đồng bộ danh mục TTHC từ CSDL quốc gia."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "action",
-            choices=["pull", "deliver", "dead-letters", "reconcile"],
-            help="pull: lấy hồ sơ mới; deliver: gửi hàng đợi; dead-letters: tin lỗi; reconcile: đối soát",
+            choices=["pull", "deliver", "dead-letters", "reconcile", "catalog"],
+            help="pull: lấy hồ sơ mới; deliver: gửi hàng đợi; dead-letters: tin lỗi; reconcile: đối soát; "
+            "catalog: đồng bộ danh mục TTHC",
         )
+        parser.add_argument(
+            "--since",
+            default=None,
+            help="(catalog) lấy thủ tục thay đổi từ ngày này (YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM); "
+            "mặc định: từ lần đồng bộ trước",
+        )
+        parser.add_argument("--full", action="store_true", help="(catalog) lấy toàn bộ danh mục")
+        parser.add_argument("--dry-run", action="store_true", help="(catalog) chỉ báo cáo, không ghi gì")
         parser.add_argument("--once", action="store_true", help="(deliver) gửi hết tin đến hạn rồi dừng")
         parser.add_argument(
             "--replay", type=int, nargs="+", default=None, help="(dead-letters) gửi lại các tin này"
@@ -55,7 +67,31 @@ class Command(BaseCommand):
             return self._dead_letters(options["replay"], options["all"])
         if action == "reconcile":
             return self._reconcile(options["repair"])
+        if action == "catalog":
+            return self._catalog(options)
         return self._pull(options)
+
+    def _catalog(self, options):
+        from datetime import datetime, time
+
+        from django.utils.dateparse import parse_date, parse_datetime
+
+        from motcua.catalog.models import CatalogSyncRun
+        from motcua.sync.catalog_sync import sync_catalog
+
+        since = None
+        if options["since"]:
+            text = options["since"].strip()
+            day = parse_date(text) if len(text) == 10 else None
+            moment = datetime.combine(day, time.min) if day else parse_datetime(text)
+            if moment is None:
+                raise CommandError(f"--since {text!r}: không đúng dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM.")
+            since = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        run = sync_catalog(since, full=options["full"], dry_run=options["dry_run"])
+        for line in run.lines():
+            self.stdout.write(line)
+        if run.outcome == CatalogSyncRun.Outcome.FAILED:
+            raise CommandError(f"Không đồng bộ được danh mục TTHC: {run.message}")
 
     def _deliver(self, once: bool):
         import time

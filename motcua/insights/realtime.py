@@ -1,0 +1,609 @@
+"""The QĐ 766 index in real time (chỉ số theo thời gian thực): maintained aggregates (ADR 0022).
+
+Every dossier contributes a few rows of counts to `IndexTally` (its day of reception, its day of
+end, and the steps of the open-dossier counts), keyed by (local day, handling agency, procedure,
+assigned officer). The contribution is computed from the dossier's current state with the SAME
+conditions as the full recompute (`queries.static_conditions`, one query for a batch of dossiers),
+stored per dossier in `DossierContribution`, and applied as a difference: old contribution out, new
+one in. Applying a dossier twice changes nothing, so any number of triggers is safe.
+
+Triggers, in the transaction that changes the dossier: every event of the event log about a dossier
+(transitions, payments, ratings, feedback cases) and the saves of the rows the index reads (dossier,
+documents, result, charges, payments, ratings, feedback cases, national-portal outbox), which write an
+`IndexDirty` row. Right after the commit the dirty dossiers are applied (lag: milliseconds); the
+worker job `insights.realtime` applies whatever is left every second (a crash between the commit and
+the apply) and builds the aggregates when they are missing or the settings they depend on changed.
+
+Reading a period sums the tally rows of its days (plus, for the counts at the end of the period, the
+steps up to its end): the cost grows with the days × units that have dossiers, not with dossiers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import operator
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from functools import reduce
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, IntegerField, Q, Sum, When
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+from motcua.catalog.models import OnlineLevel, Procedure
+from motcua.dossiers.models import Dossier, Status
+from motcua.places.models import Agency
+
+from . import queries
+from .index import Counts
+from .models import DossierContribution, IndexDirty, IndexState, IndexTally
+from .periods import Period
+
+logger = logging.getLogger(__name__)
+
+DAY_COLUMNS = (
+    "received",
+    "synced",
+    "online",
+    "fee",
+    "paid",
+    "reuse",
+    "store",
+    "cdb",
+    "ended",
+    "ended_ok",
+    "granted",
+    "with_result",
+    "digitised",
+    "ended_complaint",
+    "finished",
+    "finished_us",
+)
+STEP_COLUMNS = ("late", "late_complaint", "unfin", "unfin_complaint")
+COLUMNS = DAY_COLUMNS + STEP_COLUMNS
+KEY_FIELDS = ("agency_key", "procedure_key", "officer_key")
+
+SOURCES = ("auto", "live", "recompute")
+
+
+class LiveUnavailable(ValueError):
+    """The maintained aggregates cannot answer (not built yet, or built under other settings)."""
+
+
+# --- one dossier's contribution ------------------------------------------------------------------
+
+
+def fingerprint() -> str:
+    """The settings the stored contributions depend on; a change means a rebuild."""
+    return (
+        f"online_needs_e_result={settings.MOTCUA_INDEX_ONLINE_NEEDS_E_RESULT};"
+        f"sync={settings.MOTCUA_INDEX_SYNC_SOURCE};tz={settings.TIME_ZONE}"
+    )
+
+
+def _flag_rows(dossier_filter: Q):
+    """Per dossier: the fields the period rules read, and the static conditions as a bit mask."""
+    static = queries.static_conditions()
+    names = list(static)
+    mask = reduce(
+        operator.add,
+        (
+            Case(When(cond, then=1 << bit), default=0, output_field=IntegerField())
+            for bit, cond in enumerate(static.values())
+        ),
+    )
+    rows = (
+        Dossier.objects.filter(dossier_filter)
+        .annotate(ended_at=queries._end_time(), mask=mask)
+        .values(
+            "pk",
+            "status",
+            "received_at",
+            "ended_at",
+            "finished_at",
+            "due_at",
+            "paused_at",
+            "counts_as_overdue",
+            "handling_agency_id",
+            "procedure_id",
+            "assignee_id",
+            "mask",
+        )
+        .order_by("pk")
+    )
+    return names, rows
+
+
+def contribution(row: dict, names: list[str], tz: ZoneInfo) -> dict[str, dict[str, int]]:
+    """{"day|agency|procedure|officer": {column: n}} for one dossier row of `_flag_rows`.
+
+    The period rules of `queries.period_conditions`, as days (a period is [first_day, last_day] of
+    local days, its end e = local midnight of last_day + 1 =: E):
+    * received in the period ⇔ first_day ≤ day(received_at) ≤ last_day (received_at < e: base filter);
+    * ended in the period ⇔ status ended and first_day ≤ day(ended_at) ≤ last_day;
+    * unfinished at e ⇔ received_at < e ≤ ended_at (or not ended; never for a dossier refused at
+      reception without an end time) ⇔ day(received_at) + 1 ≤ E ≤ day(ended_at);
+    * overdue at e ⇔ counts_as_overdue, or due_at < e and the clock did not stop before due_at
+      ⇔ day(due_at) + 1 ≤ E.
+    The open-dossier counts are therefore intervals of E: +1 at their first day, −1 after the last.
+    """
+    received_at = row["received_at"]
+    if received_at is None:  # never received: in no count (the base filter)
+        return {}
+    f = {name: (row["mask"] >> bit) & 1 for bit, name in enumerate(names)}
+    key = f"{row['handling_agency_id'] or 0}|{row['procedure_id'] or 0}|{row['assignee_id'] or 0}"
+    out: dict[str, dict[str, int]] = {}
+
+    def add(day: date, **values: int) -> None:
+        cell = out.setdefault(f"{day.isoformat()}|{key}", {})
+        for column, value in values.items():
+            if value:
+                cell[column] = cell.get(column, 0) + value
+                if not cell[column]:
+                    del cell[column]
+        if not cell:
+            del out[f"{day.isoformat()}|{key}"]
+
+    received_day = received_at.astimezone(tz).date()
+    add(
+        received_day,
+        received=1,
+        synced=f["synced"],
+        online=f["online"],
+        fee=f["fee"],
+        paid=f["paid"],
+        reuse=f["reuse"],
+        store=f["store"],
+        cdb=f["cdb"],
+    )
+    ended_at, status = row["ended_at"], row["status"]
+    end_day = ended_at.astimezone(tz).date() if ended_at is not None else None
+    if status in queries.ENDED_STATUSES and end_day is not None:
+        granted = f["granted"]
+        finished = row["finished_at"]
+        add(
+            end_day,
+            ended=1,
+            ended_ok=f["ok"],
+            granted=granted,
+            with_result=granted & f["result"],
+            digitised=granted & f["scanned"],
+            ended_complaint=f["complaint"],
+            finished=int(finished is not None),
+            finished_us=_microseconds(finished - received_at) if finished is not None else 0,
+        )
+    if status == Status.NOT_RECEIVED and ended_at is None:
+        return out
+    stop = end_day + timedelta(days=1) if end_day is not None else None
+
+    def interval(first: date, column: str, complaint_column: str) -> None:
+        if stop is not None and first >= stop:
+            return
+        add(first, **{column: 1, complaint_column: f["complaint"]})
+        if stop is not None:
+            add(stop, **{column: -1, complaint_column: -f["complaint"]})
+
+    interval(received_day + timedelta(days=1), "unfin", "unfin_complaint")
+    due_at, paused_at = row["due_at"], row["paused_at"]
+    if row["counts_as_overdue"]:
+        late_from = received_day
+    elif due_at is not None and (paused_at is None or due_at < paused_at):
+        late_from = max(received_day, due_at.astimezone(tz).date())
+    else:
+        late_from = None
+    if late_from is not None:
+        interval(late_from + timedelta(days=1), "late", "late_complaint")
+    return out
+
+
+def _microseconds(delta: timedelta) -> int:
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _difference(old: dict, new: dict) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for key in old.keys() | new.keys():
+        before, after = old.get(key, {}), new.get(key, {})
+        cell = {c: after.get(c, 0) - before.get(c, 0) for c in before.keys() | after.keys()}
+        cell = {c: v for c, v in cell.items() if v}
+        if cell:
+            out[key] = cell
+    return out
+
+
+def _upsert(deltas: dict[str, dict[str, int]]) -> None:
+    """Add the deltas to the tally rows, creating them as needed: one prepared single-row statement
+    run for every row (executemany; psycopg's client-side parsing of one huge multi-row statement
+    cost more than the database work), in key order so that two appliers never wait on each other
+    crosswise."""
+    if not deltas:
+        return
+    table = connection.ops.quote_name(IndexTally._meta.db_table)
+    qn = connection.ops.quote_name
+    fields = ("day", *KEY_FIELDS, *COLUMNS)
+    update = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COLUMNS)
+    # identifiers come from the model, values are parameters
+    sql = (
+        f"INSERT INTO {table} ({', '.join(qn(f) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(qn(f) for f in ('day', *KEY_FIELDS))}) DO UPDATE SET {update}"
+    )
+    params = []
+    for key in sorted(deltas):
+        day, agency, procedure, officer = key.split("|")
+        cell = deltas[key]
+        params.append(
+            (
+                connection.ops.adapt_datefield_value(date.fromisoformat(day)),
+                int(agency),
+                int(procedure),
+                int(officer),
+                *(cell.get(c, 0) for c in COLUMNS),
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+# --- keeping them up to date ----------------------------------------------------------------------
+
+
+def apply(dossier_ids) -> int:
+    """Recompute the contributions of these dossiers and apply the differences. Idempotent.
+
+    The dossier rows are locked (in id order) so that two appliers of one dossier run one after the
+    other, and the second sees what the first stored."""
+    ids = sorted({int(i) for i in dossier_ids})
+    if not ids:
+        return 0
+    tz = ZoneInfo(settings.TIME_ZONE)
+    with transaction.atomic(), queries.without_jit():
+        list(Dossier.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+        names, rows = _flag_rows(Q(pk__in=ids))
+        new = {row["pk"]: contribution(row, names, tz) for row in rows}
+        stored = {c.dossier_id: c for c in DossierContribution.objects.filter(dossier_id__in=ids)}
+        deltas: dict[str, dict[str, int]] = defaultdict(dict)
+        for pk in ids:
+            old = stored[pk].rows if pk in stored else {}
+            rows_now = new.get(pk, {})
+            for key, cell in _difference(old, rows_now).items():
+                target = deltas[key]
+                for column, value in cell.items():
+                    target[column] = target.get(column, 0) + value
+            if rows_now and pk in stored:
+                if stored[pk].rows != rows_now:
+                    DossierContribution.objects.filter(pk=pk).update(rows=rows_now)
+            elif rows_now:
+                DossierContribution.objects.create(dossier_id=pk, rows=rows_now)
+            elif pk in stored:
+                DossierContribution.objects.filter(pk=pk).delete()
+        _upsert({k: v for k, v in deltas.items() if any(v.values())})
+    return len(ids)
+
+
+def apply_pending(limit: int = 2000) -> int:
+    """Apply the dossiers marked dirty (oldest first, `limit` at a time; skips rows another worker
+    holds). Does nothing while the aggregates are not built: `rebuild()` will read every dossier."""
+    if not is_built():
+        return 0
+    done = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                IndexDirty.objects.select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", "dossier_id")[:limit]
+            )
+            if not claimed:
+                return done
+            apply(dossier_id for _, dossier_id in claimed)
+            IndexDirty.objects.filter(pk__in=[pk for pk, _ in claimed]).delete()
+        done += len({d for _, d in claimed})
+        if len(claimed) < limit:
+            return done
+
+
+def mark(dossier_id: int | None) -> None:
+    """Mark a dossier dirty in the current transaction, and apply it right after the commit."""
+    if not dossier_id:
+        return
+    IndexDirty.objects.create(dossier_id=dossier_id)
+    transaction.on_commit(_apply_after_commit)
+
+
+def _apply_after_commit() -> None:
+    # The change is committed: a failure here only delays the figure until the worker's next run.
+    # Several marks of one transaction register several callbacks: the first applies, the others
+    # find nothing left (one query).
+    try:
+        if IndexDirty.objects.exists():
+            apply_pending()
+    except Exception:  # noqa: BLE001
+        logger.exception("insights: applying the index after commit failed; the worker will retry")
+
+
+def on_event(event) -> None:
+    """Subscriber to the event log: any event about a dossier, or a feedback case of a dossier."""
+    if event.aggregate_type == "dossier":
+        mark(Dossier.objects.filter(code=event.aggregate_id).values_list("pk", flat=True).first())
+    elif event.aggregate_type == "feedback":
+        from motcua.feedback.models import FeedbackCase
+
+        mark(
+            FeedbackCase.objects.filter(code=event.aggregate_id).values_list("dossier_id", flat=True).first()
+        )
+
+
+def _on_save(sender, instance, raw=False, **kwargs) -> None:
+    if raw:  # fixtures: `rebuild()` after loading
+        return
+    mark(instance.pk if isinstance(instance, Dossier) else _dossier_of(instance))
+
+
+def _dossier_of(instance) -> int | None:
+    if hasattr(instance, "dossier_id"):
+        return instance.dossier_id
+    charge = getattr(instance, "charge", None)  # a payment
+    return getattr(charge, "dossier_id", None)
+
+
+def connect() -> None:
+    """Called from InsightsConfig.ready(): the event subscriber, the save hooks and the job."""
+    from django.apps import apps
+
+    from motcua.core import events, jobs
+
+    events.subscribe(on_event)
+    watched = [
+        ("dossiers", "Dossier"),
+        ("dossiers", "DossierDocument"),
+        ("dossiers", "DossierResult"),
+        ("payments", "Charge"),
+        ("payments", "Payment"),
+        ("feedback", "Rating"),
+        ("feedback", "FeedbackCase"),
+        ("sync", "OutboxMessage"),
+    ]
+    for app_label, model_name in watched:
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        post_save.connect(_on_save, sender=model, dispatch_uid=f"insights-realtime-{model_name}")
+        post_delete.connect(_on_save, sender=model, dispatch_uid=f"insights-realtime-del-{model_name}")
+    jobs.register("insights.realtime", run_job, every_seconds=1)
+
+
+def run_job() -> str:
+    """The worker's job: build when needed, else apply what is pending."""
+    state = IndexState.objects.filter(pk="index").first()
+    if state is None or state.fingerprint != fingerprint():
+        return f"rebuilt {rebuild()} dossiers"
+    return f"applied {apply_pending()} dossiers"
+
+
+# --- full recompute --------------------------------------------------------------------------------
+
+
+def _insert_contributions(values: list[tuple[int, str]]) -> None:
+    if not values:
+        return
+    qn = connection.ops.quote_name
+    table = qn(DossierContribution._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({qn('dossier_id')}, {qn('rows')}) VALUES (%s, %s)", values)  # noqa: S608
+
+
+def rebuild(batch: int = 20000) -> int:
+    """Recompute every contribution and every tally row from the dossiers (after a bulk load, a
+    change of the settings in `fingerprint()`, or `motcua index --rebuild`). Returns the dossiers read.
+
+    Dossiers changed while this runs are marked dirty by their own transactions (with a higher
+    `IndexDirty` id than the ones cleared here) and applied afterwards: nothing is lost."""
+    started = time.monotonic()
+    tz = ZoneInfo(settings.TIME_ZONE)
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    count = 0
+    with transaction.atomic(), queries.without_jit():
+        last_dirty = IndexDirty.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        IndexDirty.objects.filter(pk__lte=last_dirty).delete()
+        DossierContribution.objects.all().delete()
+        IndexTally.objects.all().delete()
+        last = 0
+        while True:
+            names, rows = _flag_rows(Q(pk__gt=last, received_at__isnull=False))
+            chunk = list(rows[:batch])
+            if not chunk:
+                break
+            last = chunk[-1]["pk"]
+            contributions = []
+            for row in chunk:
+                rows_now = contribution(row, names, tz)
+                if not rows_now:
+                    continue
+                contributions.append((row["pk"], json.dumps(rows_now, separators=(",", ":"))))
+                for key, cell in rows_now.items():
+                    target = totals[key]
+                    for column, value in cell.items():
+                        target[column] += value
+            _insert_contributions(contributions)
+            count += len(chunk)
+        # plain multi-row INSERTs: the ORM's bulk_create spends most of the rebuild preparing values
+        _upsert({key: cell for key, cell in totals.items() if any(cell.values())})
+        IndexState.objects.update_or_create(
+            pk="index",
+            defaults={
+                "fingerprint": fingerprint(),
+                "built_at": timezone.now(),
+                "dossiers": count,
+                "seconds": round(time.monotonic() - started, 3),
+            },
+        )
+    return count
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def is_built() -> bool:
+    state = IndexState.objects.filter(pk="index").values_list("fingerprint", flat=True).first()
+    return state == fingerprint()
+
+
+def pending() -> int:
+    """Dossiers waiting to be applied (the lag, in dossiers)."""
+    return IndexDirty.objects.values("dossier_id").distinct().count()
+
+
+def _unit_q(unit: queries.Unit) -> Q:
+    if unit.procedure_id is not None:
+        return Q(procedure_key=unit.procedure_id)
+    if unit.officer_id is not None:
+        return Q(officer_key=unit.officer_id)
+    if unit.agency_ids is not None:
+        return Q(agency_key__in=unit.agency_ids)
+    return Q()
+
+
+def _sums(qs, keys: list[str], columns) -> list[dict]:
+    sums = {f"s_{c}": Sum(c) for c in columns}
+    if not keys:  # values() without fields would group by every column
+        return [qs.aggregate(**sums)]
+    return list(qs.values(*keys).order_by().annotate(**sums))
+
+
+def dossier_counts(period: Period, unit: queries.Unit, group: str | None = None, key_map=None) -> dict:
+    """The dossier and fee-procedure counts of `queries` for (period, unit), from the tally:
+    {key: counts} like `queries.dossier_counts` (plus the fee_procedures* counts). `group` is a tally
+    key column; `key_map` maps its values to the ranking's keys (agency → commune)."""
+    first, last = period.first_day, period.last_day
+    base = IndexTally.objects.filter(_unit_q(unit))
+    keys = [group] if group else []
+    by_day = _sums(
+        base.filter(day__gte=first, day__lte=last), list(dict.fromkeys([*keys, "procedure_key"])), DAY_COLUMNS
+    )
+    steps = _sums(base.filter(day__lte=last + timedelta(days=1)), keys, STEP_COLUMNS)
+
+    def key_of(row):
+        if not group:
+            return None
+        return key_map.get(row[group]) if key_map is not None else row[group]
+
+    # per (key, procedure) first: the fee-procedure counts are distinct procedures of the unit
+    per_procedure: dict = defaultdict(lambda: defaultdict(int))
+    for row in by_day:
+        cell = per_procedure[(key_of(row), row["procedure_key"])]
+        for column in DAY_COLUMNS:
+            cell[column] += row[f"s_{column}"] or 0
+    levels = dict(
+        Procedure.objects.filter(pk__in={p for _, p in per_procedure}).values_list("pk", "online_level")
+    )
+    raw: dict = defaultdict(lambda: defaultdict(int))
+    for (key, procedure), values in per_procedure.items():
+        r = raw[key]
+        for column, value in values.items():
+            r[column] += value
+        level = levels.get(procedure)
+        if level == OnlineLevel.FULL:
+            r["eligible_full_online"] += values["received"]
+            r["full_online"] += values["online"]
+        if values["fee"] > 0:
+            r["fee_procedures"] += 1
+            r["fee_procedures_paid_online"] += values["paid"] > 0
+            r["fee_procedures_offered_online"] += level in (OnlineLevel.FULL, OnlineLevel.PARTIAL)
+    for row in steps:
+        r = raw[key_of(row)]
+        for column in STEP_COLUMNS:
+            r[column] += row[f"s_{column}"] or 0
+    mode = settings.MOTCUA_INDEX_UNFINISHED
+    out: dict = {}
+    for key, r in raw.items():
+        late, unfin, ended, ended_ok = r["late"], r["unfin"], r["ended"], r["ended_ok"]
+        if mode == "all":
+            judged, judged_on_time = ended + unfin, ended_ok + unfin - late
+            complaints = r["ended_complaint"] + r["unfin_complaint"]
+        elif mode == "none":
+            judged, judged_on_time, complaints = ended, ended_ok, r["ended_complaint"]
+        else:
+            judged, judged_on_time = ended + late, ended_ok
+            complaints = r["ended_complaint"] + r["late_complaint"]
+        out[key] = {
+            "received": r["received"],
+            "synced": r["synced"],
+            "judged": judged,
+            "judged_on_time": judged_on_time,
+            "ended": ended,
+            "ended_on_time": ended_ok,
+            "unfinished_overdue": late,
+            "eligible_full_online": r["eligible_full_online"],
+            "full_online": r["full_online"],
+            "fee_dossiers": r["fee"],
+            "fee_dossiers_paid_online": r["paid"],
+            "results_due": r["granted"],
+            "with_e_result": r["with_result"],
+            "digitised": r["digitised"],
+            "reuse_any": r["reuse"],
+            "from_data_store": r["store"],
+            "citizen_db_dossiers": r["cdb"],
+            "dossier_complaints": complaints,
+            "average_days": (r["finished_us"] / 1e6 / 86400 / r["finished"]) if r["finished"] else None,
+            "fee_procedures": r["fee_procedures"],
+            "fee_procedures_paid_online": r["fee_procedures_paid_online"],
+            "fee_procedures_offered_online": r["fee_procedures_offered_online"],
+        }
+    return out
+
+
+def gather(period: Period, unit: queries.Unit) -> Counts:
+    """All the counts of the index for one unit and one period, dossier counts from the tally."""
+    if not is_built():
+        raise LiveUnavailable("Số liệu tổng hợp chưa được dựng (chạy `motcua index --rebuild`).")
+    counts = Counts()
+    with queries.without_jit():
+        parts = (
+            dossier_counts(period, unit),
+            queries.feedback_counts(period, unit),
+            queries.catalog_counts(unit),
+        )
+    for part in parts:
+        queries._fill(counts, part.get(None))
+    counts.sync_reference = queries.sync_reference(period, unit)
+    return counts
+
+
+#: Ranking kinds → the tally column their key is in (communes: the agency's commune, mapped after).
+_TALLY_KEYS = {
+    "department": "agency_key",
+    "commune": "agency_key",
+    "procedure": "procedure_key",
+    "officer": "officer_key",
+}
+
+
+def gather_grouped(period: Period, kind: str) -> dict:
+    """key → Counts for every unit of a ranking kind, like `queries.gather_grouped`."""
+    if kind not in queries.GROUP_KEYS:
+        raise queries.UnitError(f"Không xếp hạng được theo “{kind}”.")
+    if not is_built():
+        raise LiveUnavailable("Số liệu tổng hợp chưa được dựng (chạy `motcua index --rebuild`).")
+    dossier_key, feedback_key, _ = queries.GROUP_KEYS[kind]
+    province = queries.province_unit()
+    with queries.without_jit():
+        communes = dict(Agency.objects.values_list("pk", "admin_unit_id")) if kind == "commune" else None
+        dossier_part = dossier_counts(period, province, _TALLY_KEYS[kind], key_map=communes)
+        parts = (
+            dossier_part,
+            queries.feedback_counts(period, province, feedback_key),
+            queries.catalog_counts(province, kind),
+        )
+    out: dict = defaultdict(Counts)
+    for part in parts:
+        for key, row in part.items():
+            if key not in (None, 0):
+                queries._fill(out[key], row)
+    return out
