@@ -2,17 +2,20 @@
 
     python -m bench insights                        # SQLite and PostgreSQL, 10^5 dossiers each
     python -m bench insights --postgres             # PostgreSQL only
-    python -m bench insights --dossiers 1000000     # 10^6 (both databases; minutes to generate)
+    python -m bench insights --dossiers 1000000     # measured at 10^5 and 10^6 (both databases)
+    python -m bench insights --postgres --dossiers 10000000   # and at 10^7 (hours to generate)
 
 Method (docs/adr/0018): a fresh database (PostgreSQL: `motcua_bench_insights`, dropped and created;
-SQLite: a temporary file), migrate, load the calendar, places and catalogue, then generate N/10 demo
-dossiers (`motcua.dossiers.demo`), ANALYZE, measure; generate the other 9N/10, ANALYZE, measure
-again — so the growth of the cost with the data is read in one run. Measured (best of R, after one
-warm-up):
+SQLite: a temporary file), migrate, load the calendar, places, catalogue and e-forms, then grow the
+demo history (`motcua.dossiers.demo`, a new seed per step) through the decades 10^5, 10^6, 10^7 up to
+N (below 10^6: N/10 then N), ANALYZE and measure at each size — so the growth of the cost with the
+data is read in one run. Measured (best of R, after one warm-up):
 
 * the province for the last 12 months (`services.index_for`, every group, every query);
 * the province for the last full month;
 * the ranking of all departments for the 12 months (`queries.gather_grouped`, same queries grouped);
+* the QĐ 1565 criteria of the province for the last full month (`criteria.measures`: the per-procedure
+  dossier pass, e-forms, ratings, and the office-hours processing times computed per dossier);
 * the reference: the dossier pass of the index as ONE hand-written SQL query (a CTE of per-row flags,
   then SUMs), checked to give the same counts as `queries.dossier_counts`. Both run with PostgreSQL's
   JIT off, as the index does (`queries.without_jit`, ADR 0018).
@@ -127,7 +130,7 @@ def _best(fn, repeat=REPEAT) -> tuple[float, object]:
 def _measure(label: str, total: int) -> dict:
     from django.db import connection
 
-    from motcua.insights import queries, services
+    from motcua.insights import criteria, queries, services
     from motcua.insights.periods import parse_period
 
     today = date.today()
@@ -139,6 +142,7 @@ def _measure(label: str, total: int) -> dict:
     t_year, result = _best(lambda: services.index_for(year, province))
     t_month, _ = _best(lambda: services.index_for(month, province))
     t_rank, grouped = _best(lambda: queries.gather_grouped(year, "department"), repeat=1)
+    t_criteria, _ = _best(lambda: criteria.measures(month, province), repeat=1)
 
     def dossier_pass():
         with queries.without_jit():
@@ -164,6 +168,7 @@ def _measure(label: str, total: int) -> dict:
         f"  province, 12 months (index_for, all groups): {t_year * 1000:9.1f} ms  total {result.total}\n"
         f"  province, month {month.label}:            {t_month * 1000:9.1f} ms\n"
         f"  ranking of {len(grouped)} departments, 12 months:   {t_rank * 1000:9.1f} ms\n"
+        f"  QĐ 1565 criteria, province, month:           {t_criteria * 1000:9.1f} ms\n"
         f"  dossier pass (ORM, one aggregate):            {t_pass * 1000:9.1f} ms\n"
         f"  reference: one hand-written SQL query:        {t_ref * 1000:9.1f} ms  "
         f"ratio ORM/reference {t_pass / max(t_ref, 1e-9):.2f}x  "
@@ -183,14 +188,17 @@ def run(postgres: bool, dossiers: int) -> None:
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
-    for command in ("load_calendar", "load_places", "import_catalog"):
+    for command in ("load_calendar", "load_places", "import_catalog", "load_forms"):
         call_command(command, **quiet)
     print(f"[insights, {label}] reference data loaded in {time.perf_counter() - t0:.1f} s")
     points = []
-    first = max(1, dossiers // 10)
-    for seed, n in ((1, first), (2, dossiers - first)):
+    sizes = [10**k for k in (5, 6, 7) if 10**k < dossiers] + [dossiers]
+    if len(sizes) == 1:
+        sizes = [max(1, dossiers // 10), dossiers]
+    steps = [b - a for a, b in zip([0, *sizes], sizes, strict=False)]
+    for seed, n in enumerate(steps, start=1):
         t0 = time.perf_counter()
-        demo.generate(n, seed=seed, force=True)
+        demo.generate(n, seed=seed, force=True, realtime=False)
         print(f"[insights, {label}] generated {n:,} demo dossiers in {time.perf_counter() - t0:.1f} s")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

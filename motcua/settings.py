@@ -512,6 +512,10 @@ MOTCUA_WEBHOOK_MAX_ATTEMPTS = int(
 )
 
 # --- insights: the QĐ 766 index (motcua.insights; ADR 0018) -----------------------------------------
+#: QĐ 1565 criteria (ADR 0023): a per-service figure needs this many dossiers [inferred]; a
+#: sign-in-to-submission session longer than this (hours) is left out of the timings and counted apart.
+MOTCUA_CRITERIA_MIN_SAMPLE = int(os.environ.get("MOTCUA_CRITERIA_MIN_SAMPLE", "30"))
+MOTCUA_CRITERIA_SESSION_MAX_HOURS = int(os.environ.get("MOTCUA_CRITERIA_SESSION_MAX_HOURS", "24"))
 #: Open data (ADR 0025): counts from 1 to this are suppressed (small cells) [inferred: no Vietnamese
 #: rule fixes it]; cache of a month's tables (seconds); downloads per IP per 10 minutes.
 MOTCUA_OPENDATA_MIN_CELL = int(os.environ.get("MOTCUA_OPENDATA_MIN_CELL", "5"))

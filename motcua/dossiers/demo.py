@@ -32,8 +32,11 @@ and the registries' sandbox population (`motcua.registries.sandbox`).
 from __future__ import annotations
 
 import contextlib
+import importlib
+import math
 import random
 import time as _time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -48,6 +51,9 @@ from django.utils import timezone
 from motcua.catalog.models import OnlineLevel, Procedure, ProcedureAgency
 from motcua.core import calendar
 from motcua.core.models import DossierCodeCounter
+from motcua.eforms.models import Draft, FormDefinition
+from motcua.feedback.models import FeedbackCase, Rating, Satisfaction
+from motcua.payments.models import Charge, Gateway, Payment
 from motcua.people.models import OfficerRole, User
 from motcua.people.synthetic import (  # noqa: F401 — re-exported for the sync sandbox and the tests
     FastRandom,
@@ -298,12 +304,42 @@ _CREATE_LABEL = {
     Channel.COUNTER: "Nộp hồ sơ " + Channel.COUNTER.label.lower(),
     Channel.POST: "Nộp hồ sơ " + Channel.POST.label.lower(),
     Channel.NATIONAL_PORTAL: "Nộp hồ sơ trực tuyến",
+    Channel.OWN_PORTAL: "Nộp hồ sơ trực tuyến",
 }
 _TITLES = {
     Role.RECEPTION: Role.RECEPTION.label,
     Role.SPECIALIST: Role.SPECIALIST.label,
     "leader": Role.APPROVER.label,  # a leader holds unit_head + approver: services show the higher
 }
+ONLINE = (Channel.NATIONAL_PORTAL, Channel.OWN_PORTAL)
+#: Of the online submissions, the share made on the province's own site (services with an e-form):
+#: since 01/7/2025 most go through the national portal (spec §0.1).
+OWN_PORTAL_SHARE = 0.09
+#: Ratings: how often a returned result is rated, and the levels on time / late.
+RATING_SHARE = {
+    Channel.NATIONAL_PORTAL: 0.4, Channel.OWN_PORTAL: 0.55, Channel.COUNTER: 0.2, Channel.POST: 0.1,
+}  # fmt: skip
+_LEVELS_ON_TIME = weighted_table([(4, 0.62), (3, 0.31), (2, 0.05), (1, 0.02)])
+_LEVELS_LATE = weighted_table([(4, 0.2), (3, 0.35), (2, 0.23), (1, 0.22)])
+#: Fee payments: the gateway by channel of submission.
+_G = Gateway
+_GATEWAYS = {
+    Channel.NATIONAL_PORTAL: weighted_table([(_G.NATIONAL, 0.72), (_G.VIETQR, 0.18), (_G.COUNTER_CASH, 0.1)]),
+    Channel.OWN_PORTAL: weighted_table([(_G.VIETQR, 0.55), (_G.NATIONAL, 0.35), (_G.COUNTER_CASH, 0.1)]),
+    Channel.COUNTER: weighted_table([(_G.COUNTER_CASH, 0.62), (_G.COUNTER_CARD, 0.16), (_G.VIETQR, 0.22)]),
+    Channel.POST: weighted_table([(_G.VIETQR, 0.6), (_G.COUNTER_CASH, 0.4)]),
+}
+_COMPLAINTS = [
+    "Cán bộ tiếp nhận hướng dẫn chưa rõ ràng, phải đi lại nhiều lần.",
+    "Hồ sơ quá hạn nhưng chưa nhận được thông báo xin lỗi.",
+    "Đề nghị giải thích lý do yêu cầu bổ sung giấy tờ đã có trong cơ sở dữ liệu.",
+    "Thời gian chờ tại bộ phận một cửa quá lâu.",
+]
+_ANSWERS = [
+    "Cơ quan đã kiểm tra, chấn chỉnh việc hướng dẫn và xin lỗi ông/bà vì sự bất tiện.",
+    "Hồ sơ của ông/bà đã được giải quyết; cơ quan đã nhắc nhở cán bộ liên quan.",
+    "Thành phần hồ sơ được yêu cầu theo đúng quy định của thủ tục; cơ quan giải thích như sau.",
+]
 _MONTH_FACTOR = {1: 1.1, 2: 0.9, 3: 1.05, 7: 0.95, 10: 1.05, 11: 1.05, 12: 1.15}
 
 
@@ -317,6 +353,8 @@ class DemoReport:
     officers: int = 0
     write_seconds: float = 0.0
     index_seconds: float = 0.0
+    realtime_seconds: float | None = None
+    followers: Counter = field(default_factory=Counter)
     first_day: date | None = None
     last_day: date | None = None
 
@@ -341,6 +379,15 @@ class DemoReport:
             + ", ".join(f"{Status(s).label} {n / total:.1%}" for s, n in sorted(self.statuses.items()))
         )
         out.append(f"Cán bộ dùng thử được tạo: {self.officers}")
+        f = self.followers
+        out.append(
+            f"Thanh toán: {f['paid_online']} trực tuyến, {f['paid_counter']} tại quầy; "
+            f"đánh giá: {f['ratings']}; "
+            f"phản ánh: {f['cases']}; tờ khai điện tử: {f['drafts_submitted']} đã nộp, "
+            f"{f['drafts_abandoned']} bỏ dở"
+        )
+        if self.realtime_seconds is not None:
+            out.append(f"Dựng lại số liệu chỉ số thời gian thực: {self.realtime_seconds:.1f} s")
         return out
 
 
@@ -393,6 +440,40 @@ class _Officers:
     def pick(self, agency_id: int, key: str) -> tuple[int, str, str]:
         pool = self.by_agency[(agency_id, key)]
         return pool[0] if len(pool) == 1 else self.rng.choice(pool)
+
+
+class _Citizens:
+    """Citizens' accounts (signed in with the eID) for the own-portal dossiers: a pool, reused."""
+
+    def __init__(self, rng: random.Random, people: PeopleGenerator, dossiers: int):
+        self.rng = rng
+        self.pool: list[tuple[int, Person]] = []
+        size = min(5000, max(10, dossiers // 100)) if dossiers else 0
+        people_ = [people.person(1955, 2006) for _ in range(size)]
+        usernames = [f"demo.cd{i:05d}" for i in range(size)]
+        User.objects.bulk_create(
+            [
+                User(username=u, full_name=p.name, kind=User.Kind.CITIZEN, personal_id=p.id_number,
+                     phone=p.phone, password="!demo")  # noqa: S106 — unusable: signs in through the eID only
+                for u, p in zip(usernames, people_, strict=True)
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,  # an account from an earlier run, or an ID number taken
+        )  # fmt: skip
+        by_name = {p: person for p, person in zip(usernames, people_, strict=True)}
+        for pk, username, name, id_number, phone in (
+            User.objects.filter(username__in=usernames, personal_id__isnull=False)
+            .order_by("username")
+            .values_list("pk", "username", "full_name", "personal_id", "phone")
+        ):
+            generated = by_name[username]
+            self.pool.append(
+                (pk, Person(name, generated.gender, generated.birth_year, id_number, phone, generated.email,
+                            generated.address))
+            )  # fmt: skip
+
+    def pick(self) -> tuple[int, Person]:
+        return self.pool[int(self.rng.random() * len(self.pool))]
 
 
 class _Sink:
@@ -508,6 +589,36 @@ class _Sink:
         self.next_ids[table] = start + n
         return range(start, start + n)
 
+    def _converters(self, model, fields) -> list:
+        """SQLite: what `Field.get_db_prep_save` would give, without its per-value dispatch (the
+        largest cost of the SQLite load). Plain types pass through; aware datetimes become naive UTC
+        text exactly as the backend writes them; anything else goes through Django."""
+        key = (model, tuple(f.column for f in fields))
+        hit = self._types.get(key)
+        if hit is not None:
+            return hit
+        conn = self.connection
+        plain = {
+            "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "FloatField",
+            "ForeignKey", "IntegerField", "OneToOneField", "PositiveBigIntegerField", "PositiveIntegerField",
+            "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
+        }  # fmt: skip
+
+        def naive_utc(v):
+            return None if v is None else str(v.astimezone(UTC).replace(tzinfo=None))
+
+        out = []
+        for f in fields:
+            kind = f.get_internal_type()
+            if kind in plain:
+                out.append(lambda v: v)
+            elif kind == "DateTimeField" and conn.vendor == "sqlite" and settings.USE_TZ:
+                out.append(naive_utc)
+            else:
+                out.append(lambda v, f=f: f.get_db_prep_save(v, conn))
+        self._types[key] = out
+        return out
+
     def write(self, model, columns: list[str], rows: list[tuple]) -> None:
         if not rows:
             return
@@ -534,10 +645,8 @@ class _Sink:
                         for row in rows:
                             copy.write_row(row)
             else:
-                prepped = [
-                    tuple(f.get_db_prep_save(v, self.connection) for f, v in zip(fields, row, strict=True))
-                    for row in rows
-                ]
+                convert = self._converters(model, fields)
+                prepped = [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", prepped)  # noqa: S608
         self.rows += len(rows)
@@ -565,6 +674,27 @@ HISTORY_COLUMNS = [
     "actor_title", "agency_id", "note", "data",
 ]  # fmt: skip
 DUE_CHANGE_COLUMNS = ["id", "dossier_id", "at", "old_due_at", "new_due_at", "reason"]
+CHARGE_COLUMNS = [
+    "id", "dossier_id", "fee_line_id", "name", "quantity", "unit_amount", "reduction", "amount",
+    "legal_basis", "assessed_at", "cancelled",
+]  # fmt: skip
+PAYMENT_COLUMNS = [
+    "id", "charge_id", "intent_id", "gateway", "amount", "external_ref", "paid_at", "recorded_by_id",
+    "receipt_number", "receipt_file", "receipt_sha256", "refunded_at", "refund_ref",
+]  # fmt: skip
+RATING_COLUMNS = ["id", "dossier_id", "rater_id", "level", "comment", "created_at"]
+CASE_COLUMNS = [
+    "id", "code", "dossier_id", "rating_id", "submitter_id", "submitter_name", "submitter_id_number",
+    "agency_id", "subject", "content", "status", "repeated", "opened_at", "accept_due_at", "decided_at",
+    "answer_due_at", "answered_at", "publish_due_at", "published_at", "handled_by_id", "officer_note",
+    "answer", "reaction", "version",
+]  # fmt: skip
+DRAFT_COLUMNS = [
+    "id", "owner_id", "acting_for", "definition_id", "state", "answers", "provenance", "papers", "touched",
+    "current_page", "pages_seen", "submission_key", "signed_in_at", "opened_at", "updated_at", "submitted_at",
+    "abandoned_at", "dossier_id", "seconds_from_sign_in", "seconds_from_open", "fields_prefilled",
+    "fields_typed", "pages_count",
+]  # fmt: skip
 
 
 def _iso(moment: datetime | None, utc: bool = False) -> str | None:
@@ -579,7 +709,7 @@ class _Life:
 
     __slots__ = (
         "row", "docs", "history", "steps", "due_changes", "status", "paused_at", "resume_status", "due_at",
-        "version", "now", "stopped",
+        "version", "now", "stopped", "charge", "payment", "rating", "cases", "drafts",
     )  # fmt: skip
 
     def __init__(self):
@@ -595,6 +725,11 @@ class _Life:
         self.version = 1
         self.now = None
         self.stopped = False
+        self.charge = None  # (assessed_at, amount)
+        self.payment = None  # (gateway, paid_at, recorded_by)
+        self.rating = None  # (level, at, comment)
+        self.cases: list[dict] = []
+        self.drafts: list[tuple] = []
 
 
 class DemoGenerator:
@@ -802,14 +937,23 @@ class DemoGenerator:
         life.status = target
 
     def _dossier(self, day: date, info: ProcedureInfo, channel: str, receiving: Agency) -> _Life:
+        life = self._life(day, info, channel, receiving)
+        self._aftermath(life)
+        return life
+
+    def _life(self, day: date, info: ProcedureInfo, channel: str, receiving: Agency) -> _Life:
         rng = self.rng
         p = info.procedure
         handling = info.handling_agency(receiving)
         life = _Life()
         row = life.row
-        online = channel == Channel.NATIONAL_PORTAL
+        online = channel in ONLINE
         citizen = rng.random() < info.citizen_share
-        person = self.people.person() if citizen else self.people.organisation()
+        user_id = None
+        if channel == Channel.OWN_PORTAL and self.citizens.pool:
+            user_id, person = self.citizens.pick()  # signed in with the eID: the account's person
+        else:
+            person = self.people.person() if citizen else self.people.organisation()
         submitted = self.online_moment(day) if online else self.office_moment(day)
         amount, unit = info.legal[channel]
         fee = info.fee[channel]
@@ -828,6 +972,7 @@ class DemoGenerator:
             receiving=receiving,
             handling=handling,
             person=person,
+            user=user_id,
             submitted_at=submitted,
             time_amount=None,
             time_unit="",
@@ -845,7 +990,7 @@ class DemoGenerator:
         if online:
             life.history.append(
                 [submitted, "create", _CREATE_LABEL[channel], None, S.NEW, None, "hệ thống", "", None, "",
-                 {"national_code": None}]  # filled with the code at flush
+                 {"national_code": None} if channel == Channel.NATIONAL_PORTAL else {}]  # code at flush
             )  # fmt: skip
             row["reply_due_at"] = self.cal.add_working_hours(submitted, self.reply_hours)
             delay = 0 if rng.random() < 0.72 else (1 if rng.random() < 0.85 else 2)
@@ -973,6 +1118,123 @@ class DemoGenerator:
                     step[7], step[8] = t, life.history[-1][5]
         return life
 
+    # -- what follows a dossier: fees paid, the rating, feedback cases, the e-form behind it --------
+
+    def _forms(self) -> None:
+        """The current e-forms of the catalogue's online procedures: (definition id, fields, pages)."""
+        online = {i.procedure.pk: i for i in self.catalog.online_ranked}
+        self.forms: dict[int, tuple[int, int, int]] = {}
+        weighted = []
+        for definition in FormDefinition.objects.filter(is_current=True, procedure_id__in=online).order_by(
+            "procedure__code"
+        ):
+            pages = definition.pages
+            fields = sum(len(page.get("fields", [])) for page in pages) or 1
+            self.forms[definition.procedure_id] = (definition.pk, fields, len(pages))
+            rank = self.catalog.online_ranked.index(online[definition.procedure_id]) + 1
+            weighted.append((online[definition.procedure_id], 1 / rank**ZIPF_EXPONENT))
+        self.form_table = weighted_table(weighted) if weighted else None
+
+    def _aftermath(self, life: _Life) -> None:
+        rng, row = self.rng, life.row
+        # Fees: the charge assessed with the request, the payment recorded with mark_paid.
+        for entry in life.history:
+            at, action, actor_id, data = entry[0], entry[1], entry[5], entry[10]
+            if action == "request_payment":
+                life.charge = (at, int(data.get("amount") or row["fee_due"] or 0))
+            elif action == "mark_paid" and life.charge:
+                gateway = pick_weighted(rng, _GATEWAYS[row["channel"]])
+                counter = gateway in (Gateway.COUNTER_CASH, Gateway.COUNTER_CARD)
+                life.payment = (gateway, at, actor_id if counter else None)
+        if row["channel"] == Channel.OWN_PORTAL and row["user"]:
+            self._drafts(life)
+        # The rating (after the result is returned) and, when dissatisfied, the case it opens.
+        returned = row.get("returned_at")
+        late = bool(row["counts_as_overdue"] or row["apology_count"]) or (
+            life.due_at is not None and row["finished_at"] is not None and row["finished_at"] > life.due_at
+        )
+        if returned and rng.random() < RATING_SHARE[row["channel"]]:
+            at = returned + timedelta(seconds=int(rng.random() * 5 * 86400))
+            if at < self.horizon:
+                level = pick_weighted(rng, _LEVELS_LATE if late else _LEVELS_ON_TIME)
+                life.rating = (level, at, "")
+                if level == Satisfaction.DISSATISFIED:
+                    self._case(life, at, "Không hài lòng với kết quả hồ sơ", rated=True)
+        # Now and then a complaint while the dossier is being handled.
+        if row["received_at"] and rng.random() < (0.02 if late else 0.003):
+            self._case(life, self.later(row["received_at"], 1, 5), "Phản ánh về việc giải quyết hồ sơ")
+
+    def _drafts(self, life: _Life) -> None:
+        """The submitted e-form behind an own-portal dossier, with its QĐ 1565 timings; now and then an
+        earlier attempt abandoned."""
+        rng, row = self.rng, life.row
+        definition, fields, pages = self.forms[row["procedure"].pk]
+        submitted = row["submitted_at"]
+        # Faster through the year as prefill improves: a median of 5.5 min a year ago, 4 min now.
+        age = (self.horizon - submitted).total_seconds() / (365 * 86400)
+        median = 240 + 90 * min(max(age, 0.0), 1.0)
+        from_sign_in = median * math.exp(0.55 * rng.gauss(0, 1))
+        if rng.random() < 0.004:
+            from_sign_in += 86400 * rng.uniform(1, 3)  # left open overnight, finished days later
+        from_sign_in = round(from_sign_in, 1)
+        from_open = round(max(10.0, from_sign_in - rng.uniform(15, 90)), 1)
+        prefilled = min(fields, round(fields * rng.betavariate(6, 2.5)))
+        life.drafts.append(
+            ("submitted", row["user"], row["person"].id_number, definition, pages, pages,
+             submitted - timedelta(seconds=from_sign_in), submitted - timedelta(seconds=from_open), submitted,
+             submitted, None, True, from_sign_in, from_open, prefilled, fields - prefilled, pages)
+        )  # fmt: skip
+        if rng.random() < 0.2:
+            other, _, other_pages = self.forms[pick_weighted(rng, self.form_table).procedure.pk]
+            opened = submitted - timedelta(days=rng.randint(1, 20), seconds=rng.randrange(86400))
+            touched = opened + timedelta(seconds=rng.randint(30, 900))
+            abandoned = touched + timedelta(hours=getattr(settings, "MOTCUA_FORM_ABANDON_HOURS", 24))
+            seen = rng.randint(0, other_pages)
+            life.drafts.append(
+                ("abandoned", row["user"], row["person"].id_number, other, min(seen, other_pages - 1), seen,
+                 opened - timedelta(seconds=rng.randint(5, 120)), opened, touched, None, abandoned, False,
+                 None, None, None, None, None)
+            )  # fmt: skip
+
+    def _case(self, life: _Life, opened: datetime, subject: str, rated: bool = False) -> None:
+        """A feedback case (phản ánh, kiến nghị) as feedback.services._open and act write it."""
+        if opened >= self.horizon:
+            return
+        rng, row = self.rng, life.row
+        handling = row["handling"]
+        leader = self.officers.pick(handling.pk, "leader")[0]
+        accept_due = self.cal.due_at(opened, 2, "working_days").due_at
+        answer_due = self.cal.due_at(opened, 15, "working_days").due_at
+        case = dict(
+            opened_at=opened, accept_due_at=accept_due, answer_due_at=answer_due, status="new",
+            decided_at=None, answered_at=None, publish_due_at=None, published_at=None, handled_by=None,
+            officer_note="", answer="", reaction="", version=1, rated=rated,
+            subject=subject,  # the dossier code is added at flush, once known
+            content=rng.choice(_COMPLAINTS),
+        )  # fmt: skip
+        life.cases.append(case)
+        decided = self.later(opened, 0, 2)
+        if decided >= self.horizon:
+            return
+        case.update(decided_at=decided, handled_by=leader, version=2)
+        if rng.random() < 0.08:
+            case.update(status="rejected", officer_note="Nội dung đã được trả lời trước đó.")
+            return
+        case["status"] = FeedbackCase.Status.ACCEPTED
+        on_time = rng.random() < 0.85
+        answered = self.later(decided, 1, 12) if on_time else self.later(answer_due, 1, 8)
+        if answered >= self.horizon:
+            return
+        publish_due = self.cal.due_at(answered, 2, "working_days").due_at
+        case.update(status="answered", answered_at=answered, answer=rng.choice(_ANSWERS), version=3,
+                    publish_due_at=publish_due)  # fmt: skip
+        roll = rng.random()
+        case["reaction"] = "like" if roll < 0.55 else ("dislike" if roll < 0.7 else "")
+        if rng.random() < 0.5:
+            published = self.later(answered, 0, 2)
+            if published < self.horizon:
+                case.update(status=FeedbackCase.Status.PUBLISHED, published_at=published, version=4)
+
     def _supplement(self, life: _Life, t: datetime, receiving: Agency, reception, done: int) -> bool:
         """request_supplement then (mostly) receive_supplement; False when the history stops."""
         officer = reception()
@@ -1064,6 +1326,8 @@ class DemoGenerator:
         self.officers = _Officers(rng, self.people)
         self.officers.ensure(sorted(receiving, key=lambda a: a.code), sorted(handling, key=lambda a: a.code))
         self.report.officers = self.officers.created
+        self._forms()
+        self.citizens = _Citizens(self.rng, self.people, self.n if self.form_table else 0)
 
         allocation = self.allocate()
         self.report.first_day, self.report.last_day = allocation[0][0], allocation[-1][0]
@@ -1091,6 +1355,13 @@ class DemoGenerator:
                     (DossierStep, "dossier_id", Dossier),
                     (DossierDocument, "dossier_id", Dossier),
                     (DueDateChange, "dossier_id", Dossier),
+                    (Charge, "dossier_id", Dossier),
+                    (Payment, "charge_id", Charge),
+                    (Rating, "dossier_id", Dossier),
+                    (FeedbackCase, "dossier_id", Dossier),
+                    (FeedbackCase, "rating_id", Rating),
+                    (Draft, "dossier_id", Dossier),
+                    (Draft, "owner_id", User),
                 ]
             )
         self.report.dossiers = done
@@ -1098,7 +1369,10 @@ class DemoGenerator:
         self.report.seconds = _time.perf_counter() - started
         return self.report
 
-    TABLES = (Dossier, DossierDocument, DossierStep, DossierHistory, DueDateChange)
+    TABLES = (
+        Dossier, DossierDocument, DossierStep, DossierHistory, DueDateChange, Charge, Payment, Rating,
+        FeedbackCase, Draft,
+    )  # fmt: skip
 
     def _generate(self, sink: _Sink, allocation) -> int:
         started = _time.perf_counter()
@@ -1110,7 +1384,11 @@ class DemoGenerator:
             lives = []
             for _ in range(count):
                 channel = self._channel(day)
-                info = self.catalog.pick(rng, channel == Channel.NATIONAL_PORTAL)
+                if channel == Channel.NATIONAL_PORTAL and self.form_table and rng.random() < OWN_PORTAL_SHARE:
+                    channel = Channel.OWN_PORTAL  # a service the province provides on its own site
+                    info = pick_weighted(rng, self.form_table)
+                else:
+                    info = self.catalog.pick(rng, channel == Channel.NATIONAL_PORTAL)
                 lives.append(self._dossier(day, info, channel, self._receiving(info)))
             lives.sort(key=lambda life: life.row["submitted_at"])
             for life in lives:
@@ -1125,6 +1403,12 @@ class DemoGenerator:
                     counters[(scope, day)] = counters.get((scope, day), 0) + 1
                     row["code"] = f"{scope}-{day:%y%m%d}-{counters[(scope, day)]:04d}"
                     row["national_code"] = None
+                for case in life.cases:  # as feedback.services._open numbers them
+                    agency_code = row["handling"].code
+                    opened = case["opened_at"].astimezone(self.tz).date()
+                    key = ("pakn:" + agency_code, opened)
+                    counters[key] = counters.get(key, 0) + 1
+                    case["code"] = f"PAKN-{agency_code}-{opened:%y%m%d}-{counters[key]:04d}"
             pending.extend(lives)
             if len(pending) >= self.batch:
                 done += self._flush(sink, pending)
@@ -1203,9 +1487,61 @@ class DemoGenerator:
             sink.write(Dossier, DOSSIER_COLUMNS, dossiers)
             for model, columns, attr in children:
                 sink.write(model, columns, rows[attr])
+            self._flush_followers(sink, list(zip(dossier_ids, lives, strict=True)))
             sink.end_batch()
         self.report.write_seconds += _time.perf_counter() - started
         return len(lives)
+
+    def _flush_followers(self, sink: _Sink, written: list[tuple[int, _Life]]) -> None:
+        """Charges and payments, ratings, feedback cases and e-form drafts of the batch."""
+        charged = [(pk, life) for pk, life in written if life.charge]
+        paid = [(pk, life) for pk, life in charged if life.payment]
+        rated = [(pk, life) for pk, life in written if life.rating]
+        cases = [(pk, life, case) for pk, life in written for case in life.cases]
+        drafts = [(pk, life, d) for pk, life in written for d in life.drafts]
+        charge_ids = dict(zip((pk for pk, _ in charged), sink.reserve_ids(Charge, len(charged)), strict=True))
+        payment_ids = iter(sink.reserve_ids(Payment, len(paid)))
+        rating_ids = dict(zip((pk for pk, _ in rated), sink.reserve_ids(Rating, len(rated)), strict=True))
+        case_ids = iter(sink.reserve_ids(FeedbackCase, len(cases)))
+        draft_ids = iter(sink.reserve_ids(Draft, len(drafts)))
+        sink.write(Charge, CHARGE_COLUMNS, [
+            (charge_ids[pk], pk, None, "Phí, lệ phí giải quyết thủ tục", 1, life.charge[1], 0, life.charge[1],
+             "Theo mức thu công bố trong thủ tục hành chính", life.charge[0], False)
+            for pk, life in charged
+        ])  # fmt: skip
+        sink.write(Payment, PAYMENT_COLUMNS, [
+            (next(payment_ids), charge_ids[pk], None, life.payment[0], life.charge[1],
+             "" if life.payment[2] else f"DEMO{pk:010d}", life.payment[1], life.payment[2],
+             f"BL-{life.row['code']}", "", "", None, "")
+            for pk, life in paid
+        ])  # fmt: skip
+        sink.write(Rating, RATING_COLUMNS, [
+            (rating_ids[pk], pk, life.row["user"], life.rating[0], life.rating[2], life.rating[1])
+            for pk, life in rated
+        ])  # fmt: skip
+        sink.write(FeedbackCase, CASE_COLUMNS, [
+            (next(case_ids), c["code"], pk, rating_ids.get(pk) if c["rated"] else None, life.row["user"],
+             life.row["person"].name, life.row["person"].id_number, life.row["handling"].pk,
+             f"{c['subject']} {life.row['code']}"[:200], c["content"], c["status"], False, c["opened_at"],
+             c["accept_due_at"], c["decided_at"], c["answer_due_at"], c["answered_at"], c["publish_due_at"],
+             c["published_at"], c["handled_by"], c["officer_note"], c["answer"], c["reaction"], c["version"])
+            for pk, life, c in cases
+        ])  # fmt: skip
+        f = self.report.followers
+        online_gateways = (Gateway.NATIONAL, Gateway.VIETQR)
+        f["paid_online"] += sum(1 for _pk, life in paid if life.payment[0] in online_gateways)
+        f["paid_counter"] += sum(1 for _pk, life in paid if life.payment[0] not in online_gateways)
+        f["ratings"] += len(rated)
+        f["cases"] += len(cases)
+        f["drafts_submitted"] += sum(1 for _pk, _life, d in drafts if d[0] == "submitted")
+        f["drafts_abandoned"] += sum(1 for _pk, _life, d in drafts if d[0] == "abandoned")
+        namespace = uuid.UUID("6d6f7463-7561-4465-8d6f-686973746f72")  # fixed: the same keys for a seed
+        sink.write(Draft, DRAFT_COLUMNS, [
+            (next(draft_ids), d[1], d[2], d[3], d[0], {}, {}, {}, [], d[4], d[5],
+             uuid.uuid5(namespace, f"{life.row['code']}/{i}"), d[6], d[7], d[8], d[9], d[10],
+             pk if d[11] else None, *d[12:])
+            for pk, life in written for i, d in enumerate(life.drafts)
+        ])  # fmt: skip
 
     def _documents(self, life: _Life, info: ProcedureInfo, online: bool, at: datetime) -> None:
         """The papers handed in (or uploaded): the first case's requirements, as intake records them."""
@@ -1223,7 +1559,7 @@ class DemoGenerator:
         last = life.history[-1][0] if life.history else row["submitted_at"]
         return (
             pk, row["code"], row["national_code"], p.pk, p.current_version_id, row["channel"], person.kind,
-            person.name, person.id_number, person.address[:300], person.phone[:20], person.email, None,
+            person.name, person.id_number, person.address[:300], person.phone[:20], person.email, row["user"],
             p.name[:500], {}, row["receiving"].pk, row["handling"].pk, row["assignee"], life.status,
             life.resume_status, row["submitted_at"], row["received_at"], row["counting_start"], life.due_at,
             row["reply_due_at"], row["replied_at"], life.paused_at, False, row["finished_at"],
@@ -1243,14 +1579,36 @@ def generate(
     force: bool = False,
     using: str = "default",
     stdout=None,
+    realtime: bool = True,
 ) -> DemoReport:
-    """Generate `dossiers` demo dossiers (see the module docstring). Raises DemoRefused in production."""
+    """Generate `dossiers` demo dossiers (see the module docstring). Raises DemoRefused in production.
+
+    realtime=False leaves the insights app's maintained aggregates stale (benches that time the
+    rebuild apart); the command always rebuilds them."""
     if not (force or demo_allowed()):
         raise DemoRefused(
             "Dữ liệu dùng thử chứa thông tin cá nhân giả: chỉ chạy khi MOTCUA_DEBUG, MOTCUA_EMBEDDED "
             "hoặc khi kiểm thử; dùng --force nếu thật sự muốn."
         )
-    return DemoGenerator(dossiers, seed, until=until, batch=batch, using=using, stdout=stdout).run()
+    report = DemoGenerator(dossiers, seed, until=until, batch=batch, using=using, stdout=stdout).run()
+    if realtime:
+        report.realtime_seconds = rebuild_maintained_aggregates()
+    return report
+
+
+def rebuild_maintained_aggregates() -> float | None:
+    """The history was written without events, so aggregates kept up to date from events (the
+    insights app's real-time counters, when installed) are rebuilt from the rows once at the end.
+    Imported by name: insights sits on a higher floor and may not provide it."""
+    try:
+        realtime = importlib.import_module("motcua.insights.realtime")
+    except ImportError:
+        return None
+    if not hasattr(realtime, "rebuild"):
+        return None
+    started = _time.perf_counter()
+    realtime.rebuild()
+    return _time.perf_counter() - started
 
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The demo history generator: deterministic, consistent, realistic, and refused in production."""
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -21,9 +21,13 @@ from motcua.dossiers.models import (
     DossierStep,
     Status,
 )
+from motcua.eforms.models import Draft
+from motcua.feedback.models import FeedbackCase, Rating
+from motcua.payments.models import Charge, Payment
 from motcua.people.models import OfficerRole
 
 pytestmark = pytest.mark.django_db
+ONLINE = (Channel.NATIONAL_PORTAL, Channel.OWN_PORTAL)
 UNTIL = "2026-06-30"
 
 
@@ -36,10 +40,27 @@ def fingerprint() -> str:
     history = DossierHistory.objects.order_by("dossier__code", "at", "id").values_list(
         "dossier__code", "action", "at", "to_status", "actor_name"
     )
-    return hashlib.sha256(repr((list(rows), list(history))).encode()).hexdigest()
+    followers = (
+        list(
+            Payment.objects.order_by("receipt_number").values_list(
+                "receipt_number", "gateway", "amount", "paid_at"
+            )
+        ),
+        list(Rating.objects.order_by("dossier__code").values_list("dossier__code", "level", "created_at")),
+        list(FeedbackCase.objects.order_by("code").values_list("code", "status", "opened_at", "answered_at")),
+        list(
+            Draft.objects.order_by("submission_key").values_list(
+                "submission_key", "state", "seconds_from_sign_in", "fields_prefilled", "opened_at"
+            )
+        ),
+    )
+    return hashlib.sha256(repr((list(rows), list(history), followers)).encode()).hexdigest()
 
 
 def wipe() -> None:
+    FeedbackCase.objects.all().delete()
+    Payment.objects.all().delete()
+    Draft.objects.all().delete()
     Dossier.objects.all().delete()
     DossierCodeCounter.objects.all().delete()
 
@@ -81,9 +102,9 @@ def test_statuses_dates_and_codes_are_consistent(demo):
         if d.status in (Status.DONE, Status.RETURNED):
             assert d.decision and d.finished_at
         if d.status == Status.NOT_RECEIVED:
-            assert d.channel == Channel.NATIONAL_PORTAL and d.refused_at and d.received_at is None
+            assert d.channel in ONLINE and d.refused_at and d.received_at is None
         if d.status == Status.NEW:
-            assert d.received_at is None and d.channel == Channel.NATIONAL_PORTAL
+            assert d.received_at is None and d.channel in ONLINE
         if d.status in PAUSED_STATUSES:
             assert d.paused_at is not None and d.resume_status is not None
         else:
@@ -95,6 +116,9 @@ def test_statuses_dates_and_codes_are_consistent(demo):
         if d.channel == Channel.NATIONAL_PORTAL:
             assert d.code == d.national_code and d.code.startswith("G22.14-")
             assert d.reply_due_at is not None
+        elif d.channel == Channel.OWN_PORTAL:
+            assert d.applicant_user_id and d.reply_due_at is not None and d.national_code is None
+            assert d.applicant_id_number == d.applicant_user.personal_id
         else:
             assert d.national_code is None and d.code.startswith(d.receiving_agency.code + "-")
             assert d.code.split("-")[1] == f"{timezone.localtime(d.submitted_at):%y%m%d}"
@@ -157,4 +181,62 @@ def test_people_look_real():
     assert (
         len(code) == 10
         and int(code[9]) == 10 - sum(int(c) * w for c, w in zip(code[:9], weights, strict=True)) % 11
+    )
+
+
+def test_fees_ratings_feedback_and_e_forms_follow_the_dossiers(demo):
+    by_id = {d.pk: d for d in demo}
+    # Fees: a charge with each payment request, a payment exactly when the history says it was paid.
+    charged = set(Charge.objects.values_list("dossier_id", flat=True))
+    assert charged == {d.pk for d in demo if d.fee_due}
+    paid = {p.charge.dossier_id: p for p in Payment.objects.select_related("charge")}
+    assert set(paid) == {d.pk for d in demo if d.fee_paid}
+    for pk, payment in paid.items():
+        assert payment.amount == by_id[pk].fee_paid and payment.receipt_number == f"BL-{by_id[pk].code}"
+        assert payment.paid_at >= by_id[pk].received_at
+        assert (payment.recorded_by_id is not None) == (payment.gateway in ("cash", "card"))
+    # Ratings only after the result went back, before the end of the history.
+    ratings = list(Rating.objects.select_related("dossier"))
+    assert ratings
+    for r in ratings:
+        assert r.dossier.status == Status.RETURNED and r.dossier.returned_at <= r.created_at
+        assert r.created_at.date() < date.fromisoformat(UNTIL)
+    # A "không hài lòng" rating opens a case, as feedback.services.rate does.
+    unhappy = {r.pk for r in ratings if r.level == 1}
+    assert unhappy == set(
+        FeedbackCase.objects.filter(rating__isnull=False).values_list("rating_id", flat=True)
+    )
+    for case in FeedbackCase.objects.select_related("dossier"):
+        assert case.code.startswith(f"PAKN-{case.dossier.handling_agency.code}-")
+        assert case.accept_due_at > case.opened_at and case.answer_due_at > case.accept_due_at
+        assert case.answered_at is None or case.answered_at > case.opened_at
+    # Own-portal dossiers come from a submitted e-form with its QĐ 1565 timings; some attempts abandoned.
+    own = [d for d in demo if d.channel == Channel.OWN_PORTAL]
+    assert own
+    submitted = Draft.objects.filter(state="submitted")
+    assert set(submitted.values_list("dossier_id", flat=True)) == {d.pk for d in own}
+    for draft in submitted.select_related("dossier"):
+        assert (
+            draft.submitted_at == draft.dossier.submitted_at
+            and draft.owner_id == draft.dossier.applicant_user_id
+        )
+        assert draft.seconds_from_sign_in >= draft.seconds_from_open > 0
+        assert draft.signed_in_at < draft.opened_at < draft.submitted_at
+        assert draft.fields_prefilled + draft.fields_typed == sum(
+            len(p["fields"]) for p in draft.definition.pages
+        )
+    assert not Draft.objects.filter(state="abandoned", dossier__isnull=False).exists()
+
+
+def test_the_demo_feeds_the_criteria(demo):
+    """The QĐ 1565 measures read the generated history: every criterion has data to show."""
+    from motcua.insights import criteria
+
+    until = date.fromisoformat(UNTIL)
+    m = criteria.measures(f"{until - timedelta(days=400)}..{until}")["measures"]
+    assert m["online_dossiers"]["numerator"] > 0 and m["on_time"]["denominator"] > 0
+    assert m["c4_positive_ratings"]["denominator"] == Rating.objects.count()
+    timing = m["c2_sign_in_to_submission"]
+    assert (
+        timing["sample"] + timing["dropped_long_sessions"] == Draft.objects.filter(state="submitted").count()
     )
