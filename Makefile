@@ -38,8 +38,10 @@ data: install
 
 run: data
 	@echo "motcua: http://$(HOST):$(PORT)/  (quản trị: http://$(HOST):$(PORT)/quan-tri/)"
-	@# One background worker for the periodic jobs (payments, abandoned drafts…), stopped with the server.
-	@trap 'kill 0' EXIT; MOTCUA_EMBEDDED=1 $(MANAGE) worker & \
+	@# One background worker for the periodic jobs (delivery, index, payments…), stopped with the server;
+	@# started once the server answers, since some jobs call the shipped sandboxes over HTTP.
+	@trap 'kill 0' EXIT; ($(BIN)/python scripts/wait_for_http.py http://$(HOST):$(PORT)/healthz 120; \
+	  MOTCUA_EMBEDDED=1 $(MANAGE) worker) & \
 	  MOTCUA_EMBEDDED=1 MOTCUA_INSECURE_HTTP=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 browser:

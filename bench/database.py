@@ -26,3 +26,17 @@ def fresh_database(name: str, postgres: bool) -> str:
     os.environ["MOTCUA_VAR_DIR"] = str(path.parent)
     django.setup()
     return "SQLite"
+
+
+def run_per_database(module: str, postgres: bool, dossiers: int) -> None:
+    """Run `bench.<module>.run(pg, dossiers)` on SQLite and PostgreSQL (or PostgreSQL only), each in
+    its own process: Django is set up once per process, for one database."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for pg in (True,) if postgres else (False, True):
+        code = f"from bench.{module} import run; run({pg}, {int(dossiers)})"
+        subprocess.run(
+            [sys.executable, "-u", "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent
+        )

@@ -15,12 +15,9 @@ each dossier's life costs on top of writing it.
 """
 
 import io
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from bench.database import fresh_database
+from bench.database import fresh_database, run_per_database
 
 DEFAULT_DOSSIERS = 50_000
 
@@ -85,9 +82,4 @@ def run(postgres: bool, dossiers: int) -> None:
 
 def main(postgres: bool = False, dossiers: int | None = None) -> None:
     """Default: SQLite and PostgreSQL, each in its own process; --postgres: PostgreSQL only."""
-    n = int(dossiers or DEFAULT_DOSSIERS)
-    for pg in (True,) if postgres else (False, True):
-        code = f"from bench.demo import run; run({pg}, {n})"
-        subprocess.run(
-            [sys.executable, "-u", "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent
-        )
+    run_per_database("demo", postgres, dossiers or DEFAULT_DOSSIERS)

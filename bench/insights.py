@@ -24,13 +24,10 @@ Each database runs in its own process (Django is set up once per process).
 """
 
 import io
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-from bench.database import fresh_database
+from bench.database import fresh_database, run_per_database
 
 DEFAULT_DOSSIERS = 100_000
 REPEAT = 3
@@ -221,12 +218,7 @@ def run(postgres: bool, dossiers: int) -> None:
 
 def main(postgres: bool = False, dossiers: int | None = None) -> None:
     """Default: SQLite and PostgreSQL, each in its own process; --postgres: PostgreSQL only."""
-    n = int(dossiers or DEFAULT_DOSSIERS)
-    for pg in (True,) if postgres else (False, True):
-        code = f"from bench.insights import run; run({pg}, {n})"
-        subprocess.run(
-            [sys.executable, "-u", "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent
-        )
+    run_per_database("insights", postgres, dossiers or DEFAULT_DOSSIERS)
 
 
 if __name__ == "__main__":

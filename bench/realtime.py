@@ -18,13 +18,10 @@ Method: a fresh database (`bench.database.fresh_database`), migrate, reference d
 
 import io
 import statistics
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-from bench.database import fresh_database
+from bench.database import fresh_database, run_per_database
 
 DEFAULT_DOSSIERS = 100_000
 REPEAT = 3
@@ -164,12 +161,7 @@ def run(postgres: bool, dossiers: int) -> None:
 
 def main(postgres: bool = False, dossiers: int | None = None) -> None:
     """Default: SQLite and PostgreSQL, each in its own process; --postgres: PostgreSQL only."""
-    n = int(dossiers or DEFAULT_DOSSIERS)
-    for pg in (True,) if postgres else (False, True):
-        code = f"from bench.realtime import run; run({pg}, {n})"
-        subprocess.run(
-            [sys.executable, "-u", "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent
-        )
+    run_per_database("realtime", postgres, dossiers or DEFAULT_DOSSIERS)
 
 
 if __name__ == "__main__":
