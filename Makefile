@@ -40,7 +40,9 @@ run: data
 	@echo "motcua: http://$(HOST):$(PORT)/  (quản trị: http://$(HOST):$(PORT)/quan-tri/)"
 	@# One background worker for the periodic jobs (delivery, index, payments…), stopped with the server;
 	@# started once the server answers, since some jobs call the shipped sandboxes over HTTP.
-	@trap 'kill 0' EXIT; ($(BIN)/python scripts/wait_for_http.py http://$(HOST):$(PORT)/healthz 120; \
+	@# The shipped sandboxes are reached at the address the server listens on.
+	@export MOTCUA_PUBLIC_BASE_URL=http://$(HOST):$(PORT); trap 'kill 0' EXIT; \
+	  ($(BIN)/python scripts/wait_for_http.py http://$(HOST):$(PORT)/healthz 120; \
 	  MOTCUA_EMBEDDED=1 $(MANAGE) worker) & \
 	  MOTCUA_EMBEDDED=1 MOTCUA_INSECURE_HTTP=1 $(MANAGE) runserver $(HOST):$(PORT)
 
