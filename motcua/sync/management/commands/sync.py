@@ -94,23 +94,19 @@ class Command(BaseCommand):
             raise CommandError(f"Không đồng bộ được danh mục TTHC: {run.message}")
 
     def _deliver(self, once: bool):
-        import time
-
         from django.conf import settings
-        from django.db import close_old_connections
 
         from motcua.sync.outbox import deliver_all, deliver_due
 
-        if once:
-            report = deliver_all()
-            self.stdout.write(f"Đã gửi {report.sent} tin lên Cổng DVC quốc gia. {report}")
-            return
-        while True:  # pragma: no cover — the long-running worker
-            close_old_connections()
-            report = deliver_due()
-            if report.sent or report.retried or report.dead:
-                self.stdout.write(str(report))
-            time.sleep(settings.MOTCUA_SYNC_DELIVER_EVERY)
+        from ._delivery import deliver
+
+        deliver(
+            self.stdout,
+            deliver_all,
+            deliver_due,
+            settings.MOTCUA_SYNC_DELIVER_EVERY,
+            "Đã gửi {sent} tin lên Cổng DVC quốc gia." if once else "",
+        )
 
     def _dead_letters(self, replay_ids, replay_all: bool):
         from motcua.sync.outbox import dead_letters, replay

@@ -53,22 +53,19 @@ class Command(BaseCommand):
             self.stdout.write(f"      pending={s.pending} sent={s.sent} dead={s.dead}")
 
     def _deliver(self, once: bool):
-        import time
+        from django.conf import settings
 
-        from django.db import close_old_connections
+        from motcua.sync.webhooks import deliver_all, deliver_due
 
-        from motcua.sync.webhooks import _setting, deliver_all, deliver_due
+        from ._delivery import deliver
 
-        if once:
-            report = deliver_all()
-            self.stdout.write(f"Đã gửi {report.sent} tin webhook. {report}")
-            return
-        while True:  # pragma: no cover — the long-running worker
-            close_old_connections()
-            report = deliver_due()
-            if report.sent or report.retried or report.dead:
-                self.stdout.write(str(report))
-            time.sleep(_setting("DELIVER_EVERY", 5))
+        deliver(
+            self.stdout,
+            deliver_all,
+            deliver_due,
+            settings.MOTCUA_WEBHOOK_DELIVER_EVERY,
+            "Đã gửi {sent} tin webhook." if once else "",
+        )
 
     def _dead_letters(self, replay_ids, replay_all: bool):
         from motcua.sync.webhooks import dead_letters, replay
