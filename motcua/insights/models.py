@@ -122,23 +122,61 @@ class IndexTally(models.Model):
         return f"{self.day} {self.agency_key}/{self.procedure_key}/{self.officer_key}"
 
 
-class DossierContribution(models.Model):
-    """What one dossier last added to `IndexTally` ({"day|agency|procedure|officer": {column: n}}), so
-    that an update subtracts exactly that and adds the new contribution (idempotent)."""
+class DossierFact(models.Model):
+    """Dữ kiện của hồ sơ cho chỉ số: one narrow row per received dossier with everything the period
+    rules of the index read, already reduced to integers (ADR 0026).
+
+    Written by `motcua.insights.realtime` from the dossier and its documents, payments, result and
+    feedback, in the same step that keeps `IndexTally` up to date: an update subtracts the tally rows
+    of the stored fact and adds those of the new one (idempotent). The full recompute of any period
+    is one aggregate over this table (`realtime.gather(..., basis="facts")`), and `rebuild()` derives
+    it again from the dossiers.
+
+    Days are local days as proleptic ordinals (`date.toordinal()`): integer comparisons, the same on
+    every database. For a period of local days [F, L]:
+    * received in it ⇔ F ≤ received_day ≤ L;
+    * ended in it ⇔ F ≤ ended_day ≤ L (set only for the ended statuses);
+    * unfinished at its end ⇔ received_day ≤ L < closed_day (null: still open);
+    * overdue at its end ⇔ late_day ≤ L < closed_day (null late_day: never overdue)."""
 
     dossier_id = models.BigIntegerField("hồ sơ", primary_key=True)
-    rows = models.JSONField("đóng góp", default=dict)
+    agency_key = models.PositiveIntegerField("cơ quan giải quyết", default=0)
+    procedure_key = models.PositiveIntegerField("thủ tục", default=0)
+    officer_key = models.PositiveIntegerField("cán bộ xử lý", default=0)
+    flags = models.PositiveIntegerField("điều kiện không phụ thuộc kỳ (bit)", default=0)
+    received_day = models.IntegerField("ngày tiếp nhận")
+    ended_day = models.IntegerField("ngày kết thúc", null=True)
+    closed_day = models.IntegerField("ngày thôi tính là đang giải quyết", null=True)
+    late_day = models.IntegerField("ngày bắt đầu quá hạn", null=True)
+    finished_us = models.BigIntegerField("thời gian giải quyết (µs)", null=True)
 
     class Meta:
-        verbose_name = "đóng góp của hồ sơ vào chỉ số"
-        verbose_name_plural = "đóng góp của hồ sơ vào chỉ số"
+        verbose_name = "dữ kiện hồ sơ cho chỉ số"
+        verbose_name_plural = "dữ kiện hồ sơ cho chỉ số"
+        indexes = [
+            # Covering, in the order of the recompute's GROUP BY: SQLite aggregates in index order
+            # instead of sorting every row (ADR 0026).
+            models.Index(
+                fields=[
+                    "agency_key",
+                    "procedure_key",
+                    "flags",
+                    "received_day",
+                    "ended_day",
+                    "closed_day",
+                    "late_day",
+                    "finished_us",
+                ],
+                name="dossier_fact_recompute",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"hồ sơ #{self.dossier_id}"
 
 
 class IndexDirty(models.Model):
-    """A dossier whose contribution must be recomputed: written in the same transaction as the change
+    """A dossier whose fact must be recomputed: written in the same transaction as the change
     (from the event or the save), consumed right after the commit or by the worker."""
 
     dossier_id = models.BigIntegerField("hồ sơ", db_index=True)

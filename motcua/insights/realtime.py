@@ -20,7 +20,6 @@ steps up to its end): the cost grows with the days × units that have dossiers, 
 
 from __future__ import annotations
 
-import json
 import logging
 import operator
 import time
@@ -41,7 +40,7 @@ from motcua.places.models import Agency
 
 from . import queries
 from .index import Counts
-from .models import DossierContribution, IndexDirty, IndexState, IndexTally
+from .models import DossierFact, IndexDirty, IndexState, IndexTally
 from .periods import Period
 
 logger = logging.getLogger(__name__)
@@ -68,19 +67,38 @@ STEP_COLUMNS = ("late", "late_complaint", "unfin", "unfin_complaint")
 COLUMNS = DAY_COLUMNS + STEP_COLUMNS
 KEY_FIELDS = ("agency_key", "procedure_key", "officer_key")
 
-SOURCES = ("auto", "live", "recompute")
+SOURCES = ("auto", "live", "facts", "recompute")
 
 
 class LiveUnavailable(ValueError):
     """The maintained aggregates cannot answer (not built yet, or built under other settings)."""
 
 
-# --- one dossier's contribution ------------------------------------------------------------------
+# --- one dossier's fact and its contribution ------------------------------------------------------
+
+#: The columns of `DossierFact` after the dossier id, in this order everywhere.
+FACT_FIELDS = (
+    "agency_key",
+    "procedure_key",
+    "officer_key",
+    "flags",
+    "received_day",
+    "ended_day",
+    "closed_day",
+    "late_day",
+    "finished_us",
+)
+
+
+def flag_names() -> list[str]:
+    """The static conditions, in the order of their bits in `DossierFact.flags`."""
+    return list(queries.static_conditions())
 
 
 def fingerprint() -> str:
-    """The settings the stored contributions depend on; a change means a rebuild."""
+    """The settings and the layout the stored facts depend on; a change means a rebuild."""
     return (
+        f"facts=1:{','.join(flag_names())};"
         f"online_needs_e_result={settings.MOTCUA_INDEX_ONLINE_NEEDS_E_RESULT};"
         f"sync={settings.MOTCUA_INDEX_SYNC_SOURCE};tz={settings.TIME_ZONE}"
     )
@@ -89,7 +107,6 @@ def fingerprint() -> str:
 def _flag_rows(dossier_filter: Q):
     """Per dossier: the fields the period rules read, and the static conditions as a bit mask."""
     static = queries.static_conditions()
-    names = list(static)
     mask = reduce(
         operator.add,
         (
@@ -97,10 +114,10 @@ def _flag_rows(dossier_filter: Q):
             for bit, cond in enumerate(static.values())
         ),
     )
-    rows = (
+    return (
         Dossier.objects.filter(dossier_filter)
         .annotate(ended_at=queries._end_time(), mask=mask)
-        .values(
+        .values_list(
             "pk",
             "status",
             "received_at",
@@ -116,40 +133,69 @@ def _flag_rows(dossier_filter: Q):
         )
         .order_by("pk")
     )
-    return names, rows
 
 
-def contribution(row: dict, names: list[str], tz: ZoneInfo) -> dict[str, dict[str, int]]:
-    """{"day|agency|procedure|officer": {column: n}} for one dossier row of `_flag_rows`.
+def fact(row: tuple, tz: ZoneInfo) -> tuple | None:
+    """The `FACT_FIELDS` of one dossier row of `_flag_rows` (None: never received, in no count).
 
-    The period rules of `queries.period_conditions`, as days (a period is [first_day, last_day] of
-    local days, its end e = local midnight of last_day + 1 =: E):
-    * received in the period ⇔ first_day ≤ day(received_at) ≤ last_day (received_at < e: base filter);
-    * ended in the period ⇔ status ended and first_day ≤ day(ended_at) ≤ last_day;
+    The period rules of `queries.period_conditions`, as local days (a period is [F, L]; its end
+    e = local midnight of L + 1):
+    * received in the period ⇔ F ≤ day(received_at) ≤ L (received_at < e: the base filter);
+    * ended in the period ⇔ status ended and F ≤ day(ended_at) ≤ L;
     * unfinished at e ⇔ received_at < e ≤ ended_at (or not ended; never for a dossier refused at
-      reception without an end time) ⇔ day(received_at) + 1 ≤ E ≤ day(ended_at);
-    * overdue at e ⇔ counts_as_overdue, or due_at < e and the clock did not stop before due_at
-      ⇔ day(due_at) + 1 ≤ E.
-    The open-dossier counts are therefore intervals of E: +1 at their first day, −1 after the last.
+      reception without an end time) ⇔ day(received_at) ≤ L < day(ended_at) =: closed_day;
+    * overdue at e ⇔ unfinished at e and (counts_as_overdue, or due_at < e and the clock did not
+      stop before due_at) ⇔ late_day ≤ L < closed_day, late_day = day(due_at) (not before reception).
     """
-    received_at = row["received_at"]
-    if received_at is None:  # never received: in no count (the base filter)
+    _pk, status, received_at, ended_at, finished_at, due_at, paused_at, overdue = row[:8]
+    agency, procedure, officer, mask = row[8:]
+    if received_at is None:
+        return None
+    received_day = received_at.astimezone(tz).toordinal()
+    end_day = ended_at.astimezone(tz).toordinal() if ended_at is not None else None
+    ended_day = end_day if status in queries.ENDED_STATUSES else None
+    if end_day is not None:
+        closed_day = end_day
+    elif status == Status.NOT_RECEIVED:
+        closed_day = received_day  # refused at reception without an end time: never open
+    else:
+        closed_day = None
+    if overdue:
+        late_day = received_day
+    elif due_at is not None and (paused_at is None or due_at < paused_at):
+        late_day = max(received_day, due_at.astimezone(tz).toordinal())
+    else:
+        late_day = None
+    finished_us = None
+    if ended_day is not None and finished_at is not None:
+        finished_us = _microseconds(finished_at - received_at)
+    keys = (agency or 0, procedure or 0, officer or 0)
+    return (*keys, mask, received_day, ended_day, closed_day, late_day, finished_us)
+
+
+def contribution(fact_row: tuple | None, bits: dict[str, int]) -> dict[str, dict[str, int]]:
+    """{"day|agency|procedure|officer": {column: n}}: what one dossier's fact adds to `IndexTally`.
+
+    Its reception day and its end day get the day columns; the open-dossier counts are intervals of
+    the period end E = L + 1: +1 at their first day, −1 on `closed_day` + 1."""
+    if fact_row is None:
         return {}
-    f = {name: (row["mask"] >> bit) & 1 for bit, name in enumerate(names)}
-    key = f"{row['handling_agency_id'] or 0}|{row['procedure_id'] or 0}|{row['assignee_id'] or 0}"
+    agency, procedure, officer, mask, received_day, ended_day, closed_day, late_day, finished_us = fact_row
+    f = {name: (mask >> bit) & 1 for name, bit in bits.items()}
+    key = f"{agency}|{procedure}|{officer}"
     out: dict[str, dict[str, int]] = {}
 
-    def add(day: date, **values: int) -> None:
-        cell = out.setdefault(f"{day.isoformat()}|{key}", {})
+    def add(day: int, **values: int) -> None:
+        name = f"{date.fromordinal(day).isoformat()}|{key}"
+        cell = out.setdefault(name, {})
         for column, value in values.items():
             if value:
                 cell[column] = cell.get(column, 0) + value
                 if not cell[column]:
                     del cell[column]
         if not cell:
-            del out[f"{day.isoformat()}|{key}"]
+            del out[name]
 
-    received_day = received_at.astimezone(tz).date()
     add(
         received_day,
         received=1,
@@ -161,43 +207,31 @@ def contribution(row: dict, names: list[str], tz: ZoneInfo) -> dict[str, dict[st
         store=f["store"],
         cdb=f["cdb"],
     )
-    ended_at, status = row["ended_at"], row["status"]
-    end_day = ended_at.astimezone(tz).date() if ended_at is not None else None
-    if status in queries.ENDED_STATUSES and end_day is not None:
+    if ended_day is not None:
         granted = f["granted"]
-        finished = row["finished_at"]
         add(
-            end_day,
+            ended_day,
             ended=1,
             ended_ok=f["ok"],
             granted=granted,
             with_result=granted & f["result"],
             digitised=granted & f["scanned"],
             ended_complaint=f["complaint"],
-            finished=int(finished is not None),
-            finished_us=_microseconds(finished - received_at) if finished is not None else 0,
+            finished=int(finished_us is not None),
+            finished_us=finished_us or 0,
         )
-    if status == Status.NOT_RECEIVED and ended_at is None:
-        return out
-    stop = end_day + timedelta(days=1) if end_day is not None else None
+    stop = closed_day + 1 if closed_day is not None else None
 
-    def interval(first: date, column: str, complaint_column: str) -> None:
+    def interval(first: int, column: str, complaint_column: str) -> None:
         if stop is not None and first >= stop:
             return
         add(first, **{column: 1, complaint_column: f["complaint"]})
         if stop is not None:
             add(stop, **{column: -1, complaint_column: -f["complaint"]})
 
-    interval(received_day + timedelta(days=1), "unfin", "unfin_complaint")
-    due_at, paused_at = row["due_at"], row["paused_at"]
-    if row["counts_as_overdue"]:
-        late_from = received_day
-    elif due_at is not None and (paused_at is None or due_at < paused_at):
-        late_from = max(received_day, due_at.astimezone(tz).date())
-    else:
-        late_from = None
-    if late_from is not None:
-        interval(late_from + timedelta(days=1), "late", "late_complaint")
+    interval(received_day + 1, "unfin", "unfin_complaint")
+    if late_day is not None:
+        interval(late_day + 1, "late", "late_complaint")
     return out
 
 
@@ -253,8 +287,38 @@ def _upsert(deltas: dict[str, dict[str, int]]) -> None:
 # --- keeping them up to date ----------------------------------------------------------------------
 
 
+def _bits() -> dict[str, int]:
+    return {name: bit for bit, name in enumerate(flag_names())}
+
+
+def _stored_facts(ids) -> dict[int, tuple]:
+    return {
+        row[0]: row[1:]
+        for row in DossierFact.objects.filter(dossier_id__in=ids).values_list("dossier_id", *FACT_FIELDS)
+    }
+
+
+def _write_facts(rows: list[tuple]) -> None:
+    """Insert (dossier_id, *FACT_FIELDS) rows: binary COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(DossierFact._meta.db_table)
+    columns = ", ".join(qn(c) for c in ("dossier_id", *FACT_FIELDS))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+            with cursor.cursor.copy(sql) as copy:
+                copy.set_types(["int8", *["int4"] * (len(FACT_FIELDS) - 1), "int8"])
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * (1 + len(FACT_FIELDS)))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+
+
 def apply(dossier_ids) -> int:
-    """Recompute the contributions of these dossiers and apply the differences. Idempotent.
+    """Recompute the facts of these dossiers and apply the differences to the tally. Idempotent.
 
     The dossier rows are locked (in id order) so that two appliers of one dossier run one after the
     other, and the second sees what the first stored."""
@@ -262,26 +326,25 @@ def apply(dossier_ids) -> int:
     if not ids:
         return 0
     tz = ZoneInfo(settings.TIME_ZONE)
+    bits = _bits()
     with transaction.atomic(), queries.without_jit():
         list(Dossier.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-        names, rows = _flag_rows(Q(pk__in=ids))
-        new = {row["pk"]: contribution(row, names, tz) for row in rows}
-        stored = {c.dossier_id: c for c in DossierContribution.objects.filter(dossier_id__in=ids)}
+        new = {row[0]: fact(row, tz) for row in _flag_rows(Q(pk__in=ids))}
+        stored = _stored_facts(ids)
         deltas: dict[str, dict[str, int]] = defaultdict(dict)
+        changed = []
         for pk in ids:
-            old = stored[pk].rows if pk in stored else {}
-            rows_now = new.get(pk, {})
-            for key, cell in _difference(old, rows_now).items():
+            old, now = stored.get(pk), new.get(pk)
+            if old == now:
+                continue
+            changed.append(pk)
+            for key, cell in _difference(contribution(old, bits), contribution(now, bits)).items():
                 target = deltas[key]
                 for column, value in cell.items():
                     target[column] = target.get(column, 0) + value
-            if rows_now and pk in stored:
-                if stored[pk].rows != rows_now:
-                    DossierContribution.objects.filter(pk=pk).update(rows=rows_now)
-            elif rows_now:
-                DossierContribution.objects.create(dossier_id=pk, rows=rows_now)
-            elif pk in stored:
-                DossierContribution.objects.filter(pk=pk).delete()
+        if changed:
+            DossierFact.objects.filter(dossier_id__in=changed).delete()
+            _write_facts([(pk, *new[pk]) for pk in changed if new.get(pk) is not None])
         _upsert({k: v for k, v in deltas.items() if any(v.values())})
     return len(ids)
 
@@ -387,53 +450,43 @@ def run_job() -> str:
     return f"applied {apply_pending()} dossiers"
 
 
-# --- full recompute --------------------------------------------------------------------------------
-
-
-def _insert_contributions(values: list[tuple[int, str]]) -> None:
-    if not values:
-        return
-    qn = connection.ops.quote_name
-    table = qn(DossierContribution._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({qn('dossier_id')}, {qn('rows')}) VALUES (%s, %s)", values)  # noqa: S608
+# --- rebuilding from the dossiers ----------------------------------------------------------------
 
 
 def rebuild(batch: int = 20000) -> int:
-    """Recompute every contribution and every tally row from the dossiers (after a bulk load, a
-    change of the settings in `fingerprint()`, or `motcua index --rebuild`). Returns the dossiers read.
+    """Derive every fact and every tally row again from the dossiers (after a bulk load, a change of
+    the settings in `fingerprint()`, or `motcua index --rebuild`). Returns the dossiers read.
 
     Dossiers changed while this runs are marked dirty by their own transactions (with a higher
     `IndexDirty` id than the ones cleared here) and applied afterwards: nothing is lost."""
     started = time.monotonic()
     tz = ZoneInfo(settings.TIME_ZONE)
+    bits = _bits()
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     count = 0
     with transaction.atomic(), queries.without_jit():
         last_dirty = IndexDirty.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         IndexDirty.objects.filter(pk__lte=last_dirty).delete()
-        DossierContribution.objects.all().delete()
+        DossierFact.objects.all().delete()
         IndexTally.objects.all().delete()
         last = 0
         while True:
-            names, rows = _flag_rows(Q(pk__gt=last, received_at__isnull=False))
-            chunk = list(rows[:batch])
+            chunk = list(_flag_rows(Q(pk__gt=last, received_at__isnull=False))[:batch])
             if not chunk:
                 break
-            last = chunk[-1]["pk"]
-            contributions = []
+            last = chunk[-1][0]
+            facts = []
             for row in chunk:
-                rows_now = contribution(row, names, tz)
-                if not rows_now:
+                fact_row = fact(row, tz)
+                if fact_row is None:
                     continue
-                contributions.append((row["pk"], json.dumps(rows_now, separators=(",", ":"))))
-                for key, cell in rows_now.items():
+                facts.append((row[0], *fact_row))
+                for key, cell in contribution(fact_row, bits).items():
                     target = totals[key]
                     for column, value in cell.items():
                         target[column] += value
-            _insert_contributions(contributions)
+            _write_facts(facts)
             count += len(chunk)
-        # plain multi-row INSERTs: the ORM's bulk_create spends most of the rebuild preparing values
         _upsert({key: cell for key, cell in totals.items() if any(cell.values())})
         IndexState.objects.update_or_create(
             pk="index",
@@ -477,10 +530,12 @@ def _sums(qs, keys: list[str], columns) -> list[dict]:
     return list(qs.values(*keys).order_by().annotate(**sums))
 
 
-def dossier_counts(period: Period, unit: queries.Unit, group: str | None = None, key_map=None) -> dict:
-    """The dossier and fee-procedure counts of `queries` for (period, unit), from the tally:
-    {key: counts} like `queries.dossier_counts` (plus the fee_procedures* counts). `group` is a tally
-    key column; `key_map` maps its values to the ranking's keys (agency → commune)."""
+BASES = ("tally", "facts")
+
+
+def _tally_sums(period: Period, unit: queries.Unit, group: str | None):
+    """(per (key, procedure): the day columns summed over the period's days, per key: the step
+    columns summed up to its end) from `IndexTally`."""
     first, last = period.first_day, period.last_day
     base = IndexTally.objects.filter(_unit_q(unit))
     keys = [group] if group else []
@@ -488,18 +543,95 @@ def dossier_counts(period: Period, unit: queries.Unit, group: str | None = None,
         base.filter(day__gte=first, day__lte=last), list(dict.fromkeys([*keys, "procedure_key"])), DAY_COLUMNS
     )
     steps = _sums(base.filter(day__lte=last + timedelta(days=1)), keys, STEP_COLUMNS)
+    per_procedure: dict = defaultdict(lambda: defaultdict(int))
+    for row in by_day:
+        cell = per_procedure[(row[group] if group else None, row["procedure_key"])]
+        for column in DAY_COLUMNS:
+            cell[column] += row[f"s_{column}"] or 0
+    per_key: dict = defaultdict(lambda: defaultdict(int))
+    for row in steps:
+        cell = per_key[row[group] if group else None]
+        for column in STEP_COLUMNS:
+            cell[column] += row[f"s_{column}"] or 0
+    return per_procedure, per_key
 
-    def key_of(row):
-        if not group:
-            return None
-        return key_map.get(row[group]) if key_map is not None else row[group]
+
+def _count(condition: Q) -> Sum:
+    return Sum(Case(When(condition, then=1), default=0, output_field=IntegerField()))
+
+
+def _fact_sums(period: Period, unit: queries.Unit, group: str | None):
+    """The same as `_tally_sums`, recomputed from `DossierFact`: ONE aggregate over the facts of the
+    dossiers received by the end of the period, grouped by (agency, procedure, static flags) — a few
+    rows per procedure — then multiplied out by the flags in Python (ADR 0026)."""
+    first, last = period.first_day.toordinal(), period.last_day.toordinal()
+    ended = Q(ended_day__gte=first, ended_day__lte=last)
+    open_at_end = Q(closed_day__isnull=True) | Q(closed_day__gt=last)
+    keys = list(dict.fromkeys([*([group] if group else []), "agency_key", "procedure_key", "flags"]))
+    rows = (
+        DossierFact.objects.filter(_unit_q(unit), received_day__lte=last)
+        .values(*keys)
+        .order_by()
+        .annotate(
+            n_received=_count(Q(received_day__gte=first)),
+            n_ended=_count(ended),
+            n_unfin=_count(open_at_end),
+            n_late=_count(Q(late_day__lte=last) & open_at_end),
+            n_finished=_count(ended & Q(finished_us__isnull=False)),
+            s_finished_us=Sum(Case(When(ended, then="finished_us"), default=0)),
+        )
+    )
+    bits = _bits()
+    per_procedure: dict = defaultdict(lambda: defaultdict(int))
+    per_key: dict = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        key = row[group] if group else None
+        f = {name: (row["flags"] >> bit) & 1 for name, bit in bits.items()}
+        received, ended_n = row["n_received"], row["n_ended"]
+        day = per_procedure[(key, row["procedure_key"])]
+        if received:
+            day["received"] += received
+            for column in ("synced", "online", "fee", "paid", "reuse", "store", "cdb"):
+                day[column] += received * f[column]
+        if ended_n:
+            granted = f["granted"]
+            day["ended"] += ended_n
+            day["ended_ok"] += ended_n * f["ok"]
+            day["granted"] += ended_n * granted
+            day["with_result"] += ended_n * granted * f["result"]
+            day["digitised"] += ended_n * granted * f["scanned"]
+            day["ended_complaint"] += ended_n * f["complaint"]
+            day["finished"] += row["n_finished"]
+            day["finished_us"] += row["s_finished_us"] or 0
+        step = per_key[key]
+        step["unfin"] += row["n_unfin"]
+        step["unfin_complaint"] += row["n_unfin"] * f["complaint"]
+        step["late"] += row["n_late"]
+        step["late_complaint"] += row["n_late"] * f["complaint"]
+    return per_procedure, per_key
+
+
+def dossier_counts(
+    period: Period, unit: queries.Unit, group: str | None = None, key_map=None, basis: str = "tally"
+) -> dict:
+    """The dossier and fee-procedure counts of `queries` for (period, unit), from the tally or
+    recomputed from the facts: {key: counts} like `queries.dossier_counts` (plus the fee_procedures*
+    counts). `group` is a key column of both tables; `key_map` maps its values to the ranking's keys
+    (agency → commune)."""
+    if basis not in BASES:
+        raise ValueError(f"basis: one of {BASES}")
+    sums = _tally_sums if basis == "tally" else _fact_sums
+    per_procedure_raw, per_key_raw = sums(period, unit, group)
+
+    def mapped(key):
+        return key_map.get(key) if key_map is not None and key is not None else key
 
     # per (key, procedure) first: the fee-procedure counts are distinct procedures of the unit
     per_procedure: dict = defaultdict(lambda: defaultdict(int))
-    for row in by_day:
-        cell = per_procedure[(key_of(row), row["procedure_key"])]
-        for column in DAY_COLUMNS:
-            cell[column] += row[f"s_{column}"] or 0
+    for (key, procedure), values in per_procedure_raw.items():
+        cell = per_procedure[(mapped(key), procedure)]
+        for column, value in values.items():
+            cell[column] += value
     levels = dict(
         Procedure.objects.filter(pk__in={p for _, p in per_procedure}).values_list("pk", "online_level")
     )
@@ -516,10 +648,10 @@ def dossier_counts(period: Period, unit: queries.Unit, group: str | None = None,
             r["fee_procedures"] += 1
             r["fee_procedures_paid_online"] += values["paid"] > 0
             r["fee_procedures_offered_online"] += level in (OnlineLevel.FULL, OnlineLevel.PARTIAL)
-    for row in steps:
-        r = raw[key_of(row)]
-        for column in STEP_COLUMNS:
-            r[column] += row[f"s_{column}"] or 0
+    for key, values in per_key_raw.items():
+        r = raw[mapped(key)]
+        for column, value in values.items():
+            r[column] += value
     mode = settings.MOTCUA_INDEX_UNFINISHED
     out: dict = {}
     for key, r in raw.items():
@@ -559,14 +691,15 @@ def dossier_counts(period: Period, unit: queries.Unit, group: str | None = None,
     return out
 
 
-def gather(period: Period, unit: queries.Unit) -> Counts:
-    """All the counts of the index for one unit and one period, dossier counts from the tally."""
+def gather(period: Period, unit: queries.Unit, basis: str = "tally") -> Counts:
+    """All the counts of the index for one unit and one period, the dossier counts from the tally
+    (live) or recomputed from the facts."""
     if not is_built():
         raise LiveUnavailable("Số liệu tổng hợp chưa được dựng (chạy `motcua index --rebuild`).")
     counts = Counts()
     with queries.without_jit():
         parts = (
-            dossier_counts(period, unit),
+            dossier_counts(period, unit, basis=basis),
             queries.feedback_counts(period, unit),
             queries.catalog_counts(unit),
         )
@@ -576,7 +709,8 @@ def gather(period: Period, unit: queries.Unit) -> Counts:
     return counts
 
 
-#: Ranking kinds → the tally column their key is in (communes: the agency's commune, mapped after).
+#: Ranking kinds → the key column (of the tally and the facts) that holds their key (communes: the
+#: agency's commune, mapped after).
 _TALLY_KEYS = {
     "department": "agency_key",
     "commune": "agency_key",
@@ -585,7 +719,7 @@ _TALLY_KEYS = {
 }
 
 
-def gather_grouped(period: Period, kind: str) -> dict:
+def gather_grouped(period: Period, kind: str, basis: str = "tally") -> dict:
     """key → Counts for every unit of a ranking kind, like `queries.gather_grouped`."""
     if kind not in queries.GROUP_KEYS:
         raise queries.UnitError(f"Không xếp hạng được theo “{kind}”.")
@@ -595,7 +729,7 @@ def gather_grouped(period: Period, kind: str) -> dict:
     province = queries.province_unit()
     with queries.without_jit():
         communes = dict(Agency.objects.values_list("pk", "admin_unit_id")) if kind == "commune" else None
-        dossier_part = dossier_counts(period, province, _TALLY_KEYS[kind], key_map=communes)
+        dossier_part = dossier_counts(period, province, _TALLY_KEYS[kind], key_map=communes, basis=basis)
         parts = (
             dossier_part,
             queries.feedback_counts(period, province, feedback_key),

@@ -1,9 +1,10 @@
 """What other code calls for the QĐ 766 index. Read-only: nothing here changes state.
 
 `source` chooses where the dossier counts come from: "live" (the maintained aggregates of
-`realtime`, ADR 0022), "recompute" (one pass over the dossiers, `queries`), or "auto" (the
-default: live when the aggregates are built under the current settings, else recompute). Both
-give the same numbers; a test checks it.
+`realtime`, ADR 0022), "facts" (recomputed in one aggregate over the per-dossier facts, ADR 0026),
+"recompute" (one pass over the dossiers and their papers, payments and complaints, `queries`), or
+"auto" (the default: live when the aggregates are built under the current settings, else
+recompute). All give the same numbers; tests check it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .queries import Unit, resolve_unit
 
 def _source(source: str) -> str:
     if source not in realtime.SOURCES:
-        raise ValueError(f"Nguồn số liệu không hợp lệ: “{source}” (auto, live hoặc recompute).")
+        raise ValueError(f"Nguồn số liệu không hợp lệ: “{source}” (auto, live, facts hoặc recompute).")
     if source == "auto":
         return "live" if realtime.is_built() else "recompute"
     return source
@@ -29,8 +30,8 @@ def _source(source: str) -> str:
 def gather(period: Period, unit: Unit, source: str = "auto") -> tuple[queries.Counts, str]:
     """(counts, the source used) for one unit and one period."""
     used = _source(source)
-    if used == "live":
-        return realtime.gather(period, unit), used
+    if used in ("live", "facts"):
+        return realtime.gather(period, unit, basis="tally" if used == "live" else "facts"), used
     return queries.gather(period, unit), used
 
 
@@ -66,8 +67,9 @@ def ranking(period: Period | str, kind: str, source: str = "auto") -> list[dict]
     the empty-period rules give)."""
     period = parse_period(period) if isinstance(period, str) else period
     params = Params.from_settings()
-    if _source(source) == "live":
-        grouped = realtime.gather_grouped(period, kind)
+    used = _source(source)
+    if used in ("live", "facts"):
+        grouped = realtime.gather_grouped(period, kind, basis="tally" if used == "live" else "facts")
     else:
         grouped = queries.gather_grouped(period, kind)
     units = queries.ranking_units(kind)

@@ -32,7 +32,7 @@ from motcua.dossiers.tests.conftest import (  # noqa: F401 — the shared fixtur
 from motcua.feedback import services as feedback_services
 from motcua.feedback.models import Satisfaction
 from motcua.insights import queries, realtime, services
-from motcua.insights.models import IndexDirty, IndexState, IndexTally
+from motcua.insights.models import DossierFact, IndexDirty, IndexState, IndexTally
 from motcua.insights.periods import Period, parse_period
 from motcua.payments import services as payment_services
 from motcua.payments.tests.conftest import national_notice
@@ -58,19 +58,27 @@ def same_counts(live, full) -> list[str]:
 
 
 def assert_live_equals_recompute(periods, units, kinds=queries.RANK_KINDS) -> int:
-    """Compare every (period, unit) and every ranking; returns how many figures were non-zero."""
+    """Compare every (period, unit) and every ranking three ways: the maintained tally (live), the
+    recompute over the per-dossier facts, and the pass over the dossiers and their papers, payments
+    and complaints. Returns how many figures were non-zero."""
     nonzero = 0
     for period in periods:
         for unit in units:
-            live, full = realtime.gather(period, unit), queries.gather(period, unit)
-            assert not same_counts(live, full), (period.label, unit.key, same_counts(live, full))
+            full = queries.gather(period, unit)
+            for basis in realtime.BASES:
+                live = realtime.gather(period, unit, basis=basis)
+                assert not same_counts(live, full), (basis, period.label, unit.key, same_counts(live, full))
             nonzero += sum(1 for n in queries.DOSSIER_FIELDS if getattr(full, n))
         for kind in kinds:
-            live_g, full_g = realtime.gather_grouped(period, kind), queries.gather_grouped(period, kind)
-            keys = {k for k in set(live_g) | set(full_g) if k is not None}
-            for key in keys:
-                diff = same_counts(live_g.get(key) or queries.Counts(), full_g.get(key) or queries.Counts())
-                assert not diff, (period.label, kind, key, diff)
+            full_g = queries.gather_grouped(period, kind)
+            for basis in realtime.BASES:
+                live_g = realtime.gather_grouped(period, kind, basis=basis)
+                keys = {k for k in set(live_g) | set(full_g) if k is not None}
+                for key in keys:
+                    diff = same_counts(
+                        live_g.get(key) or queries.Counts(), full_g.get(key) or queries.Counts()
+                    )
+                    assert not diff, (basis, period.label, kind, key, diff)
     return nonzero
 
 
@@ -143,6 +151,7 @@ def test_the_rebuilt_aggregates_give_the_recompute_numbers(dataset, settings, mo
     for kind in ("department", "procedure"):
         live = services.ranking(september, kind, source="live")
         assert live == services.ranking(september, kind, source="recompute") and live
+        assert live == services.ranking(september, kind, source="facts")
     nonzero += assert_live_equals_recompute(
         day_ranges(date(2026, 8, 8), date(2026, 10, 6), 3), units, kinds=()
     )
@@ -247,8 +256,9 @@ def test_applying_a_dossier_again_changes_nothing(dataset):
 
 
 def tally_snapshot() -> dict:
-    """The tally as {key: non-zero columns} (rows that went back to zero are equal to no row)."""
-    out = {}
+    """The tally as {key: non-zero columns} (rows that went back to zero are equal to no row), and
+    the facts."""
+    out: dict = {"facts": set(DossierFact.objects.values_list("dossier_id", *realtime.FACT_FIELDS))}
     for row in IndexTally.objects.values("day", *realtime.KEY_FIELDS, *realtime.COLUMNS):
         key = (row.pop("day"), *(row.pop(k) for k in realtime.KEY_FIELDS))
         values = {c: v for c, v in row.items() if v}
@@ -488,8 +498,9 @@ def test_the_command_rebuilds_and_reads_either_source(dataset):
     assert "10 hồ sơ" in said and realtime.is_built()
     live = json.loads(run("--period", "2026-09", "--unit", DEPARTMENT, "--json", "--source", "live")[0])
     full = json.loads(run("--period", "2026-09", "--unit", DEPARTMENT, "--json", "--source", "recompute")[0])
-    assert (live.pop("source"), full.pop("source")) == ("live", "recompute")
-    assert live == full and live["counts"]["received"] == 8
+    facts = json.loads(run("--period", "2026-09", "--unit", DEPARTMENT, "--json", "--source", "facts")[0])
+    assert (live.pop("source"), full.pop("source"), facts.pop("source")) == ("live", "recompute", "facts")
+    assert live == full == facts and live["counts"]["received"] == 8
 
 
 SCRIPT = [  # (action, dossier index): every kind of step, none refused

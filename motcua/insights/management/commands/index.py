@@ -1,4 +1,4 @@
-"""`motcua index --period 2026-09 --unit <mã cơ quan> [--json] [--source live|recompute]`, or
+"""`motcua index --period 2026-09 --unit <mã cơ quan> [--json] [--source live|facts|recompute]`, or
 `--rank department`; `--rebuild` rebuilds the maintained aggregates (ADR 0022) first."""
 
 import json
@@ -26,10 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="in JSON")
         parser.add_argument(
             "--source",
-            choices=("auto", "live", "recompute"),
+            choices=realtime.SOURCES,
             default="auto",
-            help="số liệu tổng hợp duy trì liên tục (live), tính lại từ hồ sơ (recompute) "
-            "hoặc tự chọn (auto, mặc định)",
+            help="số liệu tổng hợp duy trì liên tục (live), tính lại từ dữ kiện từng hồ sơ (facts), "
+            "tính lại từ hồ sơ và giấy tờ (recompute) hoặc tự chọn (auto, mặc định)",
         )
         parser.add_argument(
             "--rebuild",
