@@ -1,38 +1,51 @@
-"""Full recompute of the QĐ 766 index at scale, beside a hand-written SQL reference in the same run.
+"""Full recompute of the QĐ 766 index at 10^5, 10^6 and 10^7 dossiers, beside hand-written SQL.
 
-    python -m bench insights                        # SQLite and PostgreSQL, 10^5 dossiers each
+    python -m bench insights                        # SQLite and PostgreSQL: 10^4 and 10^5 dossiers
     python -m bench insights --postgres             # PostgreSQL only
-    python -m bench insights --dossiers 1000000     # measured at 10^5 and 10^6 (both databases)
-    python -m bench insights --postgres --dossiers 10000000   # and at 10^7 (hours to generate)
+    python -m bench insights --dossiers 1000000     # 10^5 and 10^6, then 10^7 (see "replicas")
+    python -m bench.insights --prepare --dossiers 1000000   # generate and keep the histories (var/bench)
+    python -m bench.insights --prepared --dossiers 1000000  # measure them (10^5, 10^6 and 10^7)
 
-Method (docs/adr/0018): a fresh database (PostgreSQL: `motcua_bench_insights`, dropped and created;
-SQLite: a temporary file), migrate, load the calendar, places, catalogue and e-forms, then grow the
-demo history (`motcua.dossiers.demo`, a new seed per step) through the decades 10^5, 10^6, 10^7 up to
-N (below 10^6: N/10 then N), ANALYZE and measure at each size — so the growth of the cost with the
-data is read in one run. Measured (best of R, after one warm-up):
+Method (ADR 0018, 0026): a database with the reference data (calendar, places, catalogue, e-forms)
+and the demo history (`motcua.dossiers.demo`), grown through the sizes (N/10, then N; seed 1, then
+seed 2), ANALYZE, then at each size, in the same run:
 
-* the province for the last 12 months (`services.index_for`, every group, every query);
-* the province for the last full month;
-* the ranking of all departments for the 12 months (`queries.gather_grouped`, same queries grouped);
-* the QĐ 1565 criteria of the province for the last full month (`criteria.measures`: the per-procedure
-  dossier pass, e-forms, ratings, and the office-hours processing times computed per dossier);
-* the reference: the dossier pass of the index as ONE hand-written SQL query (a CTE of per-row flags,
-  then SUMs), checked to give the same counts as `queries.dossier_counts`. Both run with PostgreSQL's
-  JIT off, as the index does (`queries.without_jit`, ADR 0018).
+* rebuild: `realtime.rebuild()`, every per-dossier fact and tally row derived from the dossiers
+  and their papers, payments, result and complaints (µs per dossier);
+* **the full recompute** (`source="facts"`): the whole index of the province for the last 12
+  months — every group, every query — whose dossier counts are ONE aggregate over the per-dossier
+  facts (`realtime.dossier_counts(basis="facts")`, timed apart);
+* **the reference**: the same dossier counts as ONE hand-written SQL query over the same fact rows
+  (SUM(CASE …) per count), checked to give the same counts; the ratio ours / reference;
+* the live report (`source="live"`, the maintained tally) and the pass over the dossiers
+  themselves (`source="recompute"`, ADR 0018, with its own hand-written reference), both checked
+  to give the same counts as the facts;
+* then **replicas** (above 10^6 only): the facts of the largest history are copied 9 times with new
+  dossier ids, so that the table holds 10 × N rows, and the recompute and the reference are timed
+  again and checked to be exactly 10 × the counts at N. Generating 10^7 dossiers with their papers,
+  steps and history takes hours on this machine; the recompute reads only the facts, so its cost at
+  10 × N rows is measured on real rows of the real layout — what is not measured at 10^7 is the
+  rebuild (linear: µs per dossier × N). The replicas are deleted afterwards.
 
-Each database runs in its own process (Django is set up once per process).
+PostgreSQL runs both queries with its JIT off, as the index does (`queries.without_jit`). Each
+database runs in its own process (Django is set up once per process).
 """
 
 import io
+import os
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 from bench.database import fresh_database, run_per_database
 
 DEFAULT_DOSSIERS = 100_000
 REPEAT = 3
+GOAL_SECONDS = 10.0
+KEEP_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
 
-REFERENCE_SQL = """
+# The pass over the dossiers (ADR 0018) as one hand-written query: the reference of `recompute`.
+RAW_REFERENCE_SQL = """
 WITH x AS (
   SELECT
     COALESCE(d.finished_at, d.refused_at) AS ended_at, d.*,
@@ -110,8 +123,47 @@ REFERENCE_FIELDS = [
 ]
 
 
-def _setup(postgres: bool) -> str:
-    return fresh_database("insights", postgres)
+def facts_reference_sql() -> str:
+    """The dossier counts of the index as ONE hand-written query over the facts (same order as
+    REFERENCE_FIELDS). The bits are the facts' own layout (`realtime.flag_names()`), inlined."""
+    from motcua.insights import realtime
+
+    bit = {name: 1 << i for i, name in enumerate(realtime.flag_names())}
+
+    def has(*names):
+        return " AND ".join(f"(flags & {bit[n]}) <> 0" for n in names)
+
+    rec = "received_day >= %(first)s"
+    ended = "ended_day >= %(first)s AND ended_day <= %(last)s"
+    late = "late_day <= %(last)s AND (closed_day IS NULL OR closed_day > %(last)s)"
+    judged = f"(({ended}) OR ({late}))"
+    full = "p.online_level = 'full'"
+    conditions = [  # in the order of REFERENCE_FIELDS
+        rec,
+        f"{rec} AND {has('synced')}",
+        ended,
+        judged,
+        f"{ended} AND {has('ok')}",
+        late,
+        f"{rec} AND {full}",
+        f"{rec} AND {full} AND {has('online')}",
+        f"{rec} AND {has('fee')}",
+        f"{ended} AND {has('granted')}",
+        f"{ended} AND {has('granted', 'result')}",
+        f"{rec} AND {has('reuse')}",
+        f"{rec} AND {has('store')}",
+        f"{rec} AND {has('cdb')}",
+        f"{rec} AND {has('paid')}",
+        f"{ended} AND {has('granted', 'scanned')}",
+        f"{judged} AND {has('complaint')}",
+    ]
+    sums = ",\n  ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conditions)
+    # integers of our own layout inlined, the period as parameters
+    return (
+        f"SELECT\n  {sums}\n"  # noqa: S608
+        "FROM insights_dossierfact d LEFT JOIN catalog_procedure p ON p.id = d.procedure_key\n"
+        "WHERE received_day <= %(last)s"
+    )
 
 
 def _best(fn, repeat=REPEAT) -> tuple[float, object]:
@@ -124,101 +176,324 @@ def _best(fn, repeat=REPEAT) -> tuple[float, object]:
     return min(times), value
 
 
-def _measure(label: str, total: int) -> dict:
-    from django.db import connection
-
-    from motcua.insights import criteria, queries, services
+def _periods():
     from motcua.insights.periods import parse_period
 
     today = date.today()
-    year = parse_period(f"{today - timedelta(days=366):%Y-%m-%d}..{today:%Y-%m-%d}")
-    first_of_month = today.replace(day=1)
-    month = parse_period(f"{first_of_month - timedelta(days=1):%Y-%m}")
-    province = queries.province_unit()
-
-    t_year, result = _best(lambda: services.index_for(year, province))
-    t_month, _ = _best(lambda: services.index_for(month, province))
-    t_rank, grouped = _best(lambda: queries.gather_grouped(year, "department"), repeat=1)
-    t_criteria, _ = _best(lambda: criteria.measures(month, province), repeat=1)
-
-    def dossier_pass():
-        with queries.without_jit():
-            return queries.dossier_counts(year, province)[None]
-
-    t_pass, ours = _best(dossier_pass)
-
-    ops = connection.ops
-    params = {
-        "start": ops.adapt_datetimefield_value(year.start),
-        "end": ops.adapt_datetimefield_value(year.end),
-    }
-
-    def reference():  # under the same JIT setting as the index's own queries
-        with queries.without_jit(), connection.cursor() as cursor:
-            cursor.execute(REFERENCE_SQL, params)
-            return dict(zip(REFERENCE_FIELDS, cursor.fetchone(), strict=True))
-
-    t_ref, ref = _best(reference)
-    differ = {k: (ours.get(k), v) for k, v in ref.items() if (ours.get(k) or 0) != (v or 0)}
-    print(
-        f"[insights, {label}] N = {total:,} dossiers\n"
-        f"  province, 12 months (index_for, all groups): {t_year * 1000:9.1f} ms  total {result.total}\n"
-        f"  province, month {month.label}:            {t_month * 1000:9.1f} ms\n"
-        f"  ranking of {len(grouped)} departments, 12 months:   {t_rank * 1000:9.1f} ms\n"
-        f"  QĐ 1565 criteria, province, month:           {t_criteria * 1000:9.1f} ms\n"
-        f"  dossier pass (ORM, one aggregate):            {t_pass * 1000:9.1f} ms\n"
-        f"  reference: one hand-written SQL query:        {t_ref * 1000:9.1f} ms  "
-        f"ratio ORM/reference {t_pass / max(t_ref, 1e-9):.2f}x  "
-        + ("same counts" if not differ else f"COUNTS DIFFER {differ}")
-    )
-    return {"n": total, "year": t_year, "ref": t_ref}
+    return parse_period(f"{today - timedelta(days=366):%Y-%m-%d}..{today:%Y-%m-%d}")
 
 
-def run(postgres: bool, dossiers: int) -> None:
-    label = _setup(postgres)
-    from django.core.management import call_command
+def _differ(ours: dict, ref: dict) -> dict:
+    return {k: (ours.get(k), v) for k, v in ref.items() if (ours.get(k) or 0) != (v or 0)}
+
+
+def _facts_pass(year):
+    from motcua.insights import queries, realtime
+
+    with queries.without_jit():
+        return realtime.dossier_counts(year, queries.province_unit(), basis="facts")[None]
+
+
+def _facts_reference(year):
     from django.db import connection
 
-    from motcua.dossiers import demo
-    from motcua.dossiers.models import Dossier
+    from motcua.insights import queries
+
+    params = {"first": year.first_day.toordinal(), "last": year.last_day.toordinal()}
+    with queries.without_jit(), connection.cursor() as cursor:
+        cursor.execute(facts_reference_sql(), params)
+        return dict(zip(REFERENCE_FIELDS, cursor.fetchone(), strict=True))
+
+
+def _measure(label: str, total: int, raw: bool = True) -> dict:
+    from django.db import connection
+
+    from motcua.insights import queries, realtime, services
+
+    year = _periods()
+    province = queries.province_unit()
+    t0 = time.perf_counter()
+    realtime.rebuild()
+    t_rebuild = time.perf_counter() - t0
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    t_full, result = _best(lambda: services.index_for(year, province, source="facts"))
+    t_pass, ours = _best(lambda: _facts_pass(year))
+    t_ref, ref = _best(lambda: _facts_reference(year))
+    t_live, live = _best(lambda: services.report(year, province, source="live"))
+    live_differ = _differ(live["counts"], {k: ours[k] for k in REFERENCE_FIELDS})
+    lines = [
+        f"[insights, {label}] N = {total:,} dossiers",
+        f"  rebuild (facts + tally from the dossiers):        {t_rebuild:9.1f} s   "
+        f"({t_rebuild / max(total, 1) * 1e6:.0f} µs per dossier)",
+        f"  FULL RECOMPUTE, province, 12 months (all groups): {t_full * 1000:9.1f} ms  total {result.total}",
+        f"    its dossier counts (one aggregate over facts):  {t_pass * 1000:9.1f} ms",
+        f"    reference: one hand-written SQL over the facts: {t_ref * 1000:9.1f} ms  "
+        f"ratio {t_pass / max(t_ref, 1e-9):.2f}x  "
+        + ("same counts" if not _differ(ours, ref) else f"COUNTS DIFFER {_differ(ours, ref)}"),
+        f"  live report (maintained tally):                   {t_live * 1000:9.1f} ms  "
+        + ("same counts" if not live_differ else f"COUNTS DIFFER {live_differ}"),
+    ]
+    point = {"n": total, "full": t_full, "pass": t_pass, "ref": t_ref, "counts": ours}
+    if raw:
+        ops = connection.ops
+        params = {
+            "start": ops.adapt_datetimefield_value(year.start),
+            "end": ops.adapt_datetimefield_value(year.end),
+        }
+
+        def raw_pass():
+            with queries.without_jit():
+                return queries.dossier_counts(year, province)[None]
+
+        def raw_reference():
+            with queries.without_jit(), connection.cursor() as cursor:
+                cursor.execute(RAW_REFERENCE_SQL, params)
+                return dict(zip(REFERENCE_FIELDS, cursor.fetchone(), strict=True))
+
+        t_raw, raw_counts = _best(raw_pass, repeat=1)
+        t_raw_ref, raw_ref = _best(raw_reference, repeat=1)
+        same = not _differ(raw_counts, {k: ours[k] for k in REFERENCE_FIELDS}) and not _differ(
+            raw_counts, raw_ref
+        )
+        lines.append(
+            f"  pass over the dossiers and papers (recompute):    {t_raw * 1000:9.1f} ms  "
+            f"(its hand-written SQL {t_raw_ref * 1000:.1f} ms) "
+            + ("same counts" if same else f"COUNTS DIFFER {_differ(raw_counts, raw_ref)}")
+        )
+    print("\n".join(lines), flush=True)
+    return point
+
+
+def _replicate(label: str, base: dict, copies: int = 9) -> dict:
+    """The facts of the history copied `copies` times with new ids; measured; deleted again."""
+    from django.db import connection, transaction
+
+    from motcua.insights import realtime
+    from motcua.insights.models import DossierFact
+
+    qn = connection.ops.quote_name
+    table = qn(DossierFact._meta.db_table)
+    columns = ", ".join(qn(c) for c in realtime.FACT_FIELDS)
+    offset = (
+        DossierFact.objects.order_by("-dossier_id").values_list("dossier_id", flat=True).first() or 0
+    ) + 1
+    ks = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, copies + 1))
+    t0 = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({qn('dossier_id')}, {columns}) "  # noqa: S608 — our own identifiers
+            f"SELECT {qn('dossier_id')} + r.k * {offset}, {columns} FROM {table} CROSS JOIN ({ks}) r "
+            f"WHERE {qn('dossier_id')} < {offset}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    total = DossierFact.objects.count()
+    elapsed = time.perf_counter() - t0
+    print(f"[insights, {label}] replicas: facts copied ×{copies} → {total:,} rows in {elapsed:.1f} s")
+    year = _periods()
+    from motcua.insights import queries, services
+
+    try:
+        t_full, _ = _best(lambda: services.index_for(year, queries.province_unit(), source="facts"))
+        t_pass, ours = _best(lambda: _facts_pass(year))
+        t_ref, ref = _best(lambda: _facts_reference(year))
+        scaled = {k: (base["counts"][k] or 0) * (copies + 1) for k in REFERENCE_FIELDS}
+        check = _differ(ours, ref) or _differ(ours, scaled)
+        print(
+            f"[insights, {label}] N = {total:,} fact rows (replicas)\n"
+            f"  FULL RECOMPUTE, province, 12 months (all groups): {t_full * 1000:9.1f} ms\n"
+            f"    its dossier counts (one aggregate over facts):  {t_pass * 1000:9.1f} ms\n"
+            f"    reference: one hand-written SQL over the facts: {t_ref * 1000:9.1f} ms  "
+            f"ratio {t_pass / max(t_ref, 1e-9):.2f}x  "
+            + (f"same counts, exactly {copies + 1} × N's" if not check else f"COUNTS DIFFER {check}"),
+            flush=True,
+        )
+        return {"n": total, "full": t_full, "pass": t_pass, "ref": t_ref}
+    finally:
+        with transaction.atomic():
+            DossierFact.objects.filter(dossier_id__gte=offset).delete()
+
+
+def _load_reference_data(label: str) -> None:
+    from django.core.management import call_command
 
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     for command in ("load_calendar", "load_places", "import_catalog", "load_forms"):
         call_command(command, **quiet)
-    print(f"[insights, {label}] reference data loaded in {time.perf_counter() - t0:.1f} s")
-    points = []
-    sizes = [10**k for k in (5, 6, 7) if 10**k < dossiers] + [dossiers]
-    if len(sizes) == 1:
-        sizes = [max(1, dossiers // 10), dossiers]
-    steps = [b - a for a, b in zip([0, *sizes], sizes, strict=False)]
-    for seed, n in enumerate(steps, start=1):
-        t0 = time.perf_counter()
-        demo.generate(n, seed=seed, force=True, realtime=False)
-        print(f"[insights, {label}] generated {n:,} demo dossiers in {time.perf_counter() - t0:.1f} s")
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        points.append(_measure(label, Dossier.objects.count()))
-    small, big = points[0], points[-1]
-    growth = big["year"] / max(small["year"], 1e-9)
-    data_growth = big["n"] / max(small["n"], 1)
-    # The marginal cost per dossier (the fixed part — catalog, feedback, Python — does not grow).
-    slope = max(0.0, (big["year"] - small["year"]) / max(big["n"] - small["n"], 1))
-    at_10m = big["year"] + slope * (10_000_000 - big["n"])
-    ref_slope = max(0.0, (big["ref"] - small["ref"]) / max(big["n"] - small["n"], 1))
+    print(f"[insights, {label}] reference data loaded in {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def _grow(label: str, n: int, seed: int) -> None:
+    from django.db import connection
+
+    from motcua.dossiers import demo
+
+    t0 = time.perf_counter()
+    demo.generate(n, seed=seed, force=True, realtime=False)
     print(
-        f"[insights, {label}] data ×{data_growth:.1f} → time ×{growth:.1f} "
+        f"[insights, {label}] generated {n:,} demo dossiers in {time.perf_counter() - t0:.1f} s", flush=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _sizes(dossiers: int) -> list[int]:
+    return [max(1, dossiers // 10), dossiers]
+
+
+def _tag(size: int) -> str:
+    k = len(str(size)) - 1
+    return f"1e{k}" if size == 10**k else str(size)
+
+
+def _kept(postgres: bool, size: int) -> str:
+    """The URL of a kept history of `size` dossiers (var/bench/keep_1e6.sqlite3, motcua_bench_keep_1e6)."""
+    if postgres:
+        return f"postgres://postgres@127.0.0.1:5432/motcua_bench_keep_{_tag(size)}"
+    return f"sqlite:///{KEEP_DIR / f'keep_{_tag(size)}.sqlite3'}"
+
+
+def prepare(postgres: bool, dossiers: int) -> None:
+    """Generate the histories of `_sizes(dossiers)` once and keep them (one database per size)."""
+    import shutil
+
+    import django
+    from django.db import connections
+
+    small, big = _sizes(dossiers)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    os.environ["MOTCUA_EMBEDDED"] = "1"
+    os.environ["DATABASE_URL"] = _kept(postgres, big)
+    if postgres:
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            for size in (small, big):
+                conn.execute(f'DROP DATABASE IF EXISTS "motcua_bench_keep_{_tag(size)}"')
+            conn.execute(f'CREATE DATABASE "motcua_bench_keep_{_tag(big)}"')
+    else:
+        KEEP_DIR.mkdir(parents=True, exist_ok=True)
+        for size in (small, big):
+            (KEEP_DIR / f"keep_{_tag(size)}.sqlite3").unlink(missing_ok=True)
+    label = "PostgreSQL" if postgres else "SQLite"
+    django.setup()
+    _load_reference_data(label)
+    _grow(label, small, seed=1)
+    connections.close_all()
+    if postgres:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(
+                f'CREATE DATABASE "motcua_bench_keep_{_tag(small)}" TEMPLATE "motcua_bench_keep_{_tag(big)}"'
+            )
+    else:
+        shutil.copy(KEEP_DIR / f"keep_{_tag(big)}.sqlite3", KEEP_DIR / f"keep_{_tag(small)}.sqlite3")
+    _grow(label, big - small, seed=2)
+
+
+def run(postgres: bool, dossiers: int, prepared: bool = False) -> None:
+    if prepared:
+        points = [_run_prepared(postgres, size) for size in _sizes(dossiers)]
+    else:
+        label = fresh_database("insights", postgres)
+        _load_reference_data(label)
+        from motcua.dossiers.models import Dossier
+
+        points, grown = [], 0
+        for seed, size in enumerate(_sizes(dossiers), start=1):
+            _grow(label, size - grown, seed)
+            grown = size
+            points.append(_measure(label, Dossier.objects.count()))
+        if dossiers >= 1_000_000:
+            points.append(_replicate(label, points[-1]))
+    _summary("PostgreSQL" if postgres else "SQLite", points)
+
+
+def _run_prepared(postgres: bool, size: int) -> dict:
+    """Measure one kept history, each in its own process (Django is set up once per process)."""
+    import subprocess
+    import sys
+
+    code = f"from bench.insights import measure_kept; measure_kept({postgres}, {size})"
+    out = subprocess.run(
+        [sys.executable, "-u", "-c", code],
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+    )
+    print(out.stdout.split("POINT ")[0], end="", flush=True)
+    import json
+
+    return json.loads(out.stdout.split("POINT ", 1)[1])
+
+
+def measure_kept(postgres: bool, size: int) -> None:
+    import json
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    os.environ["MOTCUA_EMBEDDED"] = "1"
+    os.environ["DATABASE_URL"] = _kept(postgres, size)
+    django.setup()
+    from django.core.management import call_command
+
+    from motcua.dossiers.models import Dossier
+
+    label = "PostgreSQL" if postgres else "SQLite"
+    call_command("migrate", verbosity=0)
+    point = _measure(label, Dossier.objects.count())
+    points = [point]
+    if size >= 1_000_000:
+        points.append(_replicate(label, point))
+    print("POINT " + json.dumps([{k: v for k, v in p.items() if k != "counts"} for p in points]))
+
+
+def _summary(label: str, points: list) -> None:
+    flat = []
+    for p in points:
+        flat.extend(p if isinstance(p, list) else [p])
+    small, big = flat[0], flat[-1]
+    growth = big["full"] / max(small["full"], 1e-9)
+    data_growth = big["n"] / max(small["n"], 1)
+    rows = ", ".join(f"{p['n']:,}: {p['full']:.2f} s (ref {p['ref']:.2f} s)" for p in flat)
+    verdict = "MET" if big["n"] >= 10_000_000 and big["full"] < GOAL_SECONDS else "NOT MET"
+    if big["n"] < 10_000_000:
+        verdict = "not measured at 10^7 (run with --dossiers 1000000)"
+    print(
+        f"[insights, {label}] full recompute by size — {rows}\n"
+        f"[insights, {label}] data ×{data_growth:.0f} → time ×{growth:.1f} "
         f"({'no faster than the data' if growth <= data_growth * 1.15 else 'FASTER than the data'}); "
-        f"marginal {slope * 1e6:.2f} µs per dossier (reference SQL {ref_slope * 1e6:.2f} µs) → "
-        f"10^7 ≈ {at_10m:.1f} s by linear extrapolation "
-        f"(goal < 10 s: {'MET' if at_10m < 10 else 'NOT MET'} by extrapolation, not measured)"
+        f"goal 10^7 in < {GOAL_SECONDS:.0f} s: {verdict}",
+        flush=True,
     )
 
 
-def main(postgres: bool = False, dossiers: int | None = None) -> None:
+def main(
+    postgres: bool = False, dossiers: int | None = None, prepared: bool = False, prepare_only: bool = False
+) -> None:
     """Default: SQLite and PostgreSQL, each in its own process; --postgres: PostgreSQL only."""
-    run_per_database("insights", postgres, dossiers or DEFAULT_DOSSIERS)
+    n = dossiers or DEFAULT_DOSSIERS
+    if prepare_only:
+        for pg in (True,) if postgres else (False, True):
+            _subprocess(f"from bench.insights import prepare; prepare({pg}, {n})")
+        return
+    if prepared:
+        for pg in (True,) if postgres else (False, True):
+            run(pg, n, prepared=True)
+        return
+    run_per_database("insights", postgres, n)
+
+
+def _subprocess(code: str) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-u", "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
 
 if __name__ == "__main__":
@@ -227,5 +502,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--dossiers", type=int, default=None)
+    parser.add_argument("--prepared", action="store_true", help="measure the kept histories")
+    parser.add_argument("--prepare", action="store_true", help="generate and keep the histories")
     args = parser.parse_args()
-    main(args.postgres, args.dossiers)
+    main(args.postgres, args.dossiers, args.prepared, args.prepare)

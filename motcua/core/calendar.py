@@ -675,6 +675,38 @@ class LegalCalendar:
         )
 
 
+class FrozenCalendar(LegalCalendar):
+    """A `LegalCalendar` fixed to the CalendarDay rows of the moment, with per-day answers memoised.
+
+    For long batch jobs (the demo history) that ask about the same few hundred days millions of
+    times: no cache revalidation per call, and each day's office intervals and next working day
+    are computed once. The answers are those of the calendar it copies as long as the table does
+    not change meanwhile (it does not see later edits: build a new one).
+    """
+
+    def __init__(self, source: LegalCalendar | None = None) -> None:
+        source = source or get_calendar()
+        self.__dict__.update(source.__dict__)
+        self._fixed = source._snapshot()
+        self._intervals_memo: dict[date, list[tuple[datetime, datetime]]] = {}
+        self._next_memo: dict[date, date] = {}
+
+    def _intervals(self, snap: _Snapshot, d: date) -> list[tuple[datetime, datetime]]:
+        hit = self._intervals_memo.get(d)
+        if hit is None:
+            hit = self._intervals_memo[d] = super()._intervals(snap, d)
+        return hit
+
+    def _next_working(self, snap: _Snapshot, d: date) -> date:
+        hit = self._next_memo.get(d)
+        if hit is None:
+            hit = self._next_memo[d] = super()._next_working(snap, d)
+        return hit
+
+    def office_intervals(self, d: date) -> list[tuple[datetime, datetime]]:
+        return list(super().office_intervals(d))  # a copy: the memoised list is shared
+
+
 # --------------------------------------------------------------------------------------------
 # Convenience functions on the default (database, settings) calendar
 # --------------------------------------------------------------------------------------------

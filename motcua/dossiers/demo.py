@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import math
 import random
 import time as _time
@@ -484,6 +485,7 @@ class _Sink:
         self.pg = self.connection.vendor == "postgresql"
         self.next_ids: dict[str, int] = {}
         self._types: dict = {}
+        self._utc_text: dict[datetime, str] = {}  # SQLite: naive UTC text of the current write
         self.rows = 0
         #: True while a bulk load holds the tables (their plain indexes dropped in this transaction).
         self.exclusive = False
@@ -590,9 +592,9 @@ class _Sink:
         return range(start, start + n)
 
     def _converters(self, model, fields) -> list:
-        """SQLite: what `Field.get_db_prep_save` would give, without its per-value dispatch (the
-        largest cost of the SQLite load). Plain types pass through; aware datetimes become naive UTC
-        text exactly as the backend writes them; anything else goes through Django."""
+        """SQLite: per column, what `Field.get_db_prep_save` would give, or None where the value is
+        already in the database's form. A cheap specialised callable per column instead of Django's
+        per-value dispatch (which cost more than the INSERTs themselves)."""
         key = (model, tuple(f.column for f in fields))
         hit = self._types.get(key)
         if hit is not None:
@@ -605,17 +607,47 @@ class _Sink:
         }  # fmt: skip
 
         def naive_utc(v):
-            return None if v is None else str(v.astimezone(UTC).replace(tzinfo=None))
+            # As the backend writes aware datetimes: naive UTC text. str() of a UTC datetime ends
+            # in "+00:00": slicing it off is the same text as replace(tzinfo=None), for less.
+            # str() is the costly part and a dossier repeats its moments (documents, steps,
+            # created/updated): memoised for the current write.
+            if v is None:
+                return None
+            text = utc_text.get(v)
+            if text is None:
+                text = utc_text[v] = str(v.astimezone(UTC))[:-6]
+            return text
 
+        def json_text(cls):
+            """JSONField.get_db_prep_save: NULL stays NULL, the rest is json.dumps(value, cls=encoder)."""
+            empty = _EMPTY if cls is None else {}
+
+            def dumps(v):
+                if v is None:
+                    return None
+                return (not v and empty.get(v.__class__)) or json.dumps(v, cls=cls)
+
+            return dumps
+
+        def through_django(f):
+            return lambda v: f.get_db_prep_save(v, conn)
+
+        utc_text = self._utc_text
         out = []
         for f in fields:
             kind = f.get_internal_type()
             if kind in plain:
-                out.append(lambda v: v)
+                out.append(None)
             elif kind == "DateTimeField" and conn.vendor == "sqlite" and settings.USE_TZ:
                 out.append(naive_utc)
+            elif kind == "JSONField":
+                out.append(json_text(f.encoder))
+            elif kind == "DecimalField":
+                # DecimalField.to_python leaves a Decimal as it is (sqlite3 adapts it to text).
+                django = through_django(f)
+                out.append(lambda v, django=django: v if v is None or v.__class__ is Decimal else django(v))
             else:
-                out.append(lambda v, f=f: f.get_db_prep_save(v, conn))
+                out.append(through_django(f))
         self._types[key] = out
         return out
 
@@ -626,30 +658,40 @@ class _Sink:
         qn = self.connection.ops.quote_name
         table = qn(model._meta.db_table)
         cols = ", ".join(qn(c) for c in columns)
-        json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
         with self.connection.cursor() as cursor:
             if self.pg:
                 # Binary COPY: no text parsing of timestamps and numbers on either side.
                 from psycopg.types.json import Jsonb
 
+                json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+                rows = _map_columns(rows, {i: Jsonb for i in json_at})
                 oids = self._oids(cursor, model._meta.db_table, columns)
                 with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                     copy.set_types(oids)
-                    if json_at:
-                        for row in rows:
-                            row = list(row)
-                            for i in json_at:
-                                row[i] = Jsonb(row[i])
-                            copy.write_row(row)
-                    else:
-                        for row in rows:
-                            copy.write_row(row)
+                    for row in rows:
+                        copy.write_row(row)
             else:
                 convert = self._converters(model, fields)
-                prepped = [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
+                prepped = _map_columns(rows, {i: c for i, c in enumerate(convert) if c is not None})
+                self._utc_text.clear()
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", prepped)  # noqa: S608
         self.rows += len(rows)
+
+
+#: json.dumps of the empty containers, which most JSON cells hold.
+_EMPTY = {dict: "{}", list: "[]"}
+
+
+def _map_columns(rows: list[tuple], functions: dict) -> list[tuple]:
+    """Rows with `functions[i]` applied to column i: transposed so that each function is mapped
+    over its whole column (C loops) rather than called through a per-row generator."""
+    if not functions:
+        return rows
+    columns = list(zip(*rows, strict=True))
+    for i, function in functions.items():
+        columns[i] = map(function, columns[i])
+    return list(zip(*columns, strict=True))
 
 
 DOSSIER_COLUMNS = [
@@ -753,7 +795,9 @@ class DemoGenerator:
         self.batch = max(100, int(batch))
         self.using = using
         self.stdout = stdout
-        self.cal = calendar.get_calendar()
+        # Fixed to today's CalendarDay rows, each day's answers memoised: the run asks about the
+        # same few hundred days millions of times.
+        self.cal = calendar.FrozenCalendar()
         self.office = self.cal.office_hours
         self.counting = self.cal.counting
         self.report = DemoReport()
@@ -829,7 +873,8 @@ class DemoGenerator:
             )
         hit = self._due_cache.get(key)
         if hit is None:
-            due = deadlines.compute_due(received_at, amount, unit, procedure)
+            # deadlines.compute_due, on this generator's calendar instance.
+            due = self.cal.due_at(received_at, amount, unit, cutoff=cutoff)
             hit = (due.counting_start, due.due_at, due.counting_start == local)
             self._due_cache[key] = hit
         start, due_at, start_is_receipt = hit
