@@ -15,7 +15,7 @@ from urllib.parse import unquote_plus
 from django.http import HttpResponse
 from ninja import Form, Router, Schema
 
-from motcua.portal.tracking import throttle
+from motcua.core.ratelimit import throttle
 
 from . import services
 from .schemas import OAuthError, TokenOut

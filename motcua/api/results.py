@@ -13,8 +13,9 @@ from __future__ import annotations
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from motcua.core.ratelimit import throttle
 from motcua.dossiers.models import DossierResult
-from motcua.portal.tracking import normalise_code, throttle
+from motcua.portal.tracking import normalise_code
 
 from .access import principal, require_scope
 from .api import PUBLIC_MARK, SCOPE_MARK, ApiError

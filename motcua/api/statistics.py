@@ -10,10 +10,10 @@ from __future__ import annotations
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from motcua.core.ratelimit import throttle
 from motcua.insights import services as insights
 from motcua.insights.periods import PeriodError
 from motcua.insights.queries import UnitError
-from motcua.portal.tracking import throttle
 
 from .access import principal, require_scope
 from .api import PUBLIC_MARK, SCOPE_MARK, ApiError

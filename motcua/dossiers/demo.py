@@ -485,7 +485,6 @@ class _Sink:
         self.pg = self.connection.vendor == "postgresql"
         self.next_ids: dict[str, int] = {}
         self._types: dict = {}
-        self._utc_text: dict[datetime, str] = {}  # SQLite: naive UTC text of the current write
         self.rows = 0
         #: True while a bulk load holds the tables (their plain indexes dropped in this transaction).
         self.exclusive = False
@@ -591,10 +590,10 @@ class _Sink:
         self.next_ids[table] = start + n
         return range(start, start + n)
 
-    def _converters(self, model, fields) -> list:
-        """SQLite: per column, what `Field.get_db_prep_save` would give, or None where the value is
-        already in the database's form. A cheap specialised callable per column instead of Django's
-        per-value dispatch (which cost more than the INSERTs themselves)."""
+    def _converters(self, model, fields) -> dict:
+        """SQLite: {column index: function of the whole column} giving what `Field.get_db_prep_save`
+        would, for the columns whose values are not already in the database's form. Whole columns
+        through list comprehensions: Django's per-value dispatch cost more than the INSERTs."""
         key = (model, tuple(f.column for f in fields))
         hit = self._types.get(key)
         if hit is not None:
@@ -606,48 +605,41 @@ class _Sink:
             "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
         }  # fmt: skip
 
-        def naive_utc(v):
+        def naive_utc(column):
             # As the backend writes aware datetimes: naive UTC text. str() of a UTC datetime ends
-            # in "+00:00": slicing it off is the same text as replace(tzinfo=None), for less.
-            # str() is the costly part and a dossier repeats its moments (documents, steps,
-            # created/updated): memoised for the current write.
-            if v is None:
-                return None
-            text = utc_text.get(v)
-            if text is None:
-                text = utc_text[v] = str(v.astimezone(UTC))[:-6]
-            return text
+            # in "+00:00": slicing it off gives the text of replace(tzinfo=None), for less.
+            return [None if v is None else str(v.astimezone(UTC))[:-6] for v in column]
 
         def json_text(cls):
-            """JSONField.get_db_prep_save: NULL stays NULL, the rest is json.dumps(value, cls=encoder)."""
+            # JSONField.get_db_prep_save: NULL stays NULL, the rest is json.dumps(value, cls=encoder);
+            # most cells are an empty {} or [].
             empty = _EMPTY if cls is None else {}
+            dumps = json.dumps
+            return lambda column: [
+                None if v is None else ((not v and empty.get(v.__class__)) or dumps(v, cls=cls)) for v in column
+            ]
 
-            def dumps(v):
-                if v is None:
-                    return None
-                return (not v and empty.get(v.__class__)) or json.dumps(v, cls=cls)
+        def unless(kind, f):
+            # Values already of `kind` (or None) are as Django would write them; others go through it.
+            return lambda column: [
+                v if v is None or v.__class__ is kind else f.get_db_prep_save(v, conn) for v in column
+            ]
 
-            return dumps
-
-        def through_django(f):
-            return lambda v: f.get_db_prep_save(v, conn)
-
-        utc_text = self._utc_text
-        out = []
-        for f in fields:
-            kind = f.get_internal_type()
-            if kind in plain:
-                out.append(None)
-            elif kind == "DateTimeField" and conn.vendor == "sqlite" and settings.USE_TZ:
-                out.append(naive_utc)
-            elif kind == "JSONField":
-                out.append(json_text(f.encoder))
-            elif kind == "DecimalField":
-                # DecimalField.to_python leaves a Decimal as it is (sqlite3 adapts it to text).
-                django = through_django(f)
-                out.append(lambda v, django=django: v if v is None or v.__class__ is Decimal else django(v))
+        out = {}
+        for i, f in enumerate(fields):
+            internal = f.get_internal_type()
+            if internal in plain:
+                continue
+            if internal == "DateTimeField" and conn.vendor == "sqlite" and settings.USE_TZ:
+                out[i] = naive_utc
+            elif internal == "JSONField":
+                out[i] = json_text(f.encoder)
+            elif internal == "DecimalField":
+                out[i] = unless(Decimal, f)  # to_python keeps a Decimal; sqlite3 adapts it to text
+            elif internal == "FileField":
+                out[i] = unless(str, f)  # get_prep_value is str(value)
             else:
-                out.append(through_django(f))
+                out[i] = lambda column, f=f: [f.get_db_prep_save(v, conn) for v in column]
         self._types[key] = out
         return out
 
@@ -664,16 +656,14 @@ class _Sink:
                 from psycopg.types.json import Jsonb
 
                 json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-                rows = _map_columns(rows, {i: Jsonb for i in json_at})
+                rows = _map_columns(rows, {i: _each(Jsonb) for i in json_at})
                 oids = self._oids(cursor, model._meta.db_table, columns)
                 with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                     copy.set_types(oids)
                     for row in rows:
                         copy.write_row(row)
             else:
-                convert = self._converters(model, fields)
-                prepped = _map_columns(rows, {i: c for i, c in enumerate(convert) if c is not None})
-                self._utc_text.clear()
+                prepped = _map_columns(rows, self._converters(model, fields))
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", prepped)  # noqa: S608
         self.rows += len(rows)
@@ -684,14 +674,18 @@ _EMPTY = {dict: "{}", list: "[]"}
 
 
 def _map_columns(rows: list[tuple], functions: dict) -> list[tuple]:
-    """Rows with `functions[i]` applied to column i: transposed so that each function is mapped
-    over its whole column (C loops) rather than called through a per-row generator."""
+    """Rows with `functions[i]` applied to column i, each function taking the whole column:
+    transposed, so that the work per value is a comprehension step, not a Python call."""
     if not functions:
         return rows
     columns = list(zip(*rows, strict=True))
     for i, function in functions.items():
-        columns[i] = map(function, columns[i])
+        columns[i] = function(columns[i])
     return list(zip(*columns, strict=True))
+
+
+def _each(function):
+    return lambda column: list(map(function, column))
 
 
 DOSSIER_COLUMNS = [

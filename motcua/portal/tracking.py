@@ -14,18 +14,15 @@ No sign-in. Personal data is shown only after the second factor, and never cache
 """
 
 import hmac
-import math
-import time
-from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+# the limiter lives in core (the API uses it too); re-exported for this module's users
+from motcua.core.ratelimit import Throttle, client_ip, throttle  # noqa: F401
 from motcua.core.uploads import LimitedUploadHandler
 from motcua.dossiers.models import Dossier, DossierResult, Status
 from motcua.dossiers.results import verify_result
@@ -78,50 +75,6 @@ TITLE_LABELS = {
 }
 #: Actions whose reason is addressed to the applicant (shown on the status page).
 REASON_SHOWN = {"request_supplement", "refuse_reception", "refuse", "apologise", "request_withdrawal"}
-
-
-# --- rate limits ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Throttle:
-    allowed: bool
-    limit: int
-    window: int
-    retry_after: int = 0
-
-    @property
-    def retry_minutes(self) -> int:
-        return max(1, math.ceil(self.retry_after / 60))
-
-    @property
-    def window_minutes(self) -> int:
-        return max(1, round(self.window / 60))
-
-
-def client_ip(request) -> str:
-    """REMOTE_ADDR: behind a proxy, the proxy must set it (never trust X-Forwarded-For here)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def throttle(request, bucket: str, setting: str, default: tuple[int, int]) -> Throttle:
-    """Count one attempt of this IP in `bucket`; refuse beyond `limit` per `window` seconds."""
-    limit, window = getattr(settings, setting, default)
-    key = f"motcua:rate:{bucket}:{client_ip(request)}"
-    now = time.time()
-    cache.add(key + ":reset", now + window, window)
-    if cache.add(key, 1, window):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, window)
-            count = 1
-    if count > limit:
-        reset = cache.get(key + ":reset") or now + window
-        return Throttle(False, limit, window, max(1, int(reset - now)))
-    return Throttle(True, limit, window)
 
 
 def _too_many(request, template: str, context: dict, t: Throttle):

@@ -1,0 +1,52 @@
+"""Rate limits per client address (giới hạn tần suất), kept in the cache: shared by the citizen
+site, the public verification pages and the API."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class Throttle:
+    allowed: bool
+    limit: int
+    window: int
+    retry_after: int = 0
+
+    @property
+    def retry_minutes(self) -> int:
+        return max(1, math.ceil(self.retry_after / 60))
+
+    @property
+    def window_minutes(self) -> int:
+        return max(1, round(self.window / 60))
+
+
+def client_ip(request) -> str:
+    """REMOTE_ADDR: behind a proxy, the proxy must set it (never trust X-Forwarded-For here)."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def throttle(request, bucket: str, setting: str, default: tuple[int, int]) -> Throttle:
+    """Count one attempt of this IP in `bucket`; refuse beyond `limit` per `window` seconds."""
+    limit, window = getattr(settings, setting, default)
+    key = f"motcua:rate:{bucket}:{client_ip(request)}"
+    now = time.time()
+    cache.add(key + ":reset", now + window, window)
+    if cache.add(key, 1, window):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, window)
+            count = 1
+    if count > limit:
+        reset = cache.get(key + ":reset") or now + window
+        return Throttle(False, limit, window, max(1, int(reset - now)))
+    return Throttle(True, limit, window)
