@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from . import queries, services
+from . import services
 from .periods import Period, parse_period
 from .queries import Unit, resolve_unit
 
@@ -55,14 +55,15 @@ def _criteria(period: Period, unit: Unit) -> tuple[dict | None, str]:
         return None, "Không tính được các tiêu chí QĐ 1565 cho kỳ này (xem nhật ký hệ thống)."
 
 
-def _overdue(period: Period, document: dict) -> dict:
-    """Quá hạn: the unit's late dossiers, and the departments and communes with the most of them."""
+def _overdue(document: dict, grouped: dict) -> dict:
+    """Quá hạn: the unit's late dossiers, and the departments and communes with the most of them.
+    `grouped`: kind → what `services.grouped_counts` returned."""
     c = document["counts"]
     by_kind = {}
     for kind in ("department", "commune"):
-        units = queries.ranking_units(kind)
+        units, counts_by_key = grouped[kind]
         rows = []
-        for key, counts in queries.gather_grouped(period, kind).items():
+        for key, counts in counts_by_key.items():
             late_ended = counts.ended - counts.ended_on_time
             if key in units and (counts.unfinished_overdue or late_ended):
                 unit = units[key]
@@ -95,14 +96,13 @@ def build(period: Period | str, unit: Unit | str | None = None, *, now: datetime
     unit = unit if isinstance(unit, Unit) else resolve_unit(unit)
     document = services.report(period, unit)
     criteria, criteria_error = _criteria(period, unit)
+    # one grouped pass per kind, for the rankings and the overdue summary alike
+    grouped = {kind: services.grouped_counts(period, kind) for kind in ("department", "commune")}
     return {
         "generated_at": (now or timezone.now()).isoformat(),
         "index": document,
-        "rankings": {
-            "department": services.ranking(period, "department"),
-            "commune": services.ranking(period, "commune"),
-        },
-        "overdue": _overdue(period, document),
+        "rankings": {kind: services.ranking(period, kind, counts=grouped[kind]) for kind in grouped},
+        "overdue": _overdue(document, grouped),
         "criteria": criteria,
         "criteria_error": criteria_error,
     }

@@ -60,13 +60,9 @@ def report(period: Period | str, unit: Unit | str | None = None, source: str = "
     }
 
 
-def ranking(period: Period | str, kind: str, source: str = "auto") -> list[dict]:
-    """Units of one kind (department, commune, procedure, officer) by total, best first.
-
-    Ties share a rank. Departments and communes without dossiers are listed too (they score what
-    the empty-period rules give)."""
+def grouped_counts(period: Period | str, kind: str, source: str = "auto") -> tuple[dict, dict]:
+    """(key → Unit, key → Counts) for every unit of a ranking kind, in one pass for all of them."""
     period = parse_period(period) if isinstance(period, str) else period
-    params = Params.from_settings()
     used = _source(source)
     if used in ("live", "facts"):
         grouped = realtime.gather_grouped(period, kind, basis="tally" if used == "live" else "facts")
@@ -81,6 +77,16 @@ def ranking(period: Period | str, kind: str, source: str = "auto") -> list[dict]
     elif kind == "officer":
         users = get_user_model().objects.filter(pk__in=[k for k in grouped if k is not None])
         units = {u.pk: Unit("officer", u.username, str(u), officer_id=u.pk) for u in users}
+    return units, grouped
+
+
+def ranking(period: Period | str, kind: str, source: str = "auto", counts: tuple | None = None) -> list[dict]:
+    """Units of one kind (department, commune, procedure, officer) by total, best first.
+
+    Ties share a rank. Departments and communes without dossiers are listed too (they score what
+    the empty-period rules give). `counts`: what `grouped_counts` returned, when the caller has it."""
+    units, grouped = counts or grouped_counts(period, kind, source)
+    params = Params.from_settings()
     rows = []
     for key, unit in units.items():
         result = compute(grouped.get(key) or queries.Counts(), params)
