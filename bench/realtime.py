@@ -7,7 +7,7 @@
 Method: a fresh database (`bench.database.fresh_database`), migrate, reference data, the demo history
 (`motcua.dossiers.demo.generate(N, realtime=False)`), ANALYZE, then in the same run:
 
-* rebuild: `realtime.rebuild()` — every contribution and tally row from the dossiers;
+* rebuild: `realtime.rebuild()` — every per-dossier fact and tally row from the dossiers;
 * the province report for the last 12 months and for the current month, `source="live"` (the
   maintained aggregates) beside `source="recompute"` (the full pass over the dossiers, ADR 0018):
   best of 3 after a warm-up, the ratio, and a check that both give the same counts;

@@ -1,11 +1,13 @@
-"""The QĐ 766 index in real time (chỉ số theo thời gian thực): maintained aggregates (ADR 0022).
+"""The QĐ 766 index in real time (chỉ số theo thời gian thực): maintained aggregates (ADR 0022, 0026).
 
-Every dossier contributes a few rows of counts to `IndexTally` (its day of reception, its day of
-end, and the steps of the open-dossier counts), keyed by (local day, handling agency, procedure,
-assigned officer). The contribution is computed from the dossier's current state with the SAME
-conditions as the full recompute (`queries.static_conditions`, one query for a batch of dossiers),
-stored per dossier in `DossierContribution`, and applied as a difference: old contribution out, new
-one in. Applying a dossier twice changes nothing, so any number of triggers is safe.
+Every received dossier has one narrow fact (`DossierFact`: its keys, the period-independent
+conditions as bits, four local days and its processing time), derived from the dossier's current
+state with the SAME conditions as the pass over the dossiers (`queries.static_conditions`, one query
+for a batch of dossiers). A fact contributes a few rows of counts to `IndexTally` (its day of
+reception, its day of end, and the steps of the open-dossier counts), keyed by (local day, handling
+agency, procedure, assigned officer). An update replaces the stored fact and applies the difference
+of the two contributions to the tally: applying a dossier twice changes nothing, so any number of
+triggers is safe.
 
 Triggers, in the transaction that changes the dossier: every event of the event log about a dossier
 (transitions, payments, ratings, feedback cases) and the saves of the rows the index reads (dossier,
@@ -16,6 +18,7 @@ the apply) and builds the aggregates when they are missing or the settings they 
 
 Reading a period sums the tally rows of its days (plus, for the counts at the end of the period, the
 steps up to its end): the cost grows with the days × units that have dossiers, not with dossiers.
+The full recompute of a period is one aggregate over the facts (`basis="facts"`).
 """
 
 from __future__ import annotations
