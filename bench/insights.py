@@ -183,6 +183,12 @@ def _periods():
     return parse_period(f"{today - timedelta(days=366):%Y-%m-%d}..{today:%Y-%m-%d}")
 
 
+def _last_month():
+    from motcua.insights.periods import parse_period
+
+    return parse_period(f"{date.today().replace(day=1) - timedelta(days=1):%Y-%m}")
+
+
 def _differ(ours: dict, ref: dict) -> dict:
     return {k: (ours.get(k), v) for k, v in ref.items() if (ours.get(k) or 0) != (v or 0)}
 
@@ -232,6 +238,9 @@ def _measure(label: str, total: int, raw: bool = True) -> dict:
     t_pass, ours = _best(lambda: _facts_pass(year))
     t_ref, ref = _best(lambda: _facts_reference(year))
     t_live, live = _best(lambda: services.report(year, province, source="live"))
+    month = _last_month()
+    t_live_month, _ = _best(lambda: services.report(month, province, source="live"))
+    t_facts_month, _ = _best(lambda: services.report(month, province, source="facts"))
     live_differ = _differ(live["counts"], {k: ours[k] for k in REFERENCE_FIELDS})
     lines = [
         f"[insights, {label}] N = {total:,} dossiers",
@@ -244,6 +253,8 @@ def _measure(label: str, total: int, raw: bool = True) -> dict:
         + ("same counts" if not _differ(ours, ref) else f"COUNTS DIFFER {_differ(ours, ref)}"),
         f"  live report (maintained tally):                   {t_live * 1000:9.1f} ms  "
         + ("same counts" if not live_differ else f"COUNTS DIFFER {live_differ}"),
+        f"  one month ({month.label}): live {t_live_month * 1000:.1f} ms, "
+        f"facts {t_facts_month * 1000:.1f} ms",
     ]
     point = {"n": total, "full": t_full, "pass": t_pass, "ref": t_ref, "counts": ours}
     if raw:

@@ -617,7 +617,8 @@ class _Sink:
             empty = _EMPTY if cls is None else {}
             dumps = json.dumps
             return lambda column: [
-                None if v is None else ((not v and empty.get(v.__class__)) or dumps(v, cls=cls)) for v in column
+                None if v is None else ((not v and empty.get(v.__class__)) or dumps(v, cls=cls))
+                for v in column
             ]
 
         def unless(kind, f):
@@ -651,7 +652,7 @@ class _Sink:
         qn = self.connection.ops.quote_name
         table = qn(model._meta.db_table)
         cols = ", ".join(qn(c) for c in columns)
-        with self.connection.cursor() as cursor:
+        with _without_cyclic_gc(), self.connection.cursor() as cursor:
             if self.pg:
                 # Binary COPY: no text parsing of timestamps and numbers on either side.
                 from psycopg.types.json import Jsonb
@@ -794,6 +795,10 @@ class DemoGenerator:
         # same few hundred days millions of times.
         self.cal = calendar.FrozenCalendar()
         self.office = self.cal.office_hours
+        self._sessions = (
+            self._session(*self.office[0]),
+            self._session(*self.office[-1]) if len(self.office) > 1 else None,
+        )
         self.counting = self.cal.counting
         self.report = DemoReport()
         self._due_cache: dict = {}
@@ -818,13 +823,27 @@ class DemoGenerator:
     def office_moment(self, d: date) -> datetime:
         """A random moment inside office hours of day d (morning busier), to the second."""
         rng = self.rng
-        (m_start, m_end), *rest = self.office
-        a_start, a_end = rest[-1] if rest else (m_start, m_end)
-        start, end = (m_start, m_end) if rng.random() < 0.58 or not rest else (a_start, a_end)
-        span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-        # Triangular: fewer dossiers in the first and last minutes of a session.
-        minute = start.hour * 60 + start.minute + int(rng.triangular(3, span - 3, span * 0.4))
+        morning, afternoon = self._sessions
+        first, low, high, c = morning if rng.random() < 0.58 or afternoon is None else afternoon
+        # Triangular: fewer dossiers in the first and last minutes of a session. This is
+        # rng.triangular(low, high, mode) with its (mode - low) / (high - low) computed once.
+        u = rng.random()
+        if c is None:
+            offset = low
+        elif u > c:
+            offset = high + (low - high) * math.sqrt((1.0 - u) * (1.0 - c))
+        else:
+            offset = low + (high - low) * math.sqrt(u * c)
+        minute = first + int(offset)
         return datetime.combine(d, time(minute // 60, minute % 60, rng.randrange(60)), tzinfo=self.tz)
+
+    @staticmethod
+    def _session(start: time, end: time) -> tuple:
+        """(first minute, low, high, triangular c) of an office session, for office_moment."""
+        first = start.hour * 60 + start.minute
+        span = end.hour * 60 + end.minute - first
+        low, high, mode = 3, span - 3, span * 0.4
+        return first, low, high, (mode - low) / (high - low) if high != low else None
 
     def online_moment(self, d: date) -> datetime:
         """Online submissions: day and evening, peaks mid-morning and after dinner."""
@@ -859,13 +878,11 @@ class DemoGenerator:
             key = (local, amount, unit, cutoff)
         else:
             limit = calendar.parse_time(cutoff) if cutoff else self.cal.cutoff
-            key = (
-                local.date(),
-                self.is_working(local.date()) and local.time() <= limit,
-                amount,
-                unit,
-                cutoff,
-            )
+            day = local.date()
+            in_time = self.is_working(day) and local.time() <= limit
+            # Received after the cut-off or on a day off counts from the next working day: every
+            # such moment up to that day has the same answer (and it never starts at receipt).
+            key = (day if in_time else self.add_wd(day, 1), in_time, amount, unit, cutoff)
         hit = self._due_cache.get(key)
         if hit is None:
             # deadlines.compute_due, on this generator's calendar instance.
@@ -1514,24 +1531,15 @@ class DemoGenerator:
                 (DossierHistory, HISTORY_COLUMNS, "history"),
                 (DueDateChange, DUE_CHANGE_COLUMNS, "due_changes"),
             ]
-            ids = {
-                attr: iter(sink.reserve_ids(model, sum(len(getattr(life, attr)) for life in lives)))
-                for model, _columns, attr in children
-            }
-            rows = {attr: [] for _model, _columns, attr in children}
-            dossiers = []
-            for pk, life in zip(dossier_ids, lives, strict=True):
-                dossiers.append(self._dossier_row(pk, life))
-                self.report.statuses[life.status] += 1
-                self.report.channels[life.row["channel"]] += 1
-                for attr in rows:
-                    out, next_id = rows[attr], ids[attr]
-                    for item in getattr(life, attr):
-                        out.append((next(next_id), pk, *item))
-            sink.write(Dossier, DOSSIER_COLUMNS, dossiers)
+            written = list(zip(dossier_ids, lives, strict=True))
+            sink.write(Dossier, DOSSIER_COLUMNS, [self._dossier_row(pk, life) for pk, life in written])
+            self.report.statuses.update(life.status for life in lives)
+            self.report.channels.update(life.row["channel"] for life in lives)
             for model, columns, attr in children:
-                sink.write(model, columns, rows[attr])
-            self._flush_followers(sink, list(zip(dossier_ids, lives, strict=True)))
+                items = [(pk, item) for pk, life in written for item in getattr(life, attr)]
+                ids = sink.reserve_ids(model, len(items))
+                sink.write(model, columns, [(i, pk, *item) for i, (pk, item) in zip(ids, items, strict=True)])
+            self._flush_followers(sink, written)
             sink.end_batch()
         self.report.write_seconds += _time.perf_counter() - started
         return len(lives)

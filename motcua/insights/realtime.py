@@ -43,7 +43,7 @@ from motcua.places.models import Agency
 
 from . import queries
 from .index import Counts
-from .models import DossierFact, IndexDirty, IndexState, IndexTally
+from .models import DossierFact, IndexDirty, IndexState, IndexTally, IndexTallyMonth
 from .periods import Period
 
 logger = logging.getLogger(__name__)
@@ -253,38 +253,49 @@ def _difference(old: dict, new: dict) -> dict[str, dict[str, int]]:
     return out
 
 
+def _by_month(cells: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The same cells summed into their months ("YYYY-MM-01|keys")."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, cell in cells.items():
+        target = out[f"{key[:7]}-01{key[10:]}"]
+        for column, value in cell.items():
+            target[column] += value
+    return {k: dict(v) for k, v in out.items() if any(v.values())}
+
+
 def _upsert(deltas: dict[str, dict[str, int]]) -> None:
-    """Add the deltas to the tally rows, creating them as needed: one prepared single-row statement
-    run for every row (executemany; psycopg's client-side parsing of one huge multi-row statement
-    cost more than the database work), in key order so that two appliers never wait on each other
-    crosswise."""
+    """Add the deltas to the daily and the monthly tally rows, creating them as needed: one prepared
+    single-row statement run for every row (executemany; psycopg's client-side parsing of one huge
+    multi-row statement cost more than the database work), in key order so that two appliers never
+    wait on each other crosswise."""
     if not deltas:
         return
-    table = connection.ops.quote_name(IndexTally._meta.db_table)
-    qn = connection.ops.quote_name
-    fields = ("day", *KEY_FIELDS, *COLUMNS)
-    update = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COLUMNS)
-    # identifiers come from the model, values are parameters
-    sql = (
-        f"INSERT INTO {table} ({', '.join(qn(f) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({', '.join(qn(f) for f in ('day', *KEY_FIELDS))}) DO UPDATE SET {update}"
-    )
-    params = []
-    for key in sorted(deltas):
-        day, agency, procedure, officer = key.split("|")
-        cell = deltas[key]
-        params.append(
-            (
-                connection.ops.adapt_datefield_value(date.fromisoformat(day)),
-                int(agency),
-                int(procedure),
-                int(officer),
-                *(cell.get(c, 0) for c in COLUMNS),
-            )
+    for model, cells in ((IndexTally, deltas), (IndexTallyMonth, _by_month(deltas))):
+        table = connection.ops.quote_name(model._meta.db_table)
+        qn = connection.ops.quote_name
+        fields = ("day", *KEY_FIELDS, *COLUMNS)
+        update = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COLUMNS)
+        # identifiers come from the model, values are parameters
+        sql = (
+            f"INSERT INTO {table} ({', '.join(qn(f) for f in fields)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({', '.join(qn(f) for f in ('day', *KEY_FIELDS))}) DO UPDATE SET {update}"
         )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        params = []
+        for key in sorted(cells):
+            day, agency, procedure, officer = key.split("|")
+            cell = cells[key]
+            params.append(
+                (
+                    connection.ops.adapt_datefield_value(date.fromisoformat(day)),
+                    int(agency),
+                    int(procedure),
+                    int(officer),
+                    *(cell.get(c, 0) for c in COLUMNS),
+                )
+            )
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
 
 
 # --- keeping them up to date ----------------------------------------------------------------------
@@ -333,24 +344,18 @@ def _write_facts(rows: list[tuple]) -> None:
 
 
 def _write_tally(totals: dict[str, dict[str, int]]) -> None:
-    """Insert the tally rows of an empty tally (the rebuild): no conflict to resolve."""
-    rows = []
-    for key in sorted(totals):
-        cell = totals[key]
-        if not any(cell.values()):
-            continue
-        day, agency, procedure, officer = key.split("|")
-        rows.append(
-            (
-                date.fromisoformat(day),
-                int(agency),
-                int(procedure),
-                int(officer),
-                *(cell.get(c, 0) for c in COLUMNS),
-            )
-        )
+    """Insert the daily and monthly rows of an empty tally (the rebuild): no conflict to resolve."""
     types = ["date", "int4", "int4", "int4", *["int8" if c == "finished_us" else "int4" for c in COLUMNS]]
-    _insert(IndexTally, ("day", *KEY_FIELDS, *COLUMNS), types, rows)
+    for model, cells in ((IndexTally, totals), (IndexTallyMonth, _by_month(totals))):
+        rows = []
+        for key in sorted(cells):
+            cell = cells[key]
+            if not any(cell.values()):
+                continue
+            day, agency, procedure, officer = key.split("|")
+            values = (cell.get(c, 0) for c in COLUMNS)
+            rows.append((date.fromisoformat(day), int(agency), int(procedure), int(officer), *values))
+        _insert(model, ("day", *KEY_FIELDS, *COLUMNS), types, rows)
 
 
 def apply(dossier_ids) -> int:
@@ -505,6 +510,7 @@ def rebuild(batch: int = 20000) -> int:
         IndexDirty.objects.filter(pk__lte=last_dirty).delete()
         DossierFact.objects.all().delete()
         IndexTally.objects.all().delete()
+        IndexTallyMonth.objects.all().delete()
         last = 0
         while True:
             chunk = list(_flag_rows(Q(pk__gt=last, received_at__isnull=False))[:batch])
@@ -569,16 +575,37 @@ def _sums(qs, keys: list[str], columns) -> list[dict]:
 BASES = ("tally", "facts")
 
 
+def _first_of_next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def _tally_sums(period: Period, unit: queries.Unit, group: str | None):
     """(per (key, procedure): the day columns summed over the period's days, per key: the step
-    columns summed up to its end) from `IndexTally`."""
+    columns summed up to its end) from the tally: whole months from `IndexTallyMonth`, the days of
+    partial months from `IndexTally`."""
     first, last = period.first_day, period.last_day
-    base = IndexTally.objects.filter(_unit_q(unit))
     keys = [group] if group else []
-    by_day = _sums(
-        base.filter(day__gte=first, day__lte=last), list(dict.fromkeys([*keys, "procedure_key"])), DAY_COLUMNS
+    unit_q = _unit_q(unit)
+    by_procedure = list(dict.fromkeys([*keys, "procedure_key"]))
+    # the whole months inside [first, last]: [months_from, months_to)
+    months_from = first if first.day == 1 else _first_of_next_month(first)
+    months_to = (last + timedelta(days=1)).replace(day=1)
+    if months_from < months_to:
+        by_day = _sums(
+            IndexTallyMonth.objects.filter(unit_q, day__gte=months_from, day__lt=months_to),
+            by_procedure,
+            DAY_COLUMNS,
+        )
+        edges = Q(day__gte=first, day__lt=months_from) | Q(day__gte=months_to, day__lte=last)
+    else:
+        by_day, edges = [], Q(day__gte=first, day__lte=last)
+    by_day += _sums(IndexTally.objects.filter(unit_q).filter(edges), by_procedure, DAY_COLUMNS)
+    # the steps up to the period's end E = last + 1: the months before E's month, then its days
+    end = last + timedelta(days=1)
+    steps = _sums(IndexTallyMonth.objects.filter(unit_q, day__lt=end.replace(day=1)), keys, STEP_COLUMNS)
+    steps += _sums(
+        IndexTally.objects.filter(unit_q, day__gte=end.replace(day=1), day__lte=end), keys, STEP_COLUMNS
     )
-    steps = _sums(base.filter(day__lte=last + timedelta(days=1)), keys, STEP_COLUMNS)
     per_procedure: dict = defaultdict(lambda: defaultdict(int))
     for row in by_day:
         cell = per_procedure[(row[group] if group else None, row["procedure_key"])]

@@ -1,7 +1,7 @@
 """The demo history generator: deterministic, consistent, realistic, and refused in production."""
 
 import hashlib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -240,3 +240,52 @@ def test_the_demo_feeds_the_criteria(demo):
     assert (
         timing["sample"] + timing["dropped_long_sessions"] == Draft.objects.filter(state="submitted").count()
     )
+
+
+def test_the_sqlite_writer_prepares_values_as_django_would():
+    """The writer's per-column conversions (instead of Field.get_db_prep_save per value)."""
+    import uuid
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from motcua.dossiers.demo import _map_columns, _Sink
+
+    if connection.vendor != "sqlite":
+        pytest.skip("executemany conversions are the SQLite path; PostgreSQL writes binary COPY")
+    tz = timezone.get_default_timezone()
+    moments = [
+        datetime(2026, 3, 2, 7, 30, tzinfo=tz),
+        datetime(2026, 3, 2, 23, 59, 59, 100000, tzinfo=tz),
+        datetime(2025, 12, 31, 3, 0, tzinfo=UTC),
+        None,
+    ]
+    cases = [
+        (DossierHistory, "at", moments),
+        (DossierHistory, "data", [{}, {"due_at": [["a", "b"]], "amount": 5}, {"ý": "Việt"}, None]),
+        (Draft, "touched", [[], ["a"], [], None]),
+        (Draft, "submission_key", [uuid.UUID(int=5), uuid.UUID(int=7), uuid.uuid4(), None]),
+        (DossierStep, "share_hours", [Decimal("1.50"), Decimal("0.00"), Decimal(3), None]),
+    ]
+    sink = _Sink("default")
+    for model, column, values in cases:
+        field = next(f for f in model._meta.concrete_fields if f.column == column)
+        converted = _map_columns([(v,) for v in values], sink._converters(model, [field]))
+        assert [r[0] for r in converted] == [field.get_db_prep_save(v, connection) for v in values], column
+
+
+def test_the_frozen_calendar_answers_as_the_calendar(reference_data):
+    from motcua.core import calendar
+
+    live, frozen = calendar.get_calendar(), calendar.FrozenCalendar()
+    tz = timezone.get_default_timezone()
+    day = date(2025, 12, 20)
+    for _ in range(80):
+        day += timedelta(days=1)
+        for hour, minute in ((0, 0), (7, 30), (11, 45), (16, 59), (21, 10)):
+            at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+            assert frozen.add_working_hours(at, 13.5) == live.add_working_hours(at, 13.5)
+            assert frozen.next_office_open(at) == live.next_office_open(at)
+            assert frozen.due_at(at, 7, "working_days").due_at == live.due_at(at, 7, "working_days").due_at
+        assert frozen.add_working_days(day, 4) == live.add_working_days(day, 4)
+        assert frozen.office_intervals(day) == live.office_intervals(day)

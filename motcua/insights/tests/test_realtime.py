@@ -32,7 +32,7 @@ from motcua.dossiers.tests.conftest import (  # noqa: F401 — the shared fixtur
 from motcua.feedback import services as feedback_services
 from motcua.feedback.models import Satisfaction
 from motcua.insights import queries, realtime, services
-from motcua.insights.models import DossierFact, IndexDirty, IndexState, IndexTally
+from motcua.insights.models import DossierFact, IndexDirty, IndexState, IndexTally, IndexTallyMonth
 from motcua.insights.periods import Period, parse_period
 from motcua.payments import services as payment_services
 from motcua.payments.tests.conftest import national_notice
@@ -145,7 +145,9 @@ def test_the_rebuilt_aggregates_give_the_recompute_numbers(dataset, settings, mo
     units = [queries.resolve_unit(DEPARTMENT), queries.province_unit()]
     units.append(queries.resolve_unit(f"procedure:{dataset.full.code}"))
     units.append(queries.resolve_unit(f"procedure:{dataset.none.code}"))
-    periods = [parse_period(p) for p in ("2026-08", "2026-09", "2026-Q3")]
+    # whole months, and periods with partial months on either side (the monthly tally + the days)
+    spans = ("2026-08", "2026-09", "2026-Q3", "2026-08-20..2026-09-30", "2026-07-05..2026-10-03")
+    periods = [parse_period(p) for p in spans]
     nonzero = assert_live_equals_recompute(periods, units, kinds=("department", "commune"))
     september = parse_period("2026-09")
     for kind in ("department", "procedure"):
@@ -256,14 +258,15 @@ def test_applying_a_dossier_again_changes_nothing(dataset):
 
 
 def tally_snapshot() -> dict:
-    """The tally as {key: non-zero columns} (rows that went back to zero are equal to no row), and
-    the facts."""
+    """The daily and monthly tallies as {key: non-zero columns} (rows that went back to zero are
+    equal to no row), and the facts."""
     out: dict = {"facts": set(DossierFact.objects.values_list("dossier_id", *realtime.FACT_FIELDS))}
-    for row in IndexTally.objects.values("day", *realtime.KEY_FIELDS, *realtime.COLUMNS):
-        key = (row.pop("day"), *(row.pop(k) for k in realtime.KEY_FIELDS))
-        values = {c: v for c, v in row.items() if v}
-        if values:
-            out[key] = values
+    for model in (IndexTally, IndexTallyMonth):
+        for row in model.objects.values("day", *realtime.KEY_FIELDS, *realtime.COLUMNS):
+            key = (model.__name__, row.pop("day"), *(row.pop(k) for k in realtime.KEY_FIELDS))
+            values = {c: v for c, v in row.items() if v}
+            if values:
+                out[key] = values
     return out
 
 
