@@ -185,16 +185,17 @@ class DossierFact(models.Model):
             # instead of sorting every row (ADR 0026).
             models.Index(
                 fields=[
-                    "agency_key",
                     "procedure_key",
                     "flags",
+                    "agency_key",
+                    "officer_key",
                     "received_day",
                     "ended_day",
                     "closed_day",
                     "late_day",
                     "finished_us",
                 ],
-                name="dossier_fact_recompute",
+                name="dossier_fact_by_procedure",
             ),
         ]
 
