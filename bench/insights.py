@@ -321,8 +321,9 @@ def _replicate(label: str, base: dict, copies: int = 9) -> dict:
         t_ref, ref = _best(lambda: _facts_reference(year))
         scaled = {k: (base["counts"][k] or 0) * (copies + 1) for k in REFERENCE_FIELDS}
         check = _differ(ours, ref) or _differ(ours, scaled)
+        dossiers = base["n"] * (copies + 1)
         print(
-            f"[insights, {label}] N = {total:,} fact rows (replicas)\n"
+            f"[insights, {label}] N = {dossiers:,} dossiers (replicas; {total:,} fact rows, the received)\n"
             f"  FULL RECOMPUTE, province, 12 months (all groups): {t_full * 1000:9.1f} ms\n"
             f"    its dossier counts (one aggregate over facts):  {t_pass * 1000:9.1f} ms\n"
             f"    reference: one hand-written SQL over the facts: {t_ref * 1000:9.1f} ms  "
@@ -330,7 +331,7 @@ def _replicate(label: str, base: dict, copies: int = 9) -> dict:
             + (f"same counts, exactly {copies + 1} × N's" if not check else f"COUNTS DIFFER {check}"),
             flush=True,
         )
-        return {"n": total, "full": t_full, "pass": t_pass, "ref": t_ref}
+        return {"n": dossiers, "full": t_full, "pass": t_pass, "ref": t_ref}
     finally:
         with transaction.atomic():
             DossierFact.objects.filter(dossier_id__gte=offset).delete()
