@@ -26,7 +26,8 @@ from motcua.people.models import OfficerRole
 from .guards import agencies_with_role, forbidden, officer_required
 
 PER_PAGE = 50
-#: The outside systems, named for people (the service names of MOTCUA_EXCHANGE_SERVICES).
+#: The outside systems, named for people (the service names of MOTCUA_EXCHANGE_SERVICES and the
+#: payment gateways).
 SYSTEMS = {
     "national_portal": "Cổng Dịch vụ công quốc gia",
     "population": "CSDL quốc gia về dân cư",
@@ -34,6 +35,8 @@ SYSTEMS = {
     "business": "CSDL quốc gia về đăng ký doanh nghiệp",
     "social_insurance": "CSDL quốc gia về bảo hiểm",
     "driving_licence": "CSDL giấy phép lái xe",
+    "payments.national": "Nền tảng thanh toán trên Cổng DVCQG",
+    "payments.bank": "Ngân hàng (tài khoản chuyên thu)",
 }
 
 

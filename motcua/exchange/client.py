@@ -1,6 +1,7 @@
 """One HTTP client layer for every outside system (nền tảng tích hợp, chia sẻ dữ liệu: NDXP / LGSP).
 
-`ExchangeClient(service, base_url, …)` sends JSON over HTTPS with `requests`:
+`ExchangeClient(service, base_url, …)` sends JSON (or a form, `post_form`; or reads a file,
+`get_raw`) over HTTPS with `requests`:
 
 * timeouts (connect, read) on every request;
 * retries with exponential backoff and full jitter on timeouts, connection errors, 429 and 5xx
@@ -41,6 +42,19 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SIGNATURE_HEADERS = ("X-Motcua-Key-Id", "X-Motcua-Timestamp", "X-Motcua-Content-SHA256", "X-Motcua-Signature")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer as it came, for the exchanges that are not JSON (forms, files, signed bodies)."""
+
+    status: int
+    text: str
+    content: bytes
+    headers: dict
+
+    def json(self):
+        return json.loads(self.text)
 
 
 class ExchangeError(ConnectionError):
@@ -204,11 +218,33 @@ class ExchangeClient:
 
     def get_json(self, path: str, params: dict | None = None, *, correlation_id: str = ""):
         """GET `path` (relative to the base URL): the decoded JSON, or None on 404."""
-        return self._call("GET", path, params=params, body=None, correlation_id=correlation_id)
+        return self._call("GET", path, params=params, data=b"", correlation_id=correlation_id)
 
     def post_json(self, path: str, body, *, correlation_id: str = ""):
         """POST `body` as JSON: the decoded JSON answer (None for 404 or an empty answer)."""
-        return self._call("POST", path, params=None, body=body, correlation_id=correlation_id)
+        data = json.dumps(body, ensure_ascii=False).encode()
+        return self._call("POST", path, params=None, data=data, correlation_id=correlation_id)
+
+    def post_form(
+        self, path: str, form: dict, *, retry: bool = True, correlation_id: str = ""
+    ) -> Answer | None:
+        """POST a form (application/x-www-form-urlencoded): the answer as it came (None for 404).
+        `retry=False` for a request that must not be sent twice (a refund)."""
+        data = urlencode(form).encode()
+        return self._call(
+            "POST",
+            path,
+            params=None,
+            data=data,
+            content_type="application/x-www-form-urlencoded",
+            raw=True,
+            retries=None if retry else 0,
+            correlation_id=correlation_id,
+        )
+
+    def get_raw(self, path: str, params: dict | None = None, *, correlation_id: str = "") -> Answer | None:
+        """GET `path`: the answer as it came (a file, a signed statement), None for 404."""
+        return self._call("GET", path, params=params, data=b"", raw=True, correlation_id=correlation_id)
 
     # internals --------------------------------------------------------------------------------
 
@@ -218,10 +254,12 @@ class ExchangeClient:
             url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
         return url
 
-    def _headers(self, method: str, url: str, data: bytes, correlation_id: str) -> tuple[dict, object]:
+    def _headers(
+        self, method: str, url: str, data: bytes, correlation_id: str, content_type: str
+    ) -> tuple[dict, object]:
         headers = {"Accept": "application/json", "X-Correlation-ID": correlation_id}
         if data:
-            headers["Content-Type"] = "application/json; charset=utf-8"
+            headers["Content-Type"] = content_type
         auth = None
         creds = self.credentials
         if isinstance(creds, dict):
@@ -253,13 +291,25 @@ class ExchangeClient:
         except Exception:  # the log must never hide the answer; the failure is reported loudly
             logger.exception("exchange: could not write the message log for %s", self.service)
 
-    def _call(self, method: str, path: str, *, params, body, correlation_id: str):
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params,
+        data: bytes,
+        correlation_id: str,
+        content_type: str = "application/json; charset=utf-8",
+        raw: bool = False,
+        retries: int | None = None,
+    ):
+        """JSON in and out, or (`raw`) the answer as an `Answer`; `retries` overrides the client's."""
         correlation_id = correlation_id or uuid.uuid4().hex
         url = self._url(path, params)
-        data = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
         request_text = data.decode()
+        retries = self.retries if retries is None else retries
         last: ExchangeError | None = None
-        for attempt in range(1, self.retries + 2):
+        for attempt in range(1, retries + 2):
             if not self.breaker.allow():
                 self._log(
                     method=method,
@@ -275,26 +325,32 @@ class ExchangeClient:
                     outcome="circuit_open",
                     correlation_id=correlation_id,
                 )
-            headers, auth = self._headers(method, url, data, correlation_id)
+            headers, auth = self._headers(method, url, data, correlation_id, content_type)
             started = time.monotonic()
-            status, text, outcome = None, "", "ok"
+            status, text, outcome, result = None, "", "ok", None
             try:
                 response = self.session.request(
                     method, url, data=data or None, headers=headers, auth=auth, timeout=self.timeout
                 )
                 status, text = response.status_code, response.text
+                if raw:
+                    result = Answer(
+                        status,
+                        text,
+                        response.content,
+                        requests.structures.CaseInsensitiveDict(response.headers),
+                    )
             except requests.Timeout as exc:
                 outcome, text = "timeout", str(exc)
             except requests.RequestException as exc:
                 outcome, text = "connection_error", str(exc)
             duration = int((time.monotonic() - started) * 1000)
-            result = None
             if outcome == "ok":
                 if status == 404:
-                    outcome = "not_found"
+                    outcome, result = "not_found", None
                 elif status >= 400:
                     outcome = "http_error"
-                elif text.strip():
+                elif not raw and text.strip():
                     try:
                         result = json.loads(text)
                     except ValueError:
@@ -325,7 +381,7 @@ class ExchangeClient:
                 correlation_id=correlation_id,
             )
             retriable = outcome in ("timeout", "connection_error") or status in RETRY_STATUSES
-            if not retriable or attempt > self.retries:
+            if not retriable or attempt > retries:
                 break
             self.sleep(random.uniform(0, min(self.backoff_max, self.backoff * 2 ** (attempt - 1))))
         raise last

@@ -10,8 +10,10 @@
   credit (signed, HMAC-SHA256) and publishes a statement file (CSV) per day; credits are matched
   to intents by the reference in the transfer content.
 
-Both talk HTTP with `requests`; the default base URLs are the sandboxes that ship with motcua
-(/sandbox/thanh-toan/…), which are real HTTP services, never called as Python.
+Both talk HTTP through the exchange layer (`motcua.exchange.client`: timeouts, retries of the
+reads — never of a refund —, a circuit breaker, a message log row per call); the default base
+URLs are the sandboxes that ship with motcua (/sandbox/thanh-toan/…), which are real HTTP
+services, never called as Python.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from typing import Protocol
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import requests
 from django.conf import settings
 from django.utils import timezone
+
+from motcua.exchange.client import Answer, ExchangeClient, ExchangeError
 
 from . import vietqr
 
@@ -136,7 +139,7 @@ class NationalPlatform:
         self.base_url = (base_url or settings.MOTCUA_PAYMENTS_NATIONAL_URL).rstrip("/")
         self.merchant = settings.MOTCUA_PAYMENTS_NATIONAL_MERCHANT
         self.secret = settings.MOTCUA_PAYMENTS_NATIONAL_SECRET
-        self.timeout = settings.MOTCUA_PAYMENTS_HTTP_TIMEOUT
+        self.client = _client("payments.national", self.base_url)
 
     def start(self, intent, *, return_url: str) -> Start:
         params = {
@@ -167,14 +170,10 @@ class NationalPlatform:
             raw=data,
         )
 
-    def _post(self, path: str, params: dict) -> dict:
+    def _post(self, path: str, params: dict, *, retry: bool = True) -> dict:
         try:
-            response = requests.post(
-                f"{self.base_url}{path}", data=signed(params, self.secret), timeout=self.timeout
-            )
-            response.raise_for_status()
-            answer = response.json()
-        except (requests.RequestException, ValueError) as exc:
+            answer = _answer(self.client.post_form(path, signed(params, self.secret), retry=retry)).json()
+        except (ExchangeError, ValueError) as exc:
             raise GatewayError(f"Không kết nối được nền tảng thanh toán: {exc}") from exc
         try:
             check(answer, self.secret)
@@ -197,6 +196,7 @@ class NationalPlatform:
                 "transaction_no": transaction_no,
                 "amount": amount,
             },
+            retry=False,  # money goes out: a lost answer is settled by the statement, not a resend
         )
         if answer.get("response_code") != "00":
             raise GatewayError(f"Nền tảng thanh toán từ chối hoàn tiền (mã {answer.get('response_code')}).")
@@ -208,6 +208,23 @@ class NationalPlatform:
             StatementLine(row["txn_ref"], row["transaction_no"], int(row["amount"]), unstamp(row["pay_date"]))
             for row in _rows(answer.get("lines", ""))
         ]
+
+
+def _client(service: str, base_url: str) -> ExchangeClient:
+    """The exchange client of a gateway: timeouts, retries of reads, a circuit breaker and a
+    message log row for every call, as for every other outside system."""
+    timeout = settings.MOTCUA_PAYMENTS_HTTP_TIMEOUT
+    return ExchangeClient(
+        service, base_url, timeout=timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    )
+
+
+def _answer(answer: Answer | None) -> Answer:
+    if answer is None:  # 404: the gateway does not know this address
+        raise ExchangeError(
+            "Cổng thanh toán không có địa chỉ này (HTTP 404).", service="payments", outcome="not_found"
+        )
+    return answer
 
 
 def _rows(text: str) -> list[dict]:
@@ -224,7 +241,7 @@ class BankTransfer:
         self.bank_bin = settings.MOTCUA_PAYMENTS_BANK_BIN
         self.account = settings.MOTCUA_PAYMENTS_BANK_ACCOUNT
         self.secret = settings.MOTCUA_PAYMENTS_BANK_SECRET
-        self.timeout = settings.MOTCUA_PAYMENTS_HTTP_TIMEOUT
+        self.client = _client("payments.bank", self.base_url)
 
     def start(self, intent, *, return_url: str) -> Start:
         return Start(
@@ -261,13 +278,9 @@ class BankTransfer:
             hashlib.sha256,
         )
         try:
-            response = requests.post(
-                f"{self.base_url}/ngan-hang/hoan-tien/", data=params, timeout=self.timeout
-            )
-            response.raise_for_status()
-            answer = response.json()
+            answer = _answer(self.client.post_form("/ngan-hang/hoan-tien/", params, retry=False)).json()
             check(answer, self.secret, hashlib.sha256)
-        except (requests.RequestException, ValueError, BadSignature) as exc:
+        except (ExchangeError, ValueError, BadSignature) as exc:
             raise GatewayError(f"Ngân hàng chưa thực hiện hoàn tiền: {exc}") from exc
         return answer.get("refund_id", "")
 
@@ -276,9 +289,8 @@ class BankTransfer:
             {"account": self.account, "date": day.strftime("%Y%m%d")}, self.secret, hashlib.sha256
         )
         try:
-            response = requests.get(f"{self.base_url}/ngan-hang/sao-ke/", params=params, timeout=self.timeout)
-            response.raise_for_status()
-        except requests.RequestException as exc:
+            response = _answer(self.client.get_raw("/ngan-hang/sao-ke/", params))
+        except ExchangeError as exc:
             raise GatewayError(f"Không tải được sao kê ngân hàng: {exc}") from exc
         expected = hmac.new(self.secret.encode(), response.content, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(response.headers.get("X-Signature", ""), expected):

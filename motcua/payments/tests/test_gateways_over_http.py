@@ -207,3 +207,48 @@ def test_a_credit_only_in_the_bank_statement_is_matched_once(gateways, financial
     assert services.match_statement(timezone.localdate(), "vietqr") == 0
     intent.refresh_from_db()
     assert intent.status == "paid" and Payment.objects.count() == 1
+
+
+def test_every_call_to_a_gateway_is_in_the_message_log(gateways, financial):
+    """Status query, refund and statement go through the exchange layer, like every outside system."""
+    from motcua.exchange.models import MessageLog
+
+    intent, begin = start(financial)
+    hosted_page(begin.redirect_url, behaviour="timeout")
+    PaymentIntent.objects.filter(pk=intent.pk).update(expires_at=timezone.now() - timedelta(minutes=30))
+    assert services.resolve_pending(intent) == "refunded"  # a query, then a refund
+    services.match_statement(timezone.localdate(), "vietqr")  # the bank's statement file
+    calls = {
+        (m.service, m.method, m.url.split("/thanh-toan")[1].split("?")[0], m.outcome)
+        for m in MessageLog.objects.all()
+    }
+    assert ("payments.national", "POST", "/cong/truy-van/", "ok") in calls
+    assert ("payments.national", "POST", "/cong/hoan-tien/", "ok") in calls
+    assert ("payments.bank", "GET", "/ngan-hang/sao-ke/", "ok") in calls
+    refund = MessageLog.objects.get(url__contains="/cong/hoan-tien/")
+    assert f"txn_ref={intent.reference}" in refund.request_body and refund.response_status == 200
+
+
+def test_a_refund_whose_answer_is_lost_is_not_sent_again(monkeypatch):
+    """A timeout on a refund may mean the money went out: one attempt, then an error to settle by
+    the statement — never a second refund. Reads are retried."""
+    from motcua.payments.gateways import GatewayError, NationalPlatform
+
+    sent = []
+
+    def timing_out(self, method, url, **kwargs):
+        sent.append(url)
+        raise requests.Timeout("read timed out")
+
+    monkeypatch.setattr(requests.Session, "request", timing_out)
+    platform = NationalPlatform(base_url="http://127.0.0.1:9/sandbox/thanh-toan")
+    platform.client.sleep = lambda seconds: None
+    platform.client.breaker.success()
+    with pytest.raises(GatewayError, match="Không kết nối được nền tảng thanh toán"):
+        platform.refund("TT0000000001", "123", 150000)
+    assert len(sent) == 1
+    sent.clear()
+    platform.client.breaker.success()
+    with pytest.raises(GatewayError):
+        platform.statement(timezone.localdate())
+    assert len(sent) == 1 + platform.client.retries
