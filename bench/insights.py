@@ -32,12 +32,11 @@ database runs in its own process (Django is set up once per process).
 """
 
 import io
-import os
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.database import fresh_database, run_per_database
+from bench.database import fresh_database, run_per_database, use_database
 
 DEFAULT_DOSSIERS = 100_000
 REPEAT = 3
@@ -382,13 +381,7 @@ def prepare(postgres: bool, dossiers: int) -> None:
     """Generate the histories of `_sizes(dossiers)` once and keep them (one database per size)."""
     import shutil
 
-    import django
-    from django.db import connections
-
     small, big = _sizes(dossiers)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    os.environ["MOTCUA_EMBEDDED"] = "1"
-    os.environ["DATABASE_URL"] = _kept(postgres, big)
     if postgres:
         import psycopg
 
@@ -401,7 +394,9 @@ def prepare(postgres: bool, dossiers: int) -> None:
         for size in (small, big):
             (KEEP_DIR / f"keep_{_tag(size)}.sqlite3").unlink(missing_ok=True)
     label = "PostgreSQL" if postgres else "SQLite"
-    django.setup()
+    use_database(_kept(postgres, big))
+    from django.db import connections
+
     _load_reference_data(label)
     _grow(label, small, seed=1)
     connections.close_all()
@@ -455,12 +450,7 @@ def _run_prepared(postgres: bool, size: int) -> dict:
 def measure_kept(postgres: bool, size: int) -> None:
     import json
 
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    os.environ["MOTCUA_EMBEDDED"] = "1"
-    os.environ["DATABASE_URL"] = _kept(postgres, size)
-    django.setup()
+    use_database(_kept(postgres, size))
     from django.core.management import call_command
 
     from motcua.dossiers.models import Dossier
@@ -500,21 +490,13 @@ def main(
     """Default: SQLite and PostgreSQL, each in its own process; --postgres: PostgreSQL only."""
     n = dossiers or DEFAULT_DOSSIERS
     if prepare_only:
-        for pg in (True,) if postgres else (False, True):
-            _subprocess(f"from bench.insights import prepare; prepare({pg}, {n})")
+        run_per_database("insights", postgres, n, function="prepare")
         return
     if prepared:
         for pg in (True,) if postgres else (False, True):
             run(pg, n, prepared=True)
         return
     run_per_database("insights", postgres, n)
-
-
-def _subprocess(code: str) -> None:
-    import subprocess
-    import sys
-
-    subprocess.run([sys.executable, "-u", "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
 
 if __name__ == "__main__":

@@ -359,12 +359,7 @@ class CatalogImporter:
                         online_source = f"{source_name}: {listing.online_level_text}"
                 self.report.online_levels[online_level] += 1
                 values = {
-                    "name": data["name"],
-                    "field": self._field(data["field_name"]),
-                    "at_ministry": Level.MINISTRY in data["levels"],
-                    "at_province": Level.PROVINCE in data["levels"],
-                    "at_commune": Level.COMMUNE in data["levels"],
-                    "at_other": Level.OTHER in data["levels"],
+                    **self._values(data),
                     "online_level": online_level,
                     "online_level_source": online_source,
                     "provincial_listings": count,
@@ -373,28 +368,12 @@ class CatalogImporter:
                 if procedure is not None and procedure.online_level_source.startswith(ADMIN_SOURCE_PREFIX):
                     del values["online_level"], values["online_level_source"]  # an administrator decided
                 if procedure is None:
-                    procedure = Procedure.objects.create(code=code, **values)
-                    procedure.current_version = self._write_version(procedure, 1, digest, data)
-                    procedure.save(update_fields=["current_version"])
-                    self.report.created += 1
+                    self._create(code, values, digest, data)
                     continue
-                dirty = [k for k, v in values.items() if getattr(procedure, k) != v]
                 current = procedure.current_version
-                if current is None or current.content_hash != digest:
-                    number = (current.number if current else 0) + 1
-                    if current is not None:
-                        current.superseded_at = self.now
-                        current.save(update_fields=["superseded_at"])
-                    procedure.current_version = self._write_version(procedure, number, digest, data)
-                    dirty.append("current_version")
-                    self.report.changed += 1
-                else:
-                    self.report.unchanged += 1
-                if dirty:
-                    for k in dirty:
-                        if k in values:
-                            setattr(procedure, k, values[k])
-                    procedure.save(update_fields=[*dirty, "updated_at"])
+                self._update(
+                    procedure, values, digest, data, current is None or current.content_hash != digest
+                )
 
     # --- one record at a time (the catalog sync) --------------------------------------------
     def _online_level(self, code: str) -> tuple[str, str, int]:
@@ -423,7 +402,21 @@ class CatalogImporter:
         code = (record.get("code") or "").strip()
         data = _canonical({**record, "code": code}, source, self.report)
         digest = _hash(data)
-        values = {
+        values = self._values(data)
+        procedure = Procedure.objects.select_related("current_version").filter(code=code).first()
+        if procedure is None:
+            level, origin, count = self._online_level(code)
+            values |= {"online_level": level, "online_level_source": origin, "provincial_listings": count}
+            return "created", self._create(code, values, digest, data), []
+        current = procedure.current_version
+        changes = content_changes(version_content(current), data) if current else ["phiên bản"]
+        self._update(procedure, values, digest, data, bool(changes))
+        return ("changed" if changes else "unchanged"), procedure, changes
+
+    # --- writing one procedure (both paths) ----------------------------------------------------
+    def _values(self, data: dict) -> dict:
+        """The procedure's own columns from a canonical record."""
+        return {
             "name": data["name"],
             "field": self._field(data["field_name"]),
             "at_ministry": Level.MINISTRY in data["levels"],
@@ -431,25 +424,25 @@ class CatalogImporter:
             "at_commune": Level.COMMUNE in data["levels"],
             "at_other": Level.OTHER in data["levels"],
         }
-        procedure = Procedure.objects.select_related("current_version").filter(code=code).first()
-        if procedure is None:
-            level, origin, count = self._online_level(code)
-            procedure = Procedure.objects.create(
-                code=code, online_level=level, online_level_source=origin, provincial_listings=count, **values
-            )
-            procedure.current_version = self._write_version(procedure, 1, digest, data)
-            procedure.save(update_fields=["current_version"])
-            self.report.created += 1
-            return "created", procedure, []
-        current = procedure.current_version
-        changes = content_changes(version_content(current), data) if current else ["phiên bản"]
+
+    def _create(self, code: str, values: dict, digest: str, data: dict) -> Procedure:
+        procedure = Procedure.objects.create(code=code, **values)
+        procedure.current_version = self._write_version(procedure, 1, digest, data)
+        procedure.save(update_fields=["current_version"])
+        self.report.created += 1
+        return procedure
+
+    def _update(self, procedure: Procedure, values: dict, digest: str, data: dict, new_version: bool) -> None:
+        """Save the columns that differ; with `new_version`, supersede the current version (kept:
+        dossiers point at theirs) by a new one."""
         dirty = [k for k, v in values.items() if getattr(procedure, k) != v]
-        if changes:
-            current_number = current.number if current else 0
+        current = procedure.current_version
+        if new_version:
             if current is not None:
                 current.superseded_at = self.now
                 current.save(update_fields=["superseded_at"])
-            procedure.current_version = self._write_version(procedure, current_number + 1, digest, data)
+            number = (current.number if current else 0) + 1
+            procedure.current_version = self._write_version(procedure, number, digest, data)
             dirty.append("current_version")
             self.report.changed += 1
         else:
@@ -459,7 +452,6 @@ class CatalogImporter:
                 if k in values:
                     setattr(procedure, k, values[k])
             procedure.save(update_fields=[*dirty, "updated_at"])
-        return ("changed" if changes else "unchanged"), procedure, changes
 
     # --- who carries out what ----------------------------------------------------------------
     def link_agencies(self, procedure_ids: Iterable[int] | None = None) -> None:

@@ -263,6 +263,18 @@ def _by_month(cells: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in out.items() if any(v.values())}
 
 
+def _tally_row(key: str, cell: dict[str, int]) -> tuple:
+    """("day|agency|procedure|officer", {column: n}) → (day, *KEY_FIELDS, *COLUMNS)."""
+    day, agency, procedure, officer = key.split("|")
+    return (
+        date.fromisoformat(day),
+        int(agency),
+        int(procedure),
+        int(officer),
+        *(cell.get(c, 0) for c in COLUMNS),
+    )
+
+
 def _upsert(deltas: dict[str, dict[str, int]]) -> None:
     """Add the deltas to the daily and the monthly tally rows, creating them as needed: one prepared
     single-row statement run for every row (executemany; psycopg's client-side parsing of one huge
@@ -281,19 +293,11 @@ def _upsert(deltas: dict[str, dict[str, int]]) -> None:
             f"VALUES ({', '.join(['%s'] * len(fields))}) "
             f"ON CONFLICT ({', '.join(qn(f) for f in ('day', *KEY_FIELDS))}) DO UPDATE SET {update}"
         )
+        adapt = connection.ops.adapt_datefield_value
         params = []
         for key in sorted(cells):
-            day, agency, procedure, officer = key.split("|")
-            cell = cells[key]
-            params.append(
-                (
-                    connection.ops.adapt_datefield_value(date.fromisoformat(day)),
-                    int(agency),
-                    int(procedure),
-                    int(officer),
-                    *(cell.get(c, 0) for c in COLUMNS),
-                )
-            )
+            day, *rest = _tally_row(key, cells[key])
+            params.append((adapt(day), *rest))
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
 
@@ -347,14 +351,7 @@ def _write_tally(totals: dict[str, dict[str, int]]) -> None:
     """Insert the daily and monthly rows of an empty tally (the rebuild): no conflict to resolve."""
     types = ["date", "int4", "int4", "int4", *["int8" if c == "finished_us" else "int4" for c in COLUMNS]]
     for model, cells in ((IndexTally, totals), (IndexTallyMonth, _by_month(totals))):
-        rows = []
-        for key in sorted(cells):
-            cell = cells[key]
-            if not any(cell.values()):
-                continue
-            day, agency, procedure, officer = key.split("|")
-            values = (cell.get(c, 0) for c in COLUMNS)
-            rows.append((date.fromisoformat(day), int(agency), int(procedure), int(officer), *values))
+        rows = [_tally_row(key, cells[key]) for key in sorted(cells) if any(cells[key].values())]
         _insert(model, ("day", *KEY_FIELDS, *COLUMNS), types, rows)
 
 

@@ -13,9 +13,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from motcua.core.ratelimit import throttle
 from motcua.insights import opendata
-
-from .tracking import throttle
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}

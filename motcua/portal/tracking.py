@@ -21,8 +21,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-# the limiter lives in core (the API uses it too); re-exported for this module's users
-from motcua.core.ratelimit import Throttle, client_ip, throttle  # noqa: F401
+from motcua.core.ratelimit import Throttle, throttle
 from motcua.core.uploads import LimitedUploadHandler
 from motcua.dossiers.models import Dossier, DossierResult, Status
 from motcua.dossiers.results import verify_result
