@@ -13,7 +13,6 @@ BENCHES = {
     "insights": "insights",
     "realtime": "realtime",
     "demo": "demo",
-    "api": "api",
 }
 
 if __name__ == "__main__":
