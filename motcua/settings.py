@@ -256,11 +256,26 @@ MOTCUA_OFFICE_HOURS = [
 ]
 #: Reception cut-off: a dossier received later starts counting on the next working day (NĐ 63/2024 Art 7).
 MOTCUA_RECEPTION_CUTOFF = os.environ.get("MOTCUA_RECEPTION_CUTOFF", "15:00")
+#: Transfer cut-off: a paper dossier received later goes to the handling department at the opening
+#: of the next working day, else the same working day (NĐ 61/2018 Art 18).
+MOTCUA_TRANSFER_CUTOFF = os.environ.get("MOTCUA_TRANSFER_CUTOFF", "15:00")
 #: "civil_code": day 1 is the working day after receipt (BLDS 2015 Art 147).
 #: "reception_day": the day of receipt before the cut-off is day 1 (common provincial practice). [inferred]
 MOTCUA_DAY_COUNTING = os.environ.get("MOTCUA_DAY_COUNTING", "civil_code")
 #: Which provincial catalogue gives the online level (toàn trình / một phần), in order of trust.
 MOTCUA_ONLINE_LEVEL_SOURCES = env_list("MOTCUA_ONLINE_LEVEL_SOURCES", "lang-son-2025-04,lam-dong-2025-03")
+#: The deployment province's published procedure list(s) (danh mục TTHC của tỉnh, data/catalog):
+#: every procedure in it is in the catalog, in full or marked "being completed". Default: the
+#: shipped list of MOTCUA_PROVINCE_CODE (20 Lạng Sơn, 68 Lâm Đồng); a province without a shipped
+#: list (the demo's Sơn La) uses Lạng Sơn's as a stand-in. "none" turns it off.
+MOTCUA_PROVINCE_LISTS = env_list(
+    "MOTCUA_PROVINCE_LISTS", {"68": "lam-dong-2025-03"}.get(MOTCUA_PROVINCE_CODE, "lang-son-2025-04")
+)
+#: The national portal's page of a procedure, by its code. [inferred: the portal's detail-page address]
+MOTCUA_NATIONAL_PROCEDURE_URL = os.environ.get(
+    "MOTCUA_NATIONAL_PROCEDURE_URL",
+    "https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu-tuc-hanh-chinh.html?ma_thu_tuc={code}",
+)
 #: How often a process re-reads the calendar table to see other processes' edits (seconds).
 MOTCUA_CALENDAR_RECHECK_SECONDS = int(os.environ.get("MOTCUA_CALENDAR_RECHECK_SECONDS", "60"))
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from motcua.catalog.models import Channel as CatalogChannel
 from motcua.catalog.models import TimeUnit
@@ -52,6 +53,23 @@ def online_reply_due(submitted_at):
     """The 8-working-hour limit to answer an online dossier (NĐ 45/2020 Art 11)."""
     hours = getattr(settings, "MOTCUA_ONLINE_REPLY_HOURS", 8)
     return calendar.add_working_hours(submitted_at, hours)
+
+
+def transfer_due(received_at):
+    """When a received dossier must be with the handling department (NĐ 61/2018 Art 18).
+
+    The same working day, or at the opening of the next working day when received after the
+    transfer cut-off (`MOTCUA_TRANSFER_CUTOFF`, 15:00) or on a day off. Anchored at receipt: the
+    transfer takes no share of the legal time, which counts from the next working day anyway.
+    """
+    cal = calendar.get_calendar()
+    cutoff = calendar.parse_time(
+        getattr(settings, "MOTCUA_TRANSFER_CUTOFF", "15:00"), "Giờ chốt chuyển hồ sơ"
+    )
+    day = cal.local_date(received_at)
+    if cal.is_working_day(day) and timezone.localtime(received_at, cal.tz).time() <= cutoff:
+        return cal.closing_time(day)
+    return cal.office_intervals(cal.next_working_day(day))[0][0]
 
 
 def shift_by_pause(due_at, paused_at, resumed_at):

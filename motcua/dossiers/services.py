@@ -401,8 +401,17 @@ def default_workflow() -> list[tuple[str, str, str, float]]:
     )
 
 
+def is_transfer_step(position: int, role: str) -> bool:
+    """The first step, reception and transfer (tiếp nhận, chuyển hồ sơ): timed by NĐ 61 Art 18."""
+    return position == 1 and role == Role.RECEPTION
+
+
 def _plan_steps(dossier: Dossier, restart: bool = False) -> None:
-    """The steps of the processing, each with a share of the legal time (in working hours)."""
+    """The steps of the processing, each with a share of the legal time (in working hours).
+
+    The transfer step is anchored at receipt (deadlines.transfer_due) and takes no share: the
+    other steps split the whole legal time in the proportions of the workflow.
+    """
     if restart:
         dossier.steps.filter(finished_at__isnull=True).delete()
         done = dossier.steps.count()
@@ -410,15 +419,29 @@ def _plan_steps(dossier: Dossier, restart: bool = False) -> None:
         done = 0
     total = deadlines.legal_hours(dossier.time_amount, dossier.time_unit) or Decimal(0)
     start = dossier.counting_start or dossier.received_at or timezone.now()
+    workflow = default_workflow()
+    shares = {
+        position: Decimal(str(share))
+        for position, (_name, role, _where, share) in enumerate(workflow, start=1)
+        if not is_transfer_step(position, role)
+    }
+    weight = sum(shares.values()) or Decimal(1)
+    hours_of = {p: (total * share / weight).quantize(Decimal("0.01")) for p, share in shares.items()}
+    if hours_of:  # the last shared step takes what rounding left: the shares add up to the legal time
+        last = max(hours_of)
+        hours_of[last] = total - sum(h for p, h in hours_of.items() if p != last)
     cursor = start
-    for position, (name, role, where, share) in enumerate(default_workflow(), start=1):
+    for position, (name, role, where, _share) in enumerate(workflow, start=1):
         if position <= done:
             continue
         agency = dossier.receiving_agency if where == RECEIVING else dossier.handling_agency
-        hours = (total * Decimal(str(share))).quantize(Decimal("0.01"))
-        step_due = calendar.add_working_hours(cursor, hours) if hours > 0 else None
-        if step_due is not None:
-            cursor = step_due
+        if position in hours_of:
+            hours = hours_of[position]
+            step_due = calendar.add_working_hours(cursor, hours) if hours > 0 else None
+            if step_due is not None:
+                cursor = step_due
+        else:
+            hours, step_due = Decimal(0), deadlines.transfer_due(dossier.received_at or start)
         DossierStep.objects.create(
             dossier=dossier,
             position=position,
