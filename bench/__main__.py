@@ -13,6 +13,7 @@ BENCHES = {
     "insights": "insights",
     "realtime": "realtime",
     "demo": "demo",
+    "assistant": "assistant",
 }
 
 if __name__ == "__main__":

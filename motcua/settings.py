@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     # floor 5
     "motcua.eforms",
     "motcua.insights",
+    "motcua.guide",
     "motcua.sync",
     # floor 6
     "motcua.portal",

@@ -1,0 +1,250 @@
+"""The assistant (trợ lý ảo): find the procedure, compose the answer from its record, check every
+number against the record, or say what is not known and offer a person.
+
+`ask()` is the one entry point of the page, the widget, the API and `motcua ask`.
+"""
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from motcua.catalog.models import Procedure
+from motcua.catalog.search import STOP_WORDS, get_index, search_procedures
+from motcua.core.text import fold, tokens
+
+from . import compose as composer
+from . import intents as intent_rules
+from . import llm, numbers, scope
+from .models import Exchange
+from .scrub import scrub
+
+log = logging.getLogger("motcua.guide")
+
+MAX_QUESTION_CHARS = 500
+CANDIDATES = 5
+#: Below this share of the question's words found in the best procedure's name, the assistant
+#: is not sure which procedure is meant: it lists candidates instead of answering (tuned on the
+#: dev split of data/guide/questions.csv; see bench/assistant.py).
+MIN_COVERAGE = 0.34
+
+
+class GuideError(ValueError):
+    """A question the assistant cannot take (empty, too long)."""
+
+
+@dataclass
+class Answer:
+    text: str
+    abstained: bool
+    outcome: str
+    procedure: str = ""
+    candidates: list[str] = field(default_factory=list)
+    citations: list[dict] = field(default_factory=list)
+    intents: list[str] = field(default_factory=list)
+    composed: composer.Composed | None = None
+    agency: str = ""
+    form_url: str = ""
+    token: str = ""
+    rephrased: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "procedure": self.procedure or None,
+            "candidates": self.candidates,
+            "citations": self.citations,
+        }
+
+
+def _search_text(question: str, intents: list[str]) -> str:
+    """The question without the words that say what is asked (lệ phí, bao lâu…): they are not
+    the procedure's name, and "lệ phí" would pull "Khai lệ phí trước bạ" up."""
+    text = f" {fold(question)} "
+    for intent in intents:
+        for phrase in intent_rules.INTENTS[intent]:
+            text = text.replace(f" {phrase.strip()} ", " ")
+    return text.strip() or question
+
+
+def coverage(query: str, code: str) -> float:
+    """Share of the query's meaningful words that the procedure's name (or its field) contains."""
+    index = get_index()
+    terms = [t for t in index.query_terms(query) if "_" not in t and t not in STOP_WORDS]
+    if not terms:
+        return 0.0
+    try:
+        i = index.codes.index(code)
+    except ValueError:
+        return 0.0
+    words = set(tokens(index.names[i]))
+    return sum(t in words for t in set(terms)) / len(set(terms))
+
+
+def ranked(question: str, limit: int = 10) -> list[str]:
+    """The procedures the assistant considers for a question, best first."""
+    return [h.code for h in search_procedures(_search_text(question, intent_rules.detect(question)), limit)]
+
+
+def _form_url(procedure: Procedure) -> str:
+    if not procedure.form_definitions.filter(is_current=True).exists():
+        return ""
+    try:
+        return reverse("eforms:start", args=[procedure.code])
+    except NoReverseMatch:
+        return ""
+
+
+def check(composed: composer.Composed, procedure: Procedure, question: str) -> list[str]:
+    """The numbers of the composed answer that its cited fields do not print (empty: it passes)."""
+    src = composer.sources(procedure)
+    bad = numbers.unsupported(composed.header + " " + composed.footer, [src["procedure"], question])
+    for section in composed.sections:
+        bad += numbers.unsupported("\n".join(section.lines), [src.get(section.field, ""), question])
+    return bad
+
+
+def _abstain(outcome: str, text: str, *, candidates=(), intents=(), agency="") -> Answer:
+    return Answer(text, True, outcome, candidates=list(candidates), intents=list(intents), agency=agency)
+
+
+def answer(question: str) -> Answer:
+    """The answer to a question about the catalog (no logging, no personal data)."""
+    if not isinstance(question, str) or not question.strip():
+        raise GuideError(_("Hãy nhập câu hỏi."))
+    if len(question) > MAX_QUESTION_CHARS:
+        raise GuideError(_("Câu hỏi dài quá %(n)s ký tự.") % {"n": MAX_QUESTION_CHARS})
+    question = " ".join(question.split())
+    asked = intent_rules.detect(question)
+    if intent_rules.asks_for_person(question):
+        return _abstain(
+            Exchange.Outcome.PERSON,
+            _("Bạn có thể gửi câu hỏi cho cán bộ: cán bộ sẽ trả lời trong thời hạn luật định."),
+            intents=asked,
+        )
+    topic = scope.out_of_scope(question)
+    if topic:
+        return _abstain(
+            Exchange.Outcome.OUT_OF_SCOPE,
+            _("Việc này không thuộc danh mục thủ tục hành chính mà hệ thống này giữ. Bạn hãy hỏi %(agency)s.")
+            % {"agency": topic.agency},
+            intents=asked,
+            agency=topic.agency,
+        )
+    query = _search_text(question, asked)
+    hits = search_procedures(query, limit=10)
+    candidates = [h.code for h in hits[:CANDIDATES]]
+    if not hits or coverage(query, hits[0].code) < MIN_COVERAGE:
+        return _abstain(
+            Exchange.Outcome.LOW_CONFIDENCE,
+            _(
+                "Trợ lý chưa chắc bạn hỏi thủ tục nào. "
+                "Bạn xem các thủ tục gần nhất, hoặc gửi câu hỏi cho cán bộ."
+            ),
+            candidates=candidates,
+            intents=asked,
+        )
+    procedure = Procedure.objects.select_related("current_version", "field").get(code=hits[0].code)
+    if procedure.current_version is None:
+        agency = scope.agency_for_field(procedure.field.name if procedure.field else "")
+        text = _(
+            "Danh mục có thủ tục “%(name)s” (mã %(code)s) nhưng chưa có thành phần hồ sơ, phí, thời hạn."
+        ) % {
+            "name": procedure.name,
+            "code": procedure.code,
+        }
+        if agency:
+            text += " " + _("Bạn hãy hỏi %(agency)s.") % {"agency": agency}
+        result = _abstain(
+            Exchange.Outcome.NO_DETAILS, text, candidates=candidates, intents=asked, agency=agency
+        )
+        result.procedure = procedure.code
+        return result
+    fields = asked or intent_rules.OVERVIEW
+    composed = composer.compose(procedure, fields, form_url=_form_url(procedure))
+    bad = check(composed, procedure, question)
+    if bad:
+        # Never show a number the record does not print: keep only the sections that pass.
+        src = composer.sources(procedure)
+        composed.sections = [
+            s
+            for s in composed.sections
+            if not numbers.unsupported("\n".join(s.lines), [src.get(s.field, ""), question])
+        ]
+        log.warning("guide: number check removed sections of %s", procedure.code)
+        if not composed.sections or check(composed, procedure, question):
+            return _abstain(
+                Exchange.Outcome.NUMBER_CHECK,
+                _("Trợ lý không trả lời được chắc chắn. Bạn xem trang thủ tục hoặc gửi câu hỏi cho cán bộ."),
+                candidates=candidates,
+                intents=asked,
+            )
+    text = composed.text()
+    rephrased = llm.rephrase(text, allowed=[*composer.sources(procedure).values(), question])
+    return Answer(
+        text=rephrased or text,
+        abstained=False,
+        outcome=Exchange.Outcome.ANSWERED,
+        procedure=procedure.code,
+        candidates=candidates,
+        citations=[
+            {
+                "procedure": procedure.code,
+                "version": composed.version,
+                "fields": [s.field for s in composed.sections],
+            }
+        ],
+        intents=fields,
+        composed=composed,
+        form_url=composed.form_url,
+        rephrased=bool(rephrased),
+    )
+
+
+def ask(question: str, *, user=None, channel: str = "web") -> Answer:
+    """Answer and log the exchange (scrubbed); the answer carries a token to rate it."""
+    started = time.perf_counter()
+    result = answer(question)
+    result.token = secrets.token_hex(16)
+    Exchange.objects.create(
+        channel=channel[:8],
+        question=scrub(" ".join(question.split()))[:500],
+        procedure_code=result.procedure,
+        outcome=result.outcome,
+        intents=result.intents,
+        elapsed_ms=int((time.perf_counter() - started) * 1000),
+        token=result.token,
+        user=user if getattr(user, "is_authenticated", False) else None,
+    )
+    return result
+
+
+def rate(token: str, useful: bool) -> Exchange:
+    """Hữu ích / chưa hữu ích, once per answer."""
+    with transaction.atomic():
+        exchange = Exchange.objects.select_for_update().filter(token=str(token)[:32]).first()
+        if exchange is None:
+            raise GuideError(_("Không tìm thấy câu trả lời để đánh giá."))
+        if exchange.rating:
+            raise GuideError(_("Câu trả lời này đã được đánh giá."))
+        exchange.rating = Exchange.Rating.USEFUL if useful else Exchange.Rating.NOT_USEFUL
+        exchange.save(update_fields=["rating"])
+    return exchange
+
+
+def metrics() -> dict:
+    """Answers, abstentions, handovers and ratings, over the whole log."""
+    rows = Exchange.objects.all()
+    return {
+        "questions": rows.count(),
+        "answers": rows.filter(outcome=Exchange.Outcome.ANSWERED).count(),
+        "abstentions": rows.exclude(outcome=Exchange.Outcome.ANSWERED).count(),
+        "handovers": rows.filter(handover__isnull=False).count(),
+        "rated_useful": rows.filter(rating=Exchange.Rating.USEFUL).count(),
+        "rated_not_useful": rows.filter(rating=Exchange.Rating.NOT_USEFUL).count(),
+    }
