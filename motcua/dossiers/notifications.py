@@ -40,26 +40,39 @@ def sms_gateway():
     )()
 
 
-def message_for(dossier, entry) -> tuple[str, str]:
+def due_text(dossier) -> str:
+    """The legal appointment date (ngày hẹn trả kết quả), or "" when the dossier has none."""
+    return timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else ""
+
+
+def message_for(dossier, entry, details=()) -> tuple[str, str]:
+    """Subject and body for the applicant. `details` are the (label, text) pairs the applicant may
+    read of this action (services.APPLICANT_READS); the officer's note is never part of it."""
     subject = f"Hồ sơ {dossier.code}: {entry.label}"
     who = entry.actor_name + (f" ({entry.actor_title})" if entry.actor_title else "")
     where = entry.agency.name if entry.agency else ""
-    due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "chưa xác định"
-    body = (
-        f"Hồ sơ {dossier.code} — {dossier.procedure.name}\n"
-        f"Trạng thái: {dossier.get_status_display()}\n"
-        f"Thao tác: {entry.label}\n"
-        f"Cơ quan: {where}\nNgười xử lý: {who}\n"
-        f"Thời điểm: {timezone.localtime(entry.at):%H:%M %d/%m/%Y}\n"
-        f"Ngày hẹn trả: {due}"
-    )
-    if entry.note:
-        body += f"\nGhi chú: {entry.note}"
-    return subject, body
+    lines = [
+        f"Hồ sơ {dossier.code} — {dossier.procedure.name}",
+        f"Trạng thái: {dossier.get_status_display()}",
+        f"Thao tác: {entry.label}",
+        *(f"{label}: {text}" for label, text in details),
+        f"Cơ quan: {where}",
+        f"Người xử lý: {who}",
+        f"Thời điểm: {timezone.localtime(entry.at):%H:%M %d/%m/%Y}",
+    ]
+    if due_text(dossier):
+        lines.append(f"Ngày hẹn trả kết quả: {due_text(dossier)}")
+    return subject, "\n".join(lines)
 
 
-def notify_applicant(dossier, entry) -> list[Notification]:
-    subject, body = message_for(dossier, entry)
+def sms_text(dossier, subject: str, details=()) -> str:
+    """The short message: what happened, what the applicant must know, the appointment date."""
+    parts = [subject] + ([f"Hẹn trả kết quả: {due_text(dossier)}"] if due_text(dossier) else [])
+    return ". ".join(parts + [f"{label}: {text}" for label, text in details])[:300]
+
+
+def notify_applicant(dossier, entry, details=()) -> list[Notification]:
+    subject, body = message_for(dossier, entry, details)
     made = []
     if dossier.applicant_user_id:
         made.append(
@@ -90,7 +103,7 @@ def notify_applicant(dossier, entry) -> list[Notification]:
                 channel=Notification.Channel.SMS,
                 recipient=dossier.applicant_phone,
                 subject=subject,
-                body=f"{subject}. Hạn trả: {body.rsplit(': ', 1)[-1]}"[:300],
+                body=sms_text(dossier, subject, details),
             )
         )
     outgoing = [n.pk for n in made if n.channel != Notification.Channel.IN_APP]
