@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "motcua.feedback",
     # floor 5
     "motcua.eforms",
+    "motcua.foryou",
     "motcua.insights",
     "motcua.guide",
     "motcua.sync",
@@ -263,6 +264,10 @@ MOTCUA_TRANSFER_CUTOFF = os.environ.get("MOTCUA_TRANSFER_CUTOFF", "15:00")
 #: "civil_code": day 1 is the working day after receipt (BLDS 2015 Art 147).
 #: "reception_day": the day of receipt before the cut-off is day 1 (common provincial practice). [inferred]
 MOTCUA_DAY_COUNTING = os.environ.get("MOTCUA_DAY_COUNTING", "civil_code")
+#: How a bare number in a national record's processing time ("1", "3") is read (ADR 0027):
+#: "confirmed_by_text": as N <unit> only when the record's own text states a limit of N <unit>;
+#: "off": never (the procedure then needs a row in the legal-time table).
+MOTCUA_BARE_NUMBER_RULE = os.environ.get("MOTCUA_BARE_NUMBER_RULE", "confirmed_by_text")
 #: Which provincial catalogue gives the online level (toàn trình / một phần), in order of trust.
 MOTCUA_ONLINE_LEVEL_SOURCES = env_list("MOTCUA_ONLINE_LEVEL_SOURCES", "lang-son-2025-04,lam-dong-2025-03")
 #: The deployment province's published procedure list(s) (danh mục TTHC của tỉnh, data/catalog):

@@ -1,0 +1,20 @@
+"""Proactive services and life events (dịch vụ công chủ động, sự kiện cuộc sống), floor 5."""
+
+from django.apps import AppConfig
+
+
+class ForyouConfig(AppConfig):
+    name = "motcua.foryou"
+    label = "foryou"
+    verbose_name = "Dịch vụ công chủ động"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from motcua.core import events, jobs
+
+        from . import nightly, services
+
+        jobs.register("foryou.nightly", nightly.run, 24 * 3600)
+        events.subscribe(services.on_event)
+        user_logged_in.connect(services.on_sign_in, dispatch_uid="foryou.on_sign_in")

@@ -1,0 +1,168 @@
+"""Proactive services: trigger kinds (data), suggestions and their trace, refusals and consents.
+
+People are keyed by their personal ID number (số định danh cá nhân), like the data store: a
+resident need not have an account for the nightly pass to prepare their reminders.
+"""
+
+from django.db import models
+
+
+class Level(models.IntegerChoices):
+    """NĐ 224/2026 Điều 16 (no level 4: nothing is done for the citizen without them)."""
+
+    REMINDER = 1, "Mức 1: nhắc việc"
+    PREPARED = 2, "Mức 2: nhắc việc kèm hồ sơ soạn sẵn"
+    OPTIONS = 3, "Mức 3: hồ sơ soạn sẵn và các lựa chọn được so sánh"
+
+
+class TriggerKind(models.Model):
+    """A kind of trigger (loại sự kiện kích hoạt): kept as data, loaded from data/foryou/triggers.json."""
+
+    code = models.SlugField("mã", max_length=40, unique=True)
+    name = models.CharField("tên", max_length=200)
+    #: Which data it reads: population, civil_status, driving_licence, social_insurance, dossiers.
+    source = models.CharField("nguồn dữ liệu", max_length=32)
+    rule = models.JSONField("quy tắc", default=dict)
+    lead_days = models.PositiveIntegerField("báo trước (ngày)")
+    window_days = models.PositiveIntegerField("còn gợi ý sau hạn (ngày)", default=0)
+    procedures = models.JSONField("thủ tục gợi ý (mã)", default=list)
+    level = models.PositiveSmallIntegerField("mức độ", choices=Level.choices)
+    agency = models.CharField("cơ quan giải quyết", max_length=120)
+    because = models.CharField("lý do (mẫu)", max_length=300)
+    legal_basis = models.TextField("căn cứ pháp lý của thủ tục")
+    data_basis = models.TextField("căn cứ sử dụng dữ liệu")
+    version = models.PositiveIntegerField("phiên bản quy tắc", default=1)
+    active = models.BooleanField("đang dùng", default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "loại gợi ý chủ động"
+        verbose_name_plural = "loại gợi ý chủ động"
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Suggestion(models.Model):
+    """One suggestion to one person for one due date (gợi ý), with what became of it (Điều 19)."""
+
+    person_id = models.CharField("số định danh", max_length=12, db_index=True)
+    kind = models.ForeignKey(TriggerKind, on_delete=models.PROTECT, related_name="suggestions")
+    procedure_code = models.CharField("thủ tục", max_length=32)
+    agency = models.CharField("cơ quan", max_length=120)
+    level = models.PositiveSmallIntegerField("mức độ", choices=Level.choices)
+    due = models.DateField("hạn")
+    because = models.CharField("lý do", max_length=400)
+    inputs = models.JSONField("dữ liệu đầu vào", default=dict)
+    rule_version = models.PositiveIntegerField("phiên bản quy tắc")
+    origin = models.CharField("tạo bởi", max_length=16)  # page | sign_in | nightly | cli
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    first_shown_at = models.DateTimeField("hiển thị lần đầu", null=True, blank=True)
+    shown_count = models.PositiveIntegerField("số lần hiển thị", default=0)
+    acted_at = models.DateTimeField("đã nộp hồ sơ lúc", null=True, blank=True)
+    acted_dossier = models.CharField("hồ sơ đã nộp", max_length=64, blank=True)
+    dismissed_at = models.DateTimeField("bỏ qua lúc", null=True, blank=True)
+    refused_at = models.DateTimeField("từ chối lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "gợi ý chủ động"
+        verbose_name_plural = "gợi ý chủ động"
+        constraints = [
+            models.UniqueConstraint(fields=["person_id", "kind", "due"], name="foryou_one_per_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind.code} {self.due}"
+
+
+class SuggestionTrace(models.Model):
+    """Truy vết (NĐ 224 Điều 17): each time a suggestion was shown, with its inputs and rule version.
+
+    Append-only: written by services.record_shown, never updated."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="traces")
+    at = models.DateTimeField("lúc", auto_now_add=True)
+    channel = models.CharField("kênh", max_length=16)  # page | cli | sign_in
+    rule_version = models.PositiveIntegerField("phiên bản quy tắc")
+    level = models.PositiveSmallIntegerField("mức độ")
+    because = models.CharField("lý do", max_length=400)
+    inputs = models.JSONField("dữ liệu đầu vào", default=dict)
+
+    class Meta:
+        verbose_name = "truy vết gợi ý"
+        verbose_name_plural = "truy vết gợi ý"
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} {self.at:%Y-%m-%d %H:%M} {self.channel}"
+
+
+class Preference(models.Model):
+    """A person's refusal of proactive services (quyền từ chối, Điều 17): all of them or per kind."""
+
+    person_id = models.CharField("số định danh", max_length=12, unique=True)
+    refused_all = models.BooleanField("từ chối mọi dịch vụ chủ động", default=False)
+    refused_kinds = models.JSONField("từ chối các loại", default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "lựa chọn về dịch vụ chủ động"
+        verbose_name_plural = "lựa chọn về dịch vụ chủ động"
+
+    def __str__(self) -> str:
+        return "refused all" if self.refused_all else f"refused {len(self.refused_kinds)} kinds"
+
+    def refuses(self, kind_code: str) -> bool:
+        return self.refused_all or kind_code in self.refused_kinds
+
+
+class ConsentRecord(models.Model):
+    """Proof of a consent, withdrawal or refusal (Luật 91/2025 Điều 9): who, when, which text, how."""
+
+    class Action(models.TextChoices):
+        REFUSE = "refuse", "Từ chối"
+        ALLOW = "allow", "Cho phép lại"
+        CONSENT = "consent", "Đồng ý"
+        WITHDRAW = "withdraw", "Rút lại đồng ý"
+
+    person_id = models.CharField("số định danh", max_length=12, db_index=True)
+    at = models.DateTimeField("lúc", auto_now_add=True)
+    action = models.CharField("hành động", max_length=16, choices=Action.choices)
+    #: "*" every proactive service, a kind code, or "reminders" (e-mail and SMS reminders).
+    scope = models.CharField("phạm vi", max_length=40)
+    text_version = models.CharField("phiên bản thông báo", max_length=20)
+    text = models.TextField("nội dung đã hiển thị")
+    channel = models.CharField("kênh", max_length=16)  # web | cli
+
+    class Meta:
+        verbose_name = "bản ghi đồng ý / từ chối"
+        verbose_name_plural = "bản ghi đồng ý / từ chối"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.scope} {self.text_version}"
+
+
+class Watch(models.Model):
+    """The next date a trigger kind fires for a resident (lịch nhắc): the nightly pass scans these.
+
+    Written by each evaluation of the person (sign-in, page, registry events, refresh); holds a
+    date and the inputs that justify it, nothing more of the registry record."""
+
+    person_id = models.CharField("số định danh", max_length=12)
+    kind = models.ForeignKey(TriggerKind, on_delete=models.CASCADE, related_name="+")
+    due = models.DateField("hạn")
+    procedure_code = models.CharField("thủ tục", max_length=32)
+    level = models.PositiveSmallIntegerField("mức độ", choices=Level.choices)
+    because = models.CharField("lý do", max_length=400)
+    inputs = models.JSONField("dữ liệu đầu vào", default=dict)
+    refreshed_at = models.DateTimeField("cập nhật", auto_now=True)
+
+    class Meta:
+        verbose_name = "lịch nhắc"
+        verbose_name_plural = "lịch nhắc"
+        constraints = [models.UniqueConstraint(fields=["person_id", "kind"], name="foryou_one_watch")]
+        indexes = [models.Index(fields=["kind", "due"], name="foryou_watch_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind_id} {self.due}"
