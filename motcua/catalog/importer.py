@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from motcua.core.text import fold
 from motcua.places.models import Agency
 
-from . import parsing
+from . import parsing, province_list
 from .models import (
     ADMIN_SOURCE_PREFIX,
     DocumentRequirement,
@@ -39,6 +39,9 @@ from .models import (
 
 #: The record files shipped in data/catalog, in import order (codes do not overlap).
 NATIONAL_SOURCES = ["tthc-national/procedures.jsonl.gz", "tthc-bqp/procedures.jsonl.gz"]
+#: Full records the team wrote from the legal acts (each names its sources): they replace a
+#: national record of the same code, which for these procedures is missing or incomplete.
+CURATED_SOURCES = ["tthc-curated/procedures.jsonl"]
 PROVINCIAL_LISTS = {
     "lang-son-2025-04": "tthc-province-lists-2025/lang-son-2025-04.csv",
     "lam-dong-2025-03": "tthc-province-lists-2025/lam-dong-2025-03.csv",
@@ -68,6 +71,10 @@ class ImportReport:
     #: (procedure code, what, the text we could not parse)
     unparsed: list[tuple[str, str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    #: national records a curated one (tthc-curated) stood for
+    curated_over_national: int = 0
+    #: what the deployment province's list brought in (province_list.ListReport)
+    province_lists: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -93,11 +100,19 @@ class ImportReport:
         if detail:
             out += [f"  {code}\t{what}\t{text}" for code, what, text in self.unparsed]
         out += [f"BỊ TỪ CHỐI: {code}: {why}" for code, why in self.rejected]
+        if self.curated_over_national:
+            out.append(
+                "Bản ghi biên soạn từ văn bản pháp luật thay bản ghi quốc gia chưa đầy đủ: "
+                f"{self.curated_over_national}"
+            )
+        for list_report in self.province_lists:
+            out += list_report.lines(detail)
         return out
 
 
 def _read_jsonl(path: Path) -> Iterable[dict]:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
                 yield json.loads(line)
@@ -253,6 +268,11 @@ class CatalogImporter:
         self.now = now or timezone.now()
         self.report = ImportReport()
         self._fields: dict[str, Field] = {f.name: f for f in Field.objects.all()}
+        #: The rows of each provincial list as stored, and how many rows each file had.
+        self.listing_rows: dict[str, list[ProvincialListing]] = {}
+        self.list_rows: dict[str, int] = {}
+        #: old code → (new code, what says so), from the records' `replaces`.
+        self.replacements: dict[str, tuple[str, str]] = {}
 
     # --- provincial catalogues ---------------------------------------------------------------
     def import_provincial_lists(self) -> dict[str, dict[str, ProvincialListing]]:
@@ -261,20 +281,27 @@ class CatalogImporter:
             rows = {}
             with open(self.data_dir / relpath, encoding="utf-8", newline="") as handle:
                 for row in csv.DictReader(handle):
-                    name = (row.get("name") or "").strip()
-                    if not row.get("base_code") or name.lower().startswith(("thủ tục test", "test")):
-                        continue  # portal test entries and local codes without a national code
+                    name = " ".join((row.get("name") or "").split())
+                    if province_list.is_test_row(row) or not (row.get("code") or "").strip():
+                        continue  # the portal's test entries
+                    base = province_list.repair_base_code(row["code"], row.get("base_code") or "")
                     text = (row.get("online_level") or "").strip()
-                    rows[row["code"]] = ProvincialListing(
+                    rows.setdefault(row["code"], []).append(row)
+                    if len(rows[row["code"]]) > 1:
+                        continue  # the same code twice in the list: the first row stands
+                    rows[row["code"]][0] = ProvincialListing(
                         source=source,
-                        provincial_code=row["code"],
-                        base_code=row["base_code"],
+                        provincial_code=row["code"][:64],
+                        base_code=base,
                         name=name,
+                        decision_no=(row.get("decision_no") or "")[:255],
                         field_name=(row.get("field") or "")[:255],
                         online_level_text=text,
                         online_level=ONLINE_LEVELS.get(text.lower(), OnlineLevel.UNKNOWN),
                         implementing_level=(row.get("implementing_level_org") or "")[:255],
                     )
+            self.list_rows[source] = sum(len(r) for r in rows.values())
+            rows = {code: group[0] for code, group in rows.items()}
             existing = {
                 listing.provincial_code: listing
                 for listing in ProvincialListing.objects.filter(source=source)
@@ -286,6 +313,7 @@ class CatalogImporter:
                 "online_level_text",
                 "online_level",
                 "implementing_level",
+                "decision_no",
             ]
             new = [r for code, r in rows.items() if code not in existing]
             changed = []
@@ -298,10 +326,13 @@ class CatalogImporter:
             ProvincialListing.objects.bulk_update(changed, fields, batch_size=1000)
             ProvincialListing.objects.filter(source=source).exclude(provincial_code__in=rows).delete()
             self.report.listings[source] = len(rows)
+            saved = {r.provincial_code: r for r in ProvincialListing.objects.filter(source=source)}
             index: dict[str, ProvincialListing] = {}
             for row in rows.values():
-                index.setdefault(row.base_code, row)
+                if row.base_code:
+                    index.setdefault(row.base_code, row)
             by_source[source] = index
+            self.listing_rows[source] = list(saved.values())
         return by_source
 
     # --- national records --------------------------------------------------------------------
@@ -309,6 +340,11 @@ class CatalogImporter:
         if not name:
             return None
         if name not in self._fields:
+            # "Hộ Tịch" in a list is the catalog's "Hộ tịch": one field, not two.
+            same = next((f for n, f in self._fields.items() if n.casefold() == name.casefold()), None)
+            if same is not None:
+                return same
+
             slug = slugify(fold(name))[:240] or "linh-vuc"
             base, n = slug, 2
             while Field.objects.filter(slug=slug).exists():
@@ -329,51 +365,75 @@ class CatalogImporter:
         )
         return version
 
+    def _records(self) -> list[tuple[str, dict]]:
+        """(file, record) of every source, a curated record standing for the national one."""
+        curated = []
+        for relpath in CURATED_SOURCES:
+            path = self.data_dir / relpath
+            if path.is_file():
+                curated += [(relpath, r) for r in _read_jsonl(path)]
+        overridden = {(r.get("code") or "").strip() for _, r in curated}
+        out = []
+        for relpath in NATIONAL_SOURCES:
+            for record in _read_jsonl(self.data_dir / relpath):
+                if (record.get("code") or "").strip() in overridden:
+                    self.report.curated_over_national += 1
+                    continue
+                out.append((relpath, record))
+        return out + curated
+
     def import_records(self, listings: dict[str, dict[str, ProvincialListing]]) -> None:
         procedures = {p.code: p for p in Procedure.objects.select_related("current_version")}
         seen: set[str] = set()
-        for relpath in NATIONAL_SOURCES:
-            for record in _read_jsonl(self.data_dir / relpath):
-                code = (record.get("code") or "").strip()
-                if not code or not (record.get("name") or "").strip():
-                    self.report.rejected.append((code or "?", "thiếu mã hoặc tên"))
+        records = self._records()
+        for relpath, record in records:
+            code = (record.get("code") or "").strip()
+            for old in record.get("replaces") or []:
+                why = record.get("replaces_source") or record.get("decision_no") or relpath
+                self.replacements.setdefault(str(old).strip(), (code, why))
+        for relpath, record in records:
+            code = (record.get("code") or "").strip()
+            if not code or not (record.get("name") or "").strip():
+                self.report.rejected.append((code or "?", "thiếu mã hoặc tên"))
+                continue
+            if code in seen:
+                self.report.rejected.append((code, f"trùng mã trong {relpath}"))
+                continue
+            seen.add(code)
+            source = _source_label(relpath, record)
+            data = _canonical(record, source, self.report)
+            digest = _hash(data)
+            self.report.per_source[source.split("/")[0]] += 1
+            for level in data["levels"]:
+                self.report.per_level[level] += 1
+            online_level, online_source, count = OnlineLevel.UNKNOWN, "", 0
+            old_codes = [str(c).strip() for c in record.get("replaces") or []]
+            for source_name in settings.MOTCUA_ONLINE_LEVEL_SOURCES:
+                index = listings.get(source_name, {})
+                listing = next((index[c] for c in [code, *old_codes] if c in index), None)
+                if listing is None:
                     continue
-                if code in seen:
-                    self.report.rejected.append((code, f"trùng mã trong {relpath}"))
-                    continue
-                seen.add(code)
-                source = _source_label(relpath, record)
-                data = _canonical(record, source, self.report)
-                digest = _hash(data)
-                self.report.per_source[source.split("/")[0]] += 1
-                for level in data["levels"]:
-                    self.report.per_level[level] += 1
-                online_level, online_source, count = OnlineLevel.UNKNOWN, "", 0
-                for source_name in settings.MOTCUA_ONLINE_LEVEL_SOURCES:
-                    listing = listings.get(source_name, {}).get(code)
-                    if listing is None:
-                        continue
-                    count += 1
-                    if online_level == OnlineLevel.UNKNOWN and listing.online_level != OnlineLevel.UNKNOWN:
-                        online_level = listing.online_level
-                        online_source = f"{source_name}: {listing.online_level_text}"
-                self.report.online_levels[online_level] += 1
-                values = {
-                    **self._values(data),
-                    "online_level": online_level,
-                    "online_level_source": online_source,
-                    "provincial_listings": count,
-                }
-                procedure = procedures.get(code)
-                if procedure is not None and procedure.online_level_source.startswith(ADMIN_SOURCE_PREFIX):
-                    del values["online_level"], values["online_level_source"]  # an administrator decided
-                if procedure is None:
-                    self._create(code, values, digest, data)
-                    continue
-                current = procedure.current_version
-                self._update(
-                    procedure, values, digest, data, current is None or current.content_hash != digest
-                )
+                count += 1
+                if online_level == OnlineLevel.UNKNOWN and listing.online_level != OnlineLevel.UNKNOWN:
+                    online_level = listing.online_level
+                    online_source = f"{source_name}: {listing.online_level_text}"
+            self.report.online_levels[online_level] += 1
+            values = {
+                **self._values(data),
+                "online_level": online_level,
+                "online_level_source": online_source,
+                "provincial_listings": count,
+                "details_pending": False,
+                "replaced_codes": old_codes,
+            }
+            procedure = procedures.get(code)
+            if procedure is not None and procedure.online_level_source.startswith(ADMIN_SOURCE_PREFIX):
+                del values["online_level"], values["online_level_source"]  # an administrator decided
+            if procedure is None:
+                self._create(code, values, digest, data)
+                continue
+            current = procedure.current_version
+            self._update(procedure, values, digest, data, current is None or current.content_hash != digest)
 
     # --- one record at a time (the catalog sync) --------------------------------------------
     def _online_level(self, code: str) -> tuple[str, str, int]:
@@ -402,7 +462,7 @@ class CatalogImporter:
         code = (record.get("code") or "").strip()
         data = _canonical({**record, "code": code}, source, self.report)
         digest = _hash(data)
-        values = self._values(data)
+        values = self._values(data) | {"details_pending": False}
         procedure = Procedure.objects.select_related("current_version").filter(code=code).first()
         if procedure is None:
             level, origin, count = self._online_level(code)
@@ -472,7 +532,9 @@ class CatalogImporter:
         commune_centers = [a for a in agencies if a.kind == Agency.Kind.COMMUNE_CENTER]
 
         wanted: set[tuple[int, int, str]] = set()
-        scope = Procedure.objects.exclude(current_version=None)
+        # A procedure known only from the province's list has no agency yet: the sync or an
+        # administrator names it with the details.
+        scope = Procedure.objects.exclude(current_version=None).exclude(details_pending=True)
         links = ProcedureAgency.objects.all()
         if procedure_ids is not None:
             procedure_ids = list(procedure_ids)
@@ -514,6 +576,9 @@ class CatalogImporter:
     def run(self) -> ImportReport:
         listings = self.import_provincial_lists()
         self.import_records(listings)
+        self.report.province_lists = province_list.bring_in(self, self.listing_rows, self.replacements)
+        for list_report in self.report.province_lists:
+            list_report.rows = self.list_rows.get(list_report.source, list_report.rows)
         self.link_agencies()
         return self.report
 

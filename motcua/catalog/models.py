@@ -74,6 +74,13 @@ class Procedure(models.Model):
     abolished_on = models.DateField("bãi bỏ ngày", null=True, blank=True)
     #: How many provincial catalogues list it: a cheap signal of how common it is, used in ranking.
     provincial_listings = models.PositiveSmallIntegerField("số danh mục tỉnh có", default=0)
+    #: Known only from the province's published list (code, name, field, level, online level, the
+    #: deciding act): its papers, times and fees are still to come, from the catalog sync or an
+    #: administrator. The procedure page says so and links to the national portal's page.
+    details_pending = models.BooleanField("chi tiết đang được cập nhật", default=False)
+    #: Codes of the province's list that this procedure replaces (the 2025 reform re-coded many),
+    #: as its record says; a list row with one of these codes is this procedure.
+    replaced_codes = models.JSONField("thay thế các mã", default=list, blank=True)
     current_version = models.ForeignKey(
         "ProcedureVersion",
         verbose_name="phiên bản hiện hành",
@@ -266,6 +273,11 @@ class ProvincialListing(models.Model):
     online_level_text = models.CharField("mức độ (gốc)", max_length=40, blank=True)
     online_level = models.CharField("mức độ", max_length=16, choices=OnlineLevel.choices)
     implementing_level = models.CharField("cấp thực hiện (gốc)", max_length=255, blank=True)
+    #: The province's deciding act (quyết định công bố của UBND tỉnh), as the list prints it.
+    decision_no = models.CharField("quyết định công bố", max_length=255, blank=True)
+    #: The catalog procedure this row is (its base code, or the new code that replaced it); empty
+    #: when the row is not in the catalog (see `catalog_coverage`).
+    catalog_code = models.CharField("mã trong danh mục", max_length=32, blank=True, db_index=True)
 
     class Meta:
         verbose_name = "dòng danh mục TTHC của tỉnh"
