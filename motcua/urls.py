@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("can-bo/ho-so/<str:code>/", include("motcua.dossiers.urls")),
     path("can-bo/", include("motcua.backoffice.urls")),
     path("nop-ho-so/", include("motcua.eforms.urls")),
+    path("danh-cho-ban/", include("motcua.foryou.urls")),
     path("thanh-toan/", include("motcua.payments.urls")),
     path("", include("motcua.portal.urls")),
     prefix_default_language=False,

@@ -1,0 +1,32 @@
+"""What the page shows beside a suggestion: the prepared draft (level 2) and the channels (level 3)."""
+
+from django.urls import reverse
+
+
+def prepared_draft_url(user, procedure_code: str, acting: dict, signed_in_at=None) -> str:
+    """Level 2: a draft already prefilled from the registries; the link opens its check page,
+    one tap from submission. Empty when the procedure has no interactive form."""
+    from motcua.eforms import services as eforms
+
+    definition = eforms.current_form(procedure_code)
+    if definition is None:
+        return ""
+    draft, _created = eforms.start_draft(user, definition, acting=acting, signed_in_at=signed_in_at)
+    return reverse("eforms:check", args=[draft.pk])
+
+
+def channel_options(procedure) -> list[dict]:
+    """Level 3: every way to file it (online, counter, post) with its time and fee, side by side,
+    from the catalog; none is preselected (the choice stays the citizen's, NĐ 224 Điều 16)."""
+    version = procedure.versions.order_by("-number").first()
+    if version is None:
+        return []
+    return [
+        {
+            "channel": m.get_channel_display(),
+            "time": m.processing_time_text or "—",
+            "fee": m.fee_text or "—",
+            "where": version.receiving_address or version.implementing_agency or "",
+        }
+        for m in version.methods.all()
+    ]

@@ -1,0 +1,12 @@
+"""URLs of "Dành cho bạn", under /danh-cho-ban/ (inside the language prefix)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "foryou"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<int:pk>/bo-qua/", views.dismiss, name="dismiss"),
+    path("lua-chon/", views.choices, name="choices"),
+]
