@@ -210,7 +210,7 @@ def measures(period: Period | str, unit: Unit | str | None = None) -> dict:
         _c3(period, unit, year, name_of),
         *_c4(period, unit, year, grouped, name_of),
         *_art19(year, procedures, grouped, name_of),
-        _proactive(year),
+        _proactive(period, year),
     ]
     return {
         "period": period.as_dict(),
@@ -562,11 +562,33 @@ def _online_received(period, unit) -> dict:
     return {r["procedure_id"]: r["n"] for r in rows}
 
 
-def _proactive(year) -> dict:
-    return _measure(
+def _proactive(period, year) -> dict:
+    """Uptake of the proactive services (motcua.foryou): suggestions acted on / shown, with the
+    dismissed and refused counts per trigger kind and agency (NĐ 224 Điều 19)."""
+    from motcua.foryou.measures import measures
+
+    data = measures(period.start, period.end)
+    t = data["totals"]
+    m = _ratio(
         "proactive_uptake",
         "Tỷ lệ sử dụng dịch vụ chủ động (NĐ 224 Điều 19)",
         year,
-        status="na",
-        reason="Chưa có dịch vụ công chủ động nào được cung cấp: chưa có dữ liệu để đo.",
+        t["acted"],
+        t["shown"],
+        sampled=False,
+        shown=t["shown"],
+        acted=t["acted"],
+        dismissed=t["dismissed"],
+        refused=t["refused"],
     )
+    if not t["shown"]:
+        m["reason"] = "Chưa có gợi ý chủ động nào được hiển thị trong kỳ."
+    m["per_service"] = [
+        {
+            "code": r["kind"],
+            "name": f"{r['name']} — {r['agency']}",
+            **{k: r[k] for k in ("shown", "acted", "dismissed", "refused")},
+        }
+        for r in data["rows"]
+    ]
+    return m
