@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from motcua.audit.services import record
+from motcua.core.money import format_number
 
 from . import labels
 
@@ -102,7 +103,7 @@ def export(query, fmt: str, *, user, queue_slug: str, filters: dict) -> HttpResp
             "Danh sách có hơn %(n)s hồ sơ: chỉ %(n)s hồ sơ đầu được xuất. "
             "Hãy lọc hẹp hơn để xuất phần còn lại."
         )
-        % {"n": f"{EXPORT_CAP:,}".replace(",", ".")}
+        % {"n": format_number(EXPORT_CAP)}
         if truncated
         else ""
     )

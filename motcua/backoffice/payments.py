@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.audit.services import record
+from motcua.core.money import format_number
 from motcua.dossiers.access import has_role_at, is_province_wide
 from motcua.payments import services
 from motcua.payments.gateways import GatewayError
@@ -101,7 +102,7 @@ class CounterPaymentForm(forms.Form):
         if amount != self.charge.amount:
             raise forms.ValidationError(
                 _("Số tiền đã thu (%(got)s đồng) khác số phải nộp (%(due)s đồng). Không ghi nhận.")
-                % {"got": f"{amount:,}".replace(",", "."), "due": f"{self.charge.amount:,}".replace(",", ".")}
+                % {"got": format_number(amount), "due": format_number(self.charge.amount)}
             )
         return amount
 
@@ -205,7 +206,7 @@ def counter_payment(request, code: str):
     messages.success(
         request,
         _("Đã ghi nhận thu %(amount)s đồng, biên lai số %(number)s.")
-        % {"amount": f"{payment.amount:,}".replace(",", "."), "number": payment.receipt_number},
+        % {"amount": format_number(payment.amount), "number": payment.receipt_number},
     )
     return redirect(reverse("backoffice:dossier", kwargs={"code": dossier.code}) + "#phi-le-phi")
 

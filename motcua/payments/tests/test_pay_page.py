@@ -17,7 +17,7 @@ def test_the_applicant_sees_the_amount_and_its_basis(client, dossier, people):
     page = client.get(f"/thanh-toan/{dossier.code}/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "150000" in text and "Yêu cầu thực hiện nghĩa vụ tài chính" in text
+    assert "150.000 đồng" in text and "150000" not in text and "Yêu cầu thực hiện nghĩa vụ tài chính" in text
     assert page["Cache-Control"] == "private, no-store"
 
 

@@ -1,19 +1,9 @@
-"""Template filters of the public pages."""
+"""Template filters of the public pages: `num` and `vnd` are motcua.core.money's (one formatter)."""
 
 from django import template
 
-from motcua.portal import formatting
+from motcua.core.templatetags.money import num, vnd
 
 register = template.Library()
-
-
-@register.filter
-def num(value):
-    """A number with the active language's thousands separator."""
-    return formatting.format_number(value)
-
-
-@register.filter
-def vnd(value):
-    """An amount in đồng: "10.000 đồng" / "10,000 VND"."""
-    return formatting.format_vnd(value)
+register.filter("num", num)
+register.filter("vnd", vnd)

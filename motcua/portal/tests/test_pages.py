@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from motcua.catalog.models import Field, Procedure, SubmissionMethod
-from motcua.portal.formatting import format_number, format_vnd
+from motcua.core.money import format_number, format_vnd
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
