@@ -30,6 +30,8 @@ class ActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     note = forms.CharField(
         label=_("Ghi chú (không bắt buộc)"),
+        # Internal: notifications never carry it (dossiers.services.APPLICANT_READS).
+        help_text=_("Ghi chú nội bộ: không gửi cho người nộp hồ sơ."),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs=TEXT),
@@ -75,6 +77,16 @@ class SupplementForm(ActionForm):
     field_order = ["reason", "second_allowed_by_law", "note", "version"]
 
 
+def people_choices(users) -> list[tuple[str, str]]:
+    """Officers as a person picks them: by full name; the username only tells two namesakes apart."""
+    users = list(users)
+    names = [u.full_name or u.username for u in users]
+    return [
+        (str(u.pk), f"{name} ({u.username})" if names.count(name) > 1 else name)
+        for u, name in zip(users, names, strict=True)
+    ]
+
+
 def assignee_choices(agency_id: int) -> list[tuple[str, str]]:
     """Specialists and unit heads of the handling agency (người được phân công)."""
     users = (
@@ -87,7 +99,7 @@ def assignee_choices(agency_id: int) -> list[tuple[str, str]]:
         .order_by("full_name", "username")
         .only("pk", "username", "full_name")
     )
-    return [(str(u.pk), f"{u.full_name or u.username} ({u.username})") for u in users]
+    return people_choices(users)
 
 
 class AssignForm(ActionForm):
@@ -270,7 +282,7 @@ def bulk_assignee_choices(user) -> list[tuple[str, str]]:
         .order_by("full_name", "username")
         .only("pk", "username", "full_name")
     )
-    return [(str(u.pk), f"{u.full_name or u.username} ({u.username})") for u in users]
+    return people_choices(users)
 
 
 # --- counter reception -----------------------------------------------------------------------

@@ -155,18 +155,22 @@ def _canonical(record: dict, source: str, report: ImportReport) -> dict:
                 "position": position,
             }
         )
-    documents = [
-        {
-            "group": doc.get("group") or "",
-            "name": doc.get("name") or "",
-            "originals": int(doc.get("copies_original") or 0),
-            "copies": int(doc.get("copies_copy") or 0),
-            "form_template": (doc.get("form_hint") or "")[:255],
-            "position": position,
-        }
-        for position, doc in enumerate(record.get("documents") or [])
-        if (doc.get("name") or "").strip()
-    ]
+    documents = []
+    for position, doc in enumerate(record.get("documents") or []):
+        if not (doc.get("name") or "").strip():
+            continue
+        # The source glues the form's file name onto the paper's name; keep them apart.
+        name, attached = parsing.split_attached_file(doc["name"])
+        documents.append(
+            {
+                "group": doc.get("group") or "",
+                "name": name,
+                "originals": int(doc.get("copies_original") or 0),
+                "copies": int(doc.get("copies_copy") or 0),
+                "form_template": (attached or doc.get("form_hint") or "")[:255],
+                "position": position,
+            }
+        )
     legal_basis = [
         {k: v for k, v in item.items() if k in {"number", "title", "issued_date", "issuer"} and v}
         for item in record.get("legal_basis") or []

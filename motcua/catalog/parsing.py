@@ -130,3 +130,31 @@ def parse_steps(text: str) -> list[str]:
 
 def split_subjects(text: str) -> list[str]:
     return [s.strip() for s in re.split(r",\s*(?=[A-ZĐÂĂÊÔƠƯ])", text or "") if s.strip()]
+
+
+# --- a form's file name glued to a paper's name ------------------------------------------------------
+# The national catalogue prints a paper's name and the name of its attached form file run together:
+# "… Thông tư số 05/2025/TT-BTPMẫu TP-CC-08.docx". The file name starts where a form word is glued to
+# the text before it, or after a separator with no space (";", ",", ")", "."); it never holds ";".
+_FILE_EXT = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf|odt|zip)\s*$", re.IGNORECASE)
+_FORM_WORD = r"(?:Mẫu|MẪU|Mau|MAU|Phụ lục|PHỤ LỤC|Phu luc|PL|TK|Tờ khai|Biểu mẫu)"
+_FILE_START = re.compile(
+    rf"(?<=[^\s(\[/])(?={_FORM_WORD})|(?<=[;,).])(?!(?i:docx?|pdf|xlsx?)\b)(?=[^\s\d.,;)])"
+)
+_MAX_FILE_NAME = 100
+
+
+def split_attached_file(name: str) -> tuple[str, str]:
+    """(paper name, attached file name) of a catalogue paper; ("…", "") when no file is glued on."""
+    text = name.rstrip()
+    if not _FILE_EXT.search(text):
+        return name, ""
+    floor = max(text.rfind(";") + 1, len(text) - _MAX_FILE_NAME)
+    for match in _FILE_START.finditer(text, floor):
+        start = match.start()
+        if start <= 0 or not _FILE_EXT.search(text[start:]) or len(text[start:].strip()) < 5:
+            continue
+        paper = text[:start].rstrip(" ;,")
+        if len(paper) >= 3:
+            return paper, text[start:].strip()
+    return name, ""

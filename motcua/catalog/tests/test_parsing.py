@@ -3,7 +3,13 @@ from decimal import Decimal
 import pytest
 
 from motcua.catalog.models import SubmissionMethod, TimeUnit
-from motcua.catalog.parsing import parse_fee, parse_processing_time, parse_results, parse_steps
+from motcua.catalog.parsing import (
+    parse_fee,
+    parse_processing_time,
+    parse_results,
+    parse_steps,
+    split_attached_file,
+)
 
 FREE, PAID, UNKNOWN = (
     SubmissionMethod.FeeStatus.FREE,
@@ -66,3 +72,40 @@ def test_steps_are_split_on_their_numbers():
         "Bước 2: Nhận kết quả.",
     ]
     assert parse_steps("") == []
+
+
+GLUED = [
+    (
+        "Đơn đề nghị cấp lại thẻ công chứng viên theo Mẫu TP-CC-08 ban hành kèm theo Thông tư số "
+        "05/2025/TT-BTPMẫu TP-CC-08.docx",
+        "Đơn đề nghị cấp lại thẻ công chứng viên theo Mẫu TP-CC-08 ban hành kèm theo Thông tư số "
+        "05/2025/TT-BTP",
+        "Mẫu TP-CC-08.docx",
+    ),
+    (
+        "a) Tờ khai tham gia bảo hiểm y tế;Mau01-BK(BHYT).doc",
+        "a) Tờ khai tham gia bảo hiểm y tế",
+        "Mau01-BK(BHYT).doc",
+    ),
+    (
+        "Phí bảo vệ môi trường (Mẫu số 01/PBVMT)Mẫu số 01 PBVMT.docx",
+        "Phí bảo vệ môi trường (Mẫu số 01/PBVMT)",
+        "Mẫu số 01 PBVMT.docx",
+    ),
+    (
+        "Đề nghị hủy mã ngân hàng theo Phụ lục số 02.Phụ lục số 02.docx",
+        "Đề nghị hủy mã ngân hàng theo Phụ lục số 02.",
+        "Phụ lục số 02.docx",
+    ),
+    ("Bản sao giấy khai sinh", "Bản sao giấy khai sinh", ""),
+    (
+        "Tờ khai theo Mẫu số 01 ban hành kèm theo Thông tư 04/2020/TT-BTP",
+        "Tờ khai theo Mẫu số 01 ban hành kèm theo Thông tư 04/2020/TT-BTP",
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(("printed", "paper", "attached"), GLUED)
+def test_a_glued_form_file_name_is_split_from_the_paper_name(printed, paper, attached):
+    assert split_attached_file(printed) == (paper, attached)
