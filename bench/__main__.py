@@ -14,6 +14,7 @@ BENCHES = {
     "realtime": "realtime",
     "demo": "demo",
     "assistant": "assistant",
+    "recommend": "recommend",
 }
 
 if __name__ == "__main__":
