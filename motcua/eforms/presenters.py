@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from motcua.dossiers.intake import expected_due
+from motcua.payments.services import unpaid_before_notice
 
 from . import engine, services
 
@@ -28,7 +29,7 @@ def field_row(draft, name: str, value, error: str = "") -> dict:
     origin = draft.provenance.get(name, {})
     widget = spec.get("widget") or ("date" if prop.get("format") == "date" else "text")
     condition = spec.get("show_if") or {}
-    return {
+    row = {
         "name": name,
         "id": f"f-{name}",
         "label": engine.label_of(ui, schema, name),
@@ -50,6 +51,8 @@ def field_row(draft, name: str, value, error: str = "") -> dict:
         "show_if_op": "not_equals" if "not_equals" in condition else "equals",
         "show_if_value": _json_text(condition.get("equals", condition.get("not_equals", ""))),
     }
+    row["display"] = _display(row)  # what a person reads (dd/mm/yyyy dates), for locked and check pages
+    return row
 
 
 def _steps(draft) -> list[dict]:
@@ -140,9 +143,7 @@ def summary(draft) -> list[dict]:
     for index in engine.visible_pages(ui, draft.answers):
         rows = []
         for name in engine.page_fields(ui, index, draft.answers):
-            row = field_row(draft, name, draft.answers.get(name, ""))
-            row["display"] = _display(row)
-            rows.append(row)
+            rows.append(field_row(draft, name, draft.answers.get(name, "")))
         sections.append({"title": ui["pages"][index]["title"], "index": index, "rows": rows})
     return sections
 
@@ -179,4 +180,6 @@ def receipt_context(draft) -> dict:
         "sections": summary(draft),
         "held": held_papers(draft),
         "uploaded": uploaded(draft),
+        # A full-online procedure's fee, payable on the receipt without waiting for a notice.
+        "fee_now": unpaid_before_notice([dossier.pk]).get(dossier.pk) if dossier else None,
     }

@@ -311,3 +311,22 @@ def test_prefill_sources_resolve_with_their_provenance(people, with_hospital_pap
     assert prefill.resolve("datastore:giay_chung_sinh:birth_place", ctx) is None  # not the adult's paper
     with sandbox.behaviour(fail=True), pytest.raises(prefill.RegistryUnavailable):
         prefill.resolve("population:full_name", ctx)
+
+
+def test_a_locked_date_reads_day_month_year_not_iso(client, forms, people, with_hospital_papers):
+    widow = people["widow"]
+    sign_in(client, widow)
+    draft = start(client, DEATH)
+    schema = draft.definition.schema["properties"]
+    locked_dates = [
+        name
+        for name, origin in draft.provenance.items()
+        if origin.get("locked") and schema.get(name, {}).get("format") == "date" and draft.answers.get(name)
+    ]
+    assert locked_dates, "the death e-form locks a date from the registry (the applicant's birth date)"
+    name = locked_dates[0]
+    iso = draft.answers[name]
+    page = next(i for i, p in enumerate(draft.definition.ui["pages"]) if name in p["fields"])
+    html = client.get(page_url(draft, page)).content.decode()
+    assert f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}" in html
+    assert iso not in html
