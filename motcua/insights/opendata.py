@@ -87,7 +87,7 @@ _COLUMNS = {
         "Mã định danh điện tử của cơ quan giải quyết (QĐ 20/2020/QĐ-TTg)",
         "Electronic identifier of the handling agency",
         "",
-        "Danh mục cơ quan (places.Agency)",
+        "Danh mục cơ quan giải quyết TTHC của tỉnh",
     ),
     "agency_name": Column(
         "agency_name", "string", "Tên cơ quan giải quyết", "Handling agency name", "", "Danh mục cơ quan"
@@ -98,7 +98,7 @@ _COLUMNS = {
         "Mã đơn vị hành chính nơi cơ quan đặt trụ sở (tỉnh hoặc xã, phường)",
         "Code of the administrative unit of the agency (province or commune)",
         "",
-        "Danh mục đơn vị hành chính (places.AdminUnit)",
+        "Danh mục đơn vị hành chính (sau sắp xếp năm 2025)",
     ),
     "area_name": Column(
         "area_name",
@@ -114,7 +114,7 @@ _COLUMNS = {
         "Mã thủ tục hành chính (CSDL quốc gia về TTHC)",
         "Administrative procedure code (national database)",
         "",
-        "Danh mục TTHC (catalog.Procedure)",
+        "CSDL quốc gia về thủ tục hành chính",
     ),
     "procedure_name": Column(
         "procedure_name", "string", "Tên thủ tục hành chính", "Procedure name", "", "Danh mục TTHC"
@@ -191,7 +191,7 @@ _COLUMNS = {
         "Columns left empty for confidentiality, separated by |: small counts (1..K) or hidden so "
         "that a small count cannot be derived from a total",
         "",
-        "Quy tắc ẩn ô nhỏ (ADR 0025)",
+        "Quy tắc ẩn ô nhỏ (mục “Bảo vệ bí mật” ở trên)",
     ),
 }
 

@@ -85,3 +85,9 @@ def test_month_is_built_once_then_cached(client, dataset, october, settings, dja
     with django_assert_num_queries(0):  # first month and tables from the cache, rate counter too
         response = client.get("/du-lieu-mo/2026-09/ho-so-theo-co-quan.csv")
     assert response.status_code == 200
+
+
+def test_page_names_sources_in_words_not_model_names_or_adrs(client, dataset, october):  # noqa: F811
+    html = client.get("/du-lieu-mo/").content.decode()
+    for developer_text in ("places.Agency", "places.AdminUnit", "catalog.Procedure", "ADR 0"):
+        assert developer_text not in html
