@@ -166,3 +166,43 @@ class Watch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind_id} {self.due}"
+
+
+class RecommenderModel(models.Model):
+    """A recommender learned from the province's dossiers (mô hình gợi ý dịch vụ, issue 15).
+
+    Rebuilt nightly on the worker (`recommendations.rebuild`); every recommendation shown names the
+    `version` it came from. Holds aggregates only, each counted on at least `min_people` people."""
+
+    version = models.CharField("phiên bản", max_length=40, unique=True)
+    built_at = models.DateTimeField("xây dựng lúc", auto_now_add=True)
+    as_of = models.DateField("dữ liệu đến ngày")
+    people = models.PositiveIntegerField("số người trong dữ liệu")
+    dossiers = models.PositiveIntegerField("số hồ sơ trong dữ liệu")
+    seconds = models.FloatField("thời gian xây dựng (giây)", default=0)
+    payload = models.JSONField("mô hình")
+
+    class Meta:
+        verbose_name = "mô hình gợi ý dịch vụ"
+        verbose_name_plural = "mô hình gợi ý dịch vụ"
+        ordering = ["-built_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class RecommendationShown(models.Model):
+    """Truy vết (NĐ 224 Điều 17): one recommendation shown to one person, with the model version."""
+
+    person_id = models.CharField("số định danh", max_length=12, db_index=True)
+    procedure_code = models.CharField("thủ tục", max_length=32)
+    because = models.CharField("lý do", max_length=400)
+    source = models.CharField("nguồn", max_length=16)  # learned | rule | age | popular
+    model_version = models.CharField("phiên bản mô hình", max_length=40)
+    channel = models.CharField("kênh", max_length=16)  # receipt | page | counter
+    at = models.DateTimeField("lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "gợi ý dịch vụ đã hiển thị"
+        verbose_name_plural = "gợi ý dịch vụ đã hiển thị"
+        ordering = ["-at", "-id"]
