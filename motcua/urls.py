@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("nop-ho-so/", include("motcua.eforms.urls")),
     path("danh-cho-ban/", include("motcua.foryou.urls")),
     path("thanh-toan/", include("motcua.payments.urls")),
+    path("tro-ly/", include("motcua.guide.urls")),
     path("", include("motcua.portal.urls")),
     prefix_default_language=False,
 )

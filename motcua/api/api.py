@@ -176,9 +176,9 @@ def render_document() -> str:
 
 
 def _register() -> None:
-    from . import dossiers, oauth, procedures, results, statistics
+    from . import assistant, dossiers, oauth, procedures, results, statistics
 
-    for module in (oauth, procedures, dossiers, results, statistics):
+    for module in (oauth, procedures, dossiers, results, statistics, assistant):
         api.add_router("", module.router)
 
 

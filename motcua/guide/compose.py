@@ -36,6 +36,8 @@ class Section:
     field: str
     title: str
     lines: list[str]
+    #: Per line, the record's own text it was copied from (what the number check compares it with).
+    origins: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,35 +87,36 @@ def _clip(text: str, limit: int = MAX_CHARS) -> str:
     return cut.rstrip(",;:") + " …"
 
 
-def _channels(methods, text_of) -> list[str]:
+def _channels(methods, text_of) -> list[tuple[str, str]]:
     """One line per distinct text, naming the channels that share it (copied as printed)."""
     groups: dict[str, list[str]] = {}
     for method in methods:
         groups.setdefault(text_of(method), []).append(Channel(method.channel).label)
-    return [f"{', '.join(channels)}: {text}" for text, channels in groups.items() if text]
+    return [(f"{', '.join(channels)}: {text}", text) for text, channels in groups.items() if text]
 
 
-def _papers(version: ProcedureVersion) -> list[str]:
+def _papers(version: ProcedureVersion) -> list[tuple[str, str]]:
     docs = [d for d in version.documents.all() if "luu y" not in fold(d.group)]
     counted = [d for d in docs if d.originals or d.copies] or docs
     lines, group = [], None
     for doc in counted[:MAX_PAPERS]:
         if doc.group and doc.group != group:
             group = doc.group
-            lines.append(_clip(doc.group.strip("*: ")))
+            lines.append((_clip(doc.group.strip("*: ")), doc.group))
         counts = []
         if doc.originals:
             counts.append(f"{doc.originals} bản chính")
         if doc.copies:
             counts.append(f"{doc.copies} bản sao")
         name = _clip(doc.name.lstrip("-+ "))
-        lines.append(f"{name} ({', '.join(counts)})" if counts else name)
+        origin = f"{doc.name} {doc.originals} {doc.copies} {doc.form_template}"
+        lines.append((f"{name} ({', '.join(counts)})" if counts else name, origin))
     if len(counted) > MAX_PAPERS:
-        lines.append(_("… và các giấy tờ khác trên trang thủ tục."))
+        lines.append((_("… và các giấy tờ khác trên trang thủ tục."), ""))
     return lines
 
 
-def _where(procedure: Procedure, version: ProcedureVersion) -> list[str]:
+def _where(procedure: Procedure, version: ProcedureVersion) -> list[tuple[str, str]]:
     lines = []
     for label, value in [
         ("Cơ quan thực hiện", version.implementing_agency),
@@ -121,13 +124,13 @@ def _where(procedure: Procedure, version: ProcedureVersion) -> list[str]:
         ("Địa chỉ tiếp nhận", version.receiving_address),
     ]:
         if value.strip():
-            lines.append(f"{label}: {_clip(value)}")
+            lines.append((f"{label}: {_clip(value)}", value))
     if procedure.level_labels:
-        lines.append(f"Cấp thực hiện: {', '.join(procedure.level_labels)}")
+        lines.append((f"Cấp thực hiện: {', '.join(procedure.level_labels)}", ""))
     return lines
 
 
-def _online(procedure: Procedure, methods) -> list[str]:
+def _online(procedure: Procedure, methods) -> list[tuple[str, str]]:
     channels = [Channel(m.channel).label for m in methods]
     lines = []
     if procedure.online_level != OnlineLevel.UNKNOWN:
@@ -136,39 +139,50 @@ def _online(procedure: Procedure, methods) -> list[str]:
         lines.append(f"Cách thức nộp: {', '.join(dict.fromkeys(channels))}")
     if Channel.ONLINE not in {m.channel for m in methods}:
         lines.append("Bản ghi không nêu cách nộp trực tuyến.")
-    return lines
+    return [(line, "") for line in lines]
 
 
-def _legal(version: ProcedureVersion) -> list[str]:
+def _legal(version: ProcedureVersion) -> list[tuple[str, str]]:
     lines = []
     for doc in version.legal_basis[:MAX_LEGAL]:
         number, title = doc.get("number", ""), doc.get("title", "")
-        lines.append(_clip(f"{number} {title}".strip()) if title else number)
+        lines.append((_clip(f"{number} {title}".strip()) if title else number, f"{number} {title}"))
     if len(version.legal_basis) > MAX_LEGAL:
-        lines.append(_("… và các văn bản khác trên trang thủ tục."))
-    return [line for line in lines if line]
+        lines.append((_("… và các văn bản khác trên trang thủ tục."), ""))
+    return [line for line in lines if line[0]]
 
 
-def _field_lines(name: str, procedure: Procedure, version: ProcedureVersion, methods) -> list[str]:
+def _field_lines(
+    name: str, procedure: Procedure, version: ProcedureVersion, methods
+) -> list[tuple[str, str]]:
+    """(line, the record's text it is copied from) pairs for one field."""
     if name == "papers":
         return _papers(version)
     if name == "fees":
-        return _channels(methods, lambda m: _clip(m.fee_text) or m.get_fee_status_display())
+        return [
+            (line, f"{origin} " + " ".join(" ".join(map(str, m.fee_amounts)) for m in methods))
+            for line, origin in _channels(methods, lambda m: _clip(m.fee_text) or m.get_fee_status_display())
+        ]
     if name == "time":
-        return _channels(methods, lambda m: _clip(m.processing_time_text) or m.time_display)
+        return [
+            (line, f"{origin} " + " ".join(f"{m.processing_time_text} {m.time_display}" for m in methods))
+            for line, origin in _channels(methods, lambda m: _clip(m.processing_time_text) or m.time_display)
+        ]
     if name == "where":
         return _where(procedure, version)
     if name == "online":
         return _online(procedure, methods)
     if name == "conditions":
-        return [_clip(version.conditions, 600)] if version.conditions.strip() else []
+        return [(_clip(version.conditions, 600), version.conditions)] if version.conditions.strip() else []
     if name == "result":
-        names = [r.get("name", "") for r in version.results if r.get("name")]
-        return names or ([_clip(version.result_text)] if version.result_text.strip() else [])
+        names = [(r["name"], r["name"]) for r in version.results if r.get("name")]
+        return names or (
+            [(_clip(version.result_text), version.result_text)] if version.result_text.strip() else []
+        )
     if name == "legal_basis":
         return _legal(version)
     if name == "steps":
-        return [_clip(step.lstrip("-+ ")) for step in version.steps[:MAX_STEPS] if step.strip()]
+        return [(_clip(step.lstrip("-+ ")), step) for step in version.steps[:MAX_STEPS] if step.strip()]
     raise ValueError(name)
 
 
@@ -188,10 +202,12 @@ def compose(procedure: Procedure, fields: list[str], form_url: str = "") -> Comp
         return composed
     methods = list(version.methods.all())
     for name in fields:
-        lines = _field_lines(name, procedure, version, methods)
-        if not lines:
-            lines = [_("Bản ghi thủ tục không có thông tin này.")]
-        composed.sections.append(Section(name, _(FIELD_TITLES[name]), lines))
+        pairs = _field_lines(name, procedure, version, methods)
+        if not pairs:
+            pairs = [(_("Bản ghi thủ tục không có thông tin này."), "")]
+        composed.sections.append(
+            Section(name, _(FIELD_TITLES[name]), [p[0] for p in pairs], [p[1] for p in pairs])
+        )
     return composed
 
 

@@ -30,7 +30,43 @@ CANDIDATES = 5
 #: Below this share of the question's words found in the best procedure's name, the assistant
 #: is not sure which procedure is meant: it lists candidates instead of answering (tuned on the
 #: dev split of data/guide/questions.csv; see bench/assistant.py).
-MIN_COVERAGE = 0.34
+MIN_COVERAGE = 0.3
+#: Question scaffolding (folded) that names no procedure: removed before the search, longest first.
+SCAFFOLDING = sorted(
+    [
+        "co lam online duoc khong",
+        "co lam duoc khong",
+        "co duoc khong",
+        "co phai",
+        "co can",
+        "co lam",
+        "thi lam the nao",
+        "thi lam sao",
+        "lam the nao",
+        "can chuan bi nhung gi",
+        "can chuan bi",
+        "cho em hoi",
+        "cho toi hoi",
+        "cho minh hoi",
+        "cho hoi",
+        "thi xong",
+        "co ket qua",
+        "nop ho so",
+        "duoc nhan lai giay gi",
+        "nhan lai giay gi",
+        "nhan lai",
+        "la gi",
+        "dieu kien de",
+        "can giay gi",
+        "muon",
+        "thi",
+        "a",
+        "vay",
+        "nhe",
+    ],
+    key=len,
+    reverse=True,
+)
 
 
 class GuideError(ValueError):
@@ -69,21 +105,44 @@ def _search_text(question: str, intents: list[str]) -> str:
     for intent in intents:
         for phrase in intent_rules.INTENTS[intent]:
             text = text.replace(f" {phrase.strip()} ", " ")
+    for phrase in SCAFFOLDING:
+        text = text.replace(f" {phrase} ", " ")
     return text.strip() or question
 
 
 def coverage(query: str, code: str) -> float:
-    """Share of the query's meaningful words that the procedure's name (or its field) contains."""
+    """Share of the query's meaningful words that the procedure's name accounts for: a word in the
+    name, a typo of a long name word, or an everyday phrase whose catalog words are in the name."""
     index = get_index()
-    terms = [t for t in index.query_terms(query) if "_" not in t and t not in STOP_WORDS]
-    if not terms:
+    words = [w for w in tokens(query) if w not in STOP_WORDS]
+    if not words:
         return 0.0
     try:
-        i = index.codes.index(code)
+        name = set(tokens(index.names[index.codes.index(code)]))
     except ValueError:
         return 0.0
-    words = set(tokens(index.names[i]))
-    return sum(t in words for t in set(terms)) / len(set(terms))
+    rest, expansions = index._expand(words)
+    covered = 0.0
+    if expansions:
+        hit = sum(sum(w in name for w in e) / len(e) >= 0.5 for e in expansions) / len(expansions)
+        covered += (len(words) - len(rest)) * hit
+    pairs = set(
+        zip(
+            tokens(index.names[index.codes.index(code)]),
+            tokens(index.names[index.codes.index(code)])[1:],
+            strict=False,
+        )
+    )
+    for i, word in enumerate(rest):
+        if len(word) <= 2:  # "an", "ba": too common alone; counts inside a pair of the name
+            neighbours = {
+                (rest[i - 1], word) if i else None,
+                (word, rest[i + 1]) if i + 1 < len(rest) else None,
+            }
+            covered += bool(neighbours & pairs)
+        else:
+            covered += word in name or (len(word) >= 4 and index._correct(word) in name)
+    return covered / len(words)
 
 
 def ranked(question: str, limit: int = 10) -> list[str]:
@@ -100,12 +159,25 @@ def _form_url(procedure: Procedure) -> str:
         return ""
 
 
+def _line_fails(section: composer.Section, i: int, question: str) -> list[str]:
+    """Numbers of one line that neither the record's text it was copied from nor the question prints."""
+    origin = section.origins[i] if i < len(section.origins) else ""
+    return numbers.unsupported(section.lines[i], [origin, question])
+
+
 def check(composed: composer.Composed, procedure: Procedure, question: str) -> list[str]:
-    """The numbers of the composed answer that its cited fields do not print (empty: it passes)."""
-    src = composer.sources(procedure)
-    bad = numbers.unsupported(composed.header + " " + composed.footer, [src["procedure"], question])
+    """The numbers of the composed answer that the record does not print where the answer says it
+    does (empty: it passes). Each line is checked against its own origin in the record (one paper,
+    one legal document, one channel's fee), so a changed number that appears elsewhere in the
+    record is still caught."""
+    version = procedure.current_version
+    head = f"{procedure.code} {procedure.name}"
+    if version is not None:
+        head += f" {version.number} {version.decision_no} {version.imported_at:%d/%m/%Y}"
+    bad = numbers.unsupported(composed.header + " " + composed.footer, [head, question])
     for section in composed.sections:
-        bad += numbers.unsupported("\n".join(section.lines), [src.get(section.field, ""), question])
+        for i in range(len(section.lines)):
+            bad += _line_fails(section, i, question)
     return bad
 
 
@@ -170,11 +242,8 @@ def answer(question: str) -> Answer:
     bad = check(composed, procedure, question)
     if bad:
         # Never show a number the record does not print: keep only the sections that pass.
-        src = composer.sources(procedure)
         composed.sections = [
-            s
-            for s in composed.sections
-            if not numbers.unsupported("\n".join(s.lines), [src.get(s.field, ""), question])
+            s for s in composed.sections if not any(_line_fails(s, i, question) for i in range(len(s.lines)))
         ]
         log.warning("guide: number check removed sections of %s", procedure.code)
         if not composed.sections or check(composed, procedure, question):
