@@ -60,3 +60,17 @@ def test_counter_payment_needs_a_reference_and_a_reception_officer(financial, pe
     with pytest.raises(services.PaymentError, match="không hợp lệ"):
         services.record_counter_payment(charge, people["reception"], method="bitcoin", reference="Q1-1")
     assert not Payment.objects.exists()
+
+
+def test_the_fee_receipt_in_the_data_store_reads_as_a_receipt_to_download(client, financial, people):
+    from motcua.eid.testing import sign_in_citizen
+
+    dossier = financial(amount=150000)
+    [charge] = services.open_charges(dossier)
+    payment = services.record_counter_payment(charge, people["reception"], method="cash", reference="Q1-0002")
+    sign_in_citizen(client, people["citizen"])
+    html = client.get("/cua-toi/kho-du-lieu/").content.decode()
+    assert f"payment:{payment.receipt_number}" not in html  # no internal key on the page
+    link = f"/thanh-toan/{dossier.code}/bien-lai/{payment.receipt_number}/"
+    assert link in html
+    assert client.get(link)["Content-Type"] == "application/pdf"
