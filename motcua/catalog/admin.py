@@ -88,9 +88,19 @@ class VersionInline(ReadOnlyInline):
 
 @admin.register(Procedure)
 class ProcedureAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "field", "level_list", "online_level", "status", "provincial_listings"]
+    list_display = [
+        "code",
+        "name",
+        "field",
+        "level_list",
+        "online_level",
+        "status",
+        "provincial_listings",
+        "details_pending",
+    ]
     list_display_links = ["code", "name"]
-    list_filter = [LevelFilter, "online_level", "status", "field"]
+    #: "chi tiết đang được cập nhật": the province-list procedures still to complete (ADR 0028).
+    list_filter = [LevelFilter, "details_pending", "online_level", "status", "field"]
     search_fields = ["code", "name"]
     list_select_related = ["field"]
     list_per_page = 50
@@ -112,6 +122,8 @@ class ProcedureAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 "fields": [
                     "online_level_source",
                     "provincial_listings",
+                    "details_pending",
+                    "replaced_codes",
                     "current_version",
                     "agency_count",
                     "updated_at",
@@ -129,6 +141,8 @@ class ProcedureAdmin(AuditedAdminMixin, admin.ModelAdmin):
             "public_page",
             "online_level_source",
             "provincial_listings",
+            "details_pending",
+            "replaced_codes",
             "current_version",
             "agency_count",
             "updated_at",
@@ -203,9 +217,18 @@ class ProcedureVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ProvincialListing)
 class ProvincialListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["source", "provincial_code", "base_code", "name", "field_name", "online_level"]
+    list_display = [
+        "source",
+        "provincial_code",
+        "base_code",
+        "catalog_code",
+        "name",
+        "field_name",
+        "online_level",
+        "decision_no",
+    ]
     list_filter = ["source", "online_level"]
-    search_fields = ["provincial_code", "base_code", "name"]
+    search_fields = ["provincial_code", "base_code", "catalog_code", "name"]
 
 
 @admin.register(CatalogSyncRun)

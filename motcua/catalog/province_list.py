@@ -9,7 +9,7 @@ Every row of the province's list (settings.MOTCUA_PROVINCE_LISTS) is a procedure
   `details_pending`: the procedure page says its details are being completed, and the catalog
   sync or an administrator completes it. The report lists the codes with no record, and, where a
   record of another code has the same name, that code as a candidate (never applied by itself).
-See docs/adr/0027-province-list-in-the-catalog.md.
+See docs/adr/0028-province-list-in-the-catalog.md.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def levels_from_row(name: str, field_name: str, implementing: str) -> list[str]:
     """Cấp thực hiện of a row, after the 2025 two-tier reform, from what the list says.
 
     The lists pre-date the reform: a district (cấp huyện) procedure is read as a commune one, the
-    level that took over the districts' one-stop work [inferred, ADR 0027]."""
+    level that took over the districts' one-stop work [inferred, ADR 0028]."""
     levels: list[str] = []
     text = fold(f"{name} {implementing}")
     if "cap tinh" in text or "so, ban nganh" in text or "ubnd tinh" in text or field_name.startswith("[S"):
@@ -168,6 +168,13 @@ def bring_in(
             stubs.append((code, group, procedure))
         ProvincialListing.objects.bulk_update(rows, ["catalog_code"], batch_size=1000)
         report.pending_created = _write_stubs(importer, source, stubs, all_rows)
+        # A list-only procedure whose code a record now says is replaced: no longer in force (kept,
+        # dossiers may point at it); the list row is the new procedure.
+        Procedure.objects.filter(
+            details_pending=True,
+            code__in=[old for old, _, _ in report.replaced],
+            status=Procedure.Status.IN_FORCE,
+        ).update(status=Procedure.Status.EXPIRED, updated_at=timezone.now())
         reports.append(report)
     return reports
 

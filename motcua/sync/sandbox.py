@@ -98,7 +98,11 @@ def national_records() -> dict[str, dict]:
     with _national_lock:
         if not _national:
             folder = importer.Path(settings.DATA_DIR) / "catalog"
-            for relpath in importer.NATIONAL_SOURCES:
+            # The team's full records (tthc-curated) are what the national database should say for
+            # their codes: they stand for the shipped national record, as in the import.
+            for relpath in [*importer.CURATED_SOURCES, *importer.NATIONAL_SOURCES]:
+                if not (folder / relpath).is_file():
+                    continue
                 for record in importer._read_jsonl(folder / relpath):
                     code = (record.get("code") or "").strip()
                     if code and code not in _national:
