@@ -15,6 +15,7 @@ BENCHES = {
     "demo": "demo",
     "assistant": "assistant",
     "recommend": "recommend",
+    "foryou": "foryou",
 }
 
 if __name__ == "__main__":

@@ -18,6 +18,17 @@ def prepared_draft_url(user, procedure_code: str, acting: dict, signed_in_at=Non
 def channel_options(procedure) -> list[dict]:
     """Level 3: every way to file it (online, counter, post) with its time and fee, side by side,
     from the catalog; none is preselected (the choice stays the citizen's, NĐ 224 Điều 16)."""
+    from django.core.cache import cache
+
+    key = f"foryou:options:{procedure.pk}:{procedure.updated_at.timestamp() if procedure.updated_at else 0}"
+    found = cache.get(key)
+    if found is None:
+        found = _options(procedure)
+        cache.set(key, found, 3600)
+    return found
+
+
+def _options(procedure) -> list[dict]:
     version = procedure.versions.order_by("-number").first()
     if version is None:
         return []

@@ -129,12 +129,27 @@ def refresh_watches(evaluation: engine.Evaluation) -> None:
     for c in evaluation.candidates:
         if c.kind not in nearest or c.due < nearest[c.kind].due:
             nearest[c.kind] = c
-    kinds = dict(TriggerKind.objects.filter(code__in=nearest).values_list("code", "pk"))
+    kinds = dict(TriggerKind.objects.values_list("code", "pk"))
+    stored = {
+        w.kind_id: w for w in Watch.objects.filter(person_id=evaluation.person_id).select_related("kind")
+    }
     # Kinds whose registry answered and found nothing due any more (e.g. a card renewed): forget.
-    Watch.objects.filter(person_id=evaluation.person_id).exclude(kind__code__in=nearest).exclude(
-        kind__source__in=evaluation.delayed
-    ).delete()
+    gone = [
+        w.pk
+        for w in stored.values()
+        if w.kind.code not in nearest and w.kind.source not in evaluation.delayed
+    ]
+    if gone:
+        Watch.objects.filter(pk__in=gone).delete()
     for code, c in nearest.items():
+        old = stored.get(kinds[code])
+        if old is not None and (old.due, old.procedure_code, old.level, old.because) == (
+            c.due,
+            c.procedure,
+            c.level,
+            c.because[:400],
+        ):
+            continue  # unchanged: no write (the page is read far more often than a date changes)
         Watch.objects.update_or_create(
             person_id=evaluation.person_id,
             kind_id=kinds[code],
@@ -175,7 +190,6 @@ def show(person_id: str, *, channel: str = "page", as_of=None) -> tuple[engine.E
             row = rows[(c.kind, c.due)]
             if row.dismissed_at is not None:
                 continue
-            Suggestion.objects.filter(pk=row.pk, first_shown_at__isnull=True).update(first_shown_at=now)
             traces.append(
                 SuggestionTrace(
                     suggestion=row,
@@ -190,9 +204,9 @@ def show(person_id: str, *, channel: str = "page", as_of=None) -> tuple[engine.E
         if shown:
             from django.db.models import F
 
-            Suggestion.objects.filter(pk__in=[s.suggestion.pk for s in shown]).update(
-                shown_count=F("shown_count") + 1
-            )
+            pks = [s.suggestion.pk for s in shown]
+            Suggestion.objects.filter(pk__in=pks, first_shown_at__isnull=True).update(first_shown_at=now)
+            Suggestion.objects.filter(pk__in=pks).update(shown_count=F("shown_count") + 1)
             SuggestionTrace.objects.bulk_create(traces)
         refresh_watches(evaluation)
     return evaluation, shown
