@@ -13,8 +13,10 @@ class ForyouConfig(AppConfig):
 
         from motcua.core import events, jobs
 
-        from . import nightly, services
+        from . import nightly, recommendations, services
 
         jobs.register("foryou.nightly", nightly.run, 24 * 3600)
+        # The learned recommender, rebuilt from the province's dossiers (issue 15).
+        jobs.register("foryou.recommender", recommendations.rebuild_job, 24 * 3600)
         events.subscribe(services.on_event)
         user_logged_in.connect(services.on_sign_in, dispatch_uid="foryou.on_sign_in")
