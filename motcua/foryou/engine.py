@@ -130,6 +130,15 @@ class _Context:
             )
         return self._cache["dossiers"]
 
+    def held_results(self, procedure_codes) -> list[dict]:
+        from motcua.people.models import DataStoreItem
+
+        return list(
+            DataStoreItem.objects.filter(
+                owner_id_number=self.id_number, procedure_code__in=procedure_codes, valid=True
+            ).values("source", "issued_at")[:20]
+        )
+
 
 _FAILED = object()
 _RELATIONS = {"spouse": "vợ/chồng", "father": "cha", "mother": "mẹ", "child": "con"}
@@ -348,11 +357,17 @@ def _dossiers(kind, ctx, forms):
         if d["procedure__code"] in rule.get("result_of", []) and d["status"] in _DONE
     ]
     if not done:
+        # A result the person holds in their data store (e.g. a certificate issued before motcua).
+        done = [
+            {"code": item["source"].removeprefix("dossier:"), "finished_at": item["issued_at"]}
+            for item in ctx.held_results(rule.get("result_of", []))
+        ]
+    if not done:
         return []
-    d = max(done, key=lambda d: d["finished_at"] or d["submitted_at"] or d["received_at"])
-    finished = (d["finished_at"] or d["received_at"] or d["submitted_at"]).date()
+    d = max(done, key=lambda d: d.get("finished_at") or d.get("submitted_at") or d.get("received_at"))
+    finished = (d.get("finished_at") or d.get("received_at") or d.get("submitted_at")).date()
     values = {"dossier": d["code"], "done": _fmt(finished)}
-    inputs = {"dossier": d["code"], "procedure": d["procedure__code"], "finished_on": finished.isoformat()}
+    inputs = {"dossier": d["code"], "finished_on": finished.isoformat()}
     if rule.get("yearly"):
         month, day = map(int, rule["yearly"].split("-"))
         due = date(ctx.as_of.year, month, day)

@@ -364,3 +364,36 @@ def on_sign_in(sender, request, user, **kwargs) -> None:
         return
     except Exception:  # noqa: BLE001 — a failed refresh must not stop a sign-in; the nightly pass retries
         logger.exception("foryou: refresh at sign-in failed")
+
+
+# ---- demo -------------------------------------------------------------------------------------
+
+DEMO_ROLES = ("parent_of_newborn", "expired_card", "business_owner")
+
+
+def demo_personas() -> list[tuple[str, str, list[str]]]:
+    """Give the sandbox personas what they need (idempotent) and say what each would see today."""
+    from datetime import datetime
+
+    from motcua.people import datastore
+    from motcua.registries.sandbox import demo_people
+
+    people = demo_people()
+    owner = people["business_owner"]
+    today = timezone.localdate()
+    issued = timezone.make_aware(datetime(today.year, 3, 2, 9, 0))
+    datastore.store(
+        owner.id_number,
+        title="Giấy chứng nhận đăng ký hộ kinh doanh",
+        source="foryou-demo:hkd",
+        kind="result",
+        procedure_code="1.001612",
+        issuer="Ủy ban nhân dân cấp xã",
+        issued_at=issued,
+        data={"business_name": f"Hộ kinh doanh {owner.full_name}", "trade": "Bán lẻ tạp hóa"},
+    )
+    out = []
+    for role in DEMO_ROLES:
+        person_id = people[role].id_number
+        out.append((role, person_id, [c.kind for c in visible(person_id).suggestions]))
+    return out

@@ -201,3 +201,31 @@ def test_a_dossier_filed_for_the_suggested_procedure_counts_as_acted(client, par
     publish("dossier.create", "dossier", dossier.code, {})
     row = Suggestion.objects.get(person_id=person.id_number, kind__code="birth_registration")
     assert row.acted_at is not None and row.acted_dossier == dossier.code
+
+
+def test_sign_in_brings_the_reminder_dates_up_to_date(client, parent):
+    person, user = parent
+    assert not Watch.objects.filter(person_id=person.id_number).exists()
+    sign_in_citizen(client, user)  # the real sign-in sends user_logged_in too
+    assert Watch.objects.filter(person_id=person.id_number, kind__code="birth_registration").exists()
+    # An officer's sign-in or a registry down never breaks it.
+    with behaviour(fail=True):
+        sign_in_citizen(client, user)
+
+
+def test_the_demo_personas_each_meet_their_suggestion(reference_data):
+    out = io.StringIO()
+    call_command("foryou", "demo", stdout=out)
+    people = demo_people()
+    assert people["parent_of_newborn"].id_number in out.getvalue()
+    december = timezone.localdate().replace(month=12, day=1)  # the yearly tax reminder's month
+    seen = {
+        role: {c.kind for c in services.visible(people[role].id_number).suggestions}
+        for role in services.DEMO_ROLES
+    }
+    seen["business_owner"] = {
+        c.kind for c in services.visible(people["business_owner"].id_number, december).suggestions
+    }
+    assert "birth_registration" in seen["parent_of_newborn"]
+    assert "id_card_renewal" in seen["expired_card"]
+    assert "household_business_tax" in seen["business_owner"]
