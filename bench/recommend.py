@@ -23,7 +23,7 @@ What it does, in one run:
 Goals (issue 15): after a life event HitRate@3 ≥ 0.75 and ≥ 3.5 × popularity; over all users not
 below popularity; the noisy world still ≥ 3 × popularity after a life event. PASS / FAIL printed.
 
-**The generator's assumptions** (ADR 0027). The recommender never imports this module and never
+**The generator's assumptions** (ADR 0031). The recommender never imports this module and never
 sees these numbers (a test scans its imports); it learns only from the histories file.
 
 * People: adults 18–90 (applicants; children's procedures are filed by a parent), ages drawn

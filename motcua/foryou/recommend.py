@@ -5,7 +5,7 @@ production, the `--histories` file on the command line) plus what ships with mot
 catalog's names and fields, and the life-event chains of `recommend_rules`). It never sees a
 generator's probabilities or any other outside data.
 
-The model (ADR 0027):
+The model (ADR 0031):
 
 * **Snapshots in time.** Inside the training histories we place cut-offs every `step` days (each a
   full `horizon` before the end, so what follows each cut-off is fully observed). At a cut-off a
