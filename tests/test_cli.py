@@ -57,3 +57,70 @@ def test_search_on_an_empty_catalog_says_so(env):
 def test_an_unknown_command_is_a_clear_error(env):
     result = run("khong-co-lenh-nay", env=env)
     assert result.returncode != 0 and "Unknown command" in result.stderr
+
+
+# --- The commands as `make run` and the README print them (issue 13 item 16) -------------------
+
+#: Settings a reader's shell does not have after `make run` in a fresh clone.
+_NOT_IN_A_READERS_SHELL = (
+    "MOTCUA_EMBEDDED",
+    "MOTCUA_TESTING",
+    "MOTCUA_SECRET_KEY",
+    "MOTCUA_DEBUG",
+    "DATABASE_URL",
+    "PGDATABASE",
+    "DJANGO_SETTINGS_MODULE",
+)
+
+
+def _reader_env(var_dir) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_IN_A_READERS_SHELL}
+    env["MOTCUA_VAR_DIR"] = str(var_dir)  # stands for the clone's var/
+    return env
+
+
+@pytest.fixture(scope="module")
+def after_make_run(tmp_path_factory):
+    """A var/ as `make run` leaves it (the embedded SQLite database with the reference data and the
+    demo accounts); the commands below then run in a shell without MOTCUA_EMBEDDED."""
+    var = tmp_path_factory.mktemp("clone-var")
+    make_run = {**_reader_env(var), "MOTCUA_EMBEDDED": "1"}
+    for command in (["migrate", "-v", "0"], ["load_calendar"], ["load_places"], ["import_catalog"]):
+        result = run(*command, env=make_run)
+        assert result.returncode == 0, result.stderr
+    result = run("demo_accounts", env=make_run)
+    assert result.returncode == 0, result.stderr
+    return _reader_env(var), result.stdout
+
+
+def test_the_commands_printed_by_make_run_and_the_readme_work_as_printed(after_make_run):
+    env, printed = after_make_run
+    assert "MOTCUA_EMBEDDED" not in env
+    assert ".venv/bin/motcua eid code <tên đăng nhập>" in printed
+    code = run("eid", "code", "tiepnhan", env=env)
+    assert code.returncode == 0, code.stderr
+    assert code.stdout.strip().isdigit() and len(code.stdout.strip()) == 6
+    due = run("duedate", "--received", "2026-03-02T10:00", "--days", "5", env=env)
+    assert due.returncode == 0, due.stderr
+    assert due.stdout.splitlines()[0] == "2026-03-09"
+    found = run("search", "xin giay phep an ninh trat tu", "--limit", "3", env=env)
+    assert found.returncode == 0, found.stderr
+    assert len(found.stdout.splitlines()) == 3 and "MOTCUA_SECRET_KEY" not in found.stderr
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for printed_command in (
+        '`motcua search "xin giay phep an ninh trat tu" --limit 3`',
+        "`motcua duedate --received 2026-03-02T10:00 --days 5`",
+    ):
+        assert printed_command in readme  # the commands run above are the README's own
+
+
+def test_without_the_embedded_database_or_with_production_settings_a_secret_key_is_required(tmp_path):
+    empty = _reader_env(tmp_path)  # a clone before `make run`: nothing in var/
+    result = run("duedate", "--received", "2026-03-02T10:00", "--days", "5", env=empty)
+    assert result.returncode != 0 and "MOTCUA_SECRET_KEY must be set" in result.stderr
+    from motcua.cli import embedded_default
+
+    (tmp_path / "motcua.sqlite3").write_bytes(b"")
+    assert embedded_default(_reader_env(tmp_path))
+    production = {**_reader_env(tmp_path), "DATABASE_URL": "postgres://db.example/motcua"}
+    assert not embedded_default(production)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -136,6 +136,12 @@ def current_month() -> str:
     return f"{today.year}-{today.month:02d}"
 
 
+def last_complete_month() -> str:
+    """The dashboards open on the last complete month: the current one is a few days of zeros."""
+    last = timezone.localdate().replace(day=1) - timedelta(days=1)
+    return f"{last.year}-{last.month:02d}"
+
+
 @dataclass
 class Choice:
     period_text: str
@@ -157,7 +163,7 @@ def _choose(request, view: target_services.Viewer) -> Choice:
     """Read ky (period) and don_vi (unit); a bad value becomes a field error, never a crash."""
     default = view.default_unit()
     choice = Choice(
-        (request.GET.get("ky") or current_month()).strip()[:40],
+        (request.GET.get("ky") or last_complete_month()).strip()[:40],
         (request.GET.get("don_vi") or (unit_param(default) if default else "")).strip()[:80],
     )
     try:

@@ -44,8 +44,26 @@ ACCOUNTS = [
         "000.00.04",
         (OfficerRole.Role.UNIT_HEAD, OfficerRole.Role.APPROVER),
     ),
-    DemoAccount("giamsat", "Phạm Quốc Bảo", User.Kind.OFFICER, "000.00.01", (OfficerRole.Role.MONITOR,)),
+    # At the provincial people's committee: a province monitor sees every unit and the rankings.
+    DemoAccount("giamsat", "Phạm Quốc Bảo", User.Kind.OFFICER, "000.00.00", (OfficerRole.Role.MONITOR,)),
     DemoAccount("congdan", "Hoàng Văn An", User.Kind.CITIZEN, personal_id="014090001234"),
+]
+
+#: The agencies the demo consults (liên thông, xin ý kiến): the personas' histories leave questions
+#: open at each (motcua/dossiers/demo_personas.py), so each gets one usable officer per answering role.
+CONSULTED_AGENCIES = {
+    "000.00.14": ("congan", ("Đỗ Văn Hùng", "Vũ Thị Thu", "Bùi Đức Thắng")),  # Công an tỉnh
+    "000.00.03": ("taichinh", ("Ngô Thị Mai", "Đinh Văn Long", "Lý Thị Hạnh")),  # Sở Tài chính
+}
+_ANSWERING_ROLES = (
+    ("chuyenvien", OfficerRole.Role.SPECIALIST),
+    ("truongphong", OfficerRole.Role.UNIT_HEAD),
+    ("lanhdao", OfficerRole.Role.APPROVER),
+)
+ACCOUNTS += [
+    DemoAccount(f"{prefix}.{suffix}", name, User.Kind.OFFICER, code, (role,))
+    for code, (prefix, names) in CONSULTED_AGENCIES.items()
+    for (suffix, role), name in zip(_ANSWERING_ROLES, names, strict=True)
 ]
 
 
@@ -70,6 +88,8 @@ def create_demo_accounts() -> list[str]:
                 raise LookupError("Chưa có cơ quan của tỉnh: chạy `motcua load_places` trước.")
             for role in spec.roles:
                 OfficerRole.objects.get_or_create(user=user, agency=agency, role=role)
+            # Reset: roles an earlier version of this list gave (e.g. the monitor's old unit) go.
+            OfficerRole.objects.filter(user=user).exclude(agency=agency, role__in=spec.roles).delete()
             where = f" — {agency.name}"
         second = ""
         if spec.kind == User.Kind.OFFICER:
@@ -79,7 +99,7 @@ def create_demo_accounts() -> list[str]:
         lines.append(f"{spec.username} / {DEMO_PASSWORD}: {spec.full_name}{where}{second}")
     lines.append(
         "Mã xác thực của cán bộ: thêm khóa TOTP vào ứng dụng xác thực, "
-        "hoặc chạy `motcua eid code <tên đăng nhập>` để xem mã hiện tại."
+        "hoặc chạy `.venv/bin/motcua eid code <tên đăng nhập>` để xem mã hiện tại."
     )
     if settings.MOTCUA_EID_SANDBOX:
         lines.append(
@@ -98,4 +118,9 @@ def _sandbox_people() -> list[str]:
         people = import_module(settings.MOTCUA_EID_REGISTRIES + ".sandbox").demo_people()
     except (ImportError, AttributeError, LookupError):
         return []
-    return [f"  {role}: {person.id_number} — {person.full_name}" for role, person in people.items()]
+    # Only the living can sign in with the eID (the deceased persona is there for the death forms).
+    return [
+        f"  {role}: {person.id_number} — {person.full_name}"
+        for role, person in people.items()
+        if person.deceased_on is None
+    ]

@@ -4,7 +4,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from motcua.dossiers.demo import DemoRefused, generate
+from motcua.dossiers.demo import DemoRefused, demo_allowed, generate
+from motcua.dossiers.demo_personas import build_histories, seed_targets
 from motcua.dossiers.models import Dossier
 
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             raise CommandError("--dossiers phải lớn hơn 0.")
         if options["if_empty"] and Dossier.objects.exists():
             self.stdout.write("Đã có hồ sơ: không sinh thêm dữ liệu dùng thử.")
+            self._showcase(options)
             return
         try:
             report = generate(
@@ -54,3 +56,21 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for line in report.lines():
             self.stdout.write(line)
+        self._showcase(options)
+
+    def _showcase(self, options) -> None:
+        """What the printed accounts meet: the personas' own dossiers and the monitor's targets
+        (idempotent, so every `make run` completes an older demo database)."""
+        if not (demo_allowed() or options["force"]):
+            return
+        try:
+            lines = build_histories()
+            targets = seed_targets()
+        except LookupError as exc:
+            self.stdout.write(f"Bỏ qua hồ sơ của người dùng thử: {exc}")
+            return
+        self.stdout.write("Hồ sơ của người dùng thử (đăng nhập bằng VNeID thử nghiệm):")
+        for line in lines:
+            self.stdout.write(f"  {line}")
+        if targets:
+            self.stdout.write(f"Đã giao {targets} chỉ tiêu dùng thử cho tháng trước.")
