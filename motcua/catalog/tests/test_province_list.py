@@ -36,7 +36,9 @@ def test_every_row_of_the_province_list_is_in_the_catalog(reference_data):
     line = out.getvalue()
     # 1,842 rows less the portal's two test rows; the 1,802 with a national code (5 of them had
     # lost a dot) are all in, 519 with a full record (514 before this change, plus the team's).
-    assert "1802 dòng có mã quốc gia: 1802 có trong danh mục (519 đầy đủ, 1283 đang cập nhật), 0 chưa có" in line
+    assert (
+        "1802 dòng có mã quốc gia: 1802 có trong danh mục (519 đầy đủ, 1283 đang cập nhật), 0 chưa có" in line
+    )
     assert "Tất cả 1840 dòng: 1840 có, 0 chưa có" in line
     listed = ProvincialListing.objects.filter(source=LANG_SON)
     assert listed.count() == 1770 and not listed.filter(catalog_code="").exists()
@@ -67,7 +69,10 @@ def test_a_procedure_known_only_from_the_list_is_marked_and_carries_what_is_know
 def test_the_procedure_page_says_the_details_are_coming_and_links_the_national_page(reference_data, client):
     page = client.get("/thu-tuc/2.000744/").content.decode()
     assert "Thông tin chi tiết đang được cập nhật" in page
-    assert 'href="https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu-tuc-hanh-chinh.html?ma_thu_tuc=2.000744"' in page
+    assert (
+        'href="https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu-tuc-hanh-chinh.html?ma_thu_tuc=2.000744"'
+        in page
+    )
     full = client.get("/thu-tuc/1.001731/").content.decode()
     assert "Thông tin chi tiết đang được cập nhật" not in full
 
@@ -151,7 +156,9 @@ def test_the_catalog_sync_completes_a_list_only_procedure(reference_data):
         "name": "Trợ giúp xã hội khẩn cấp về hỗ trợ chi phí mai táng",
         "levels": ["Cấp xã"],
         "field": "Bảo trợ xã hội",
-        "submission_methods": [{"channel": "Trực tuyến", "processing_time": "2 Ngày làm việc", "fee": "Miễn phí"}],
+        "submission_methods": [
+            {"channel": "Trực tuyến", "processing_time": "2 Ngày làm việc", "fee": "Miễn phí"}
+        ],
         "documents": [{"name": "Tờ khai đề nghị hỗ trợ chi phí mai táng", "copies_original": 1}],
     }
     outcome, procedure, changes = importer.apply_record(record, "dvcqg-csdl-tthc")
