@@ -169,6 +169,11 @@ class Payment(models.Model):
     receipt_sha256 = models.CharField(max_length=64, blank=True)
     refunded_at = models.DateTimeField("hoàn tiền lúc", null=True, blank=True)
     refund_ref = models.CharField("mã hoàn tiền", max_length=64, blank=True)
+    #: Paid at submission beyond what the officer's notice later asked (nộp thừa): given back
+    #: through the gateway (a partial refund), the rest of the payment stays.
+    excess = models.PositiveBigIntegerField("nộp thừa phải hoàn (đồng)", default=0)
+    excess_refunded_at = models.DateTimeField("hoàn phần nộp thừa lúc", null=True, blank=True)
+    excess_refund_ref = models.CharField("mã hoàn phần nộp thừa", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "khoản đã nộp"

@@ -228,12 +228,26 @@ def national_refund(request):
             )
             .first()
         )
-        if txn is None or txn.status not in ("paid", "refunded") or str(txn.amount) != data.get("amount"):
+        amount = _refund_amount(data.get("amount"))
+        if txn is None or txn.status not in ("paid", "refunded") or not 0 < amount <= txn.amount:
             return _signed_json({"response_code": "94"})
         if txn.status == "paid":
-            txn.status, txn.refund_txn = "refunded", f"HT{secrets.randbelow(10**9):09d}"
-            txn.save(update_fields=["status", "refund_txn"])
+            _refund(txn, amount)
     return _signed_json({"response_code": "00", "refund_no": txn.refund_txn, "txn_ref": txn.reference})
+
+
+def _refund_amount(raw) -> int:
+    text = str(raw or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 16 else 0
+
+
+def _refund(txn: SandboxTransaction, amount: int) -> None:
+    """The whole amount: the transaction is refunded. Less (a partial refund of an excess): the
+    transaction stays paid for the rest, with the refund's number, as a real gateway's refund type 03."""
+    txn.refund_txn = f"HT{secrets.randbelow(10**9):09d}"
+    if amount >= txn.amount:
+        txn.status = "refunded"
+    txn.save(update_fields=["status", "refund_txn"])
 
 
 def _statement_rows(gateway: str, day_text: str) -> list[SandboxTransaction]:
@@ -351,9 +365,11 @@ def bank_refund(request):
         )
         if txn is None:
             return JsonResponse({"error": "không có giao dịch"}, status=404)
+        amount = _refund_amount(data.get("amount"))
+        if not 0 < amount <= txn.amount:
+            return JsonResponse({"error": "số tiền hoàn không hợp lệ"}, status=400)
         if txn.status == "paid":
-            txn.status, txn.refund_txn = "refunded", f"HT{secrets.randbelow(10**9):09d}"
-            txn.save(update_fields=["status", "refund_txn"])
+            _refund(txn, amount)
     return JsonResponse(signed({"refund_id": txn.refund_txn}, _bank_secret(), hashlib.sha256))
 
 

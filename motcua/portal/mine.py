@@ -25,6 +25,7 @@ from motcua.eid.acting import current_applicant, id_numbers
 from motcua.eid.decorators import citizen_required
 from motcua.feedback import services as feedback
 from motcua.feedback.models import FeedbackCase, Satisfaction
+from motcua.payments import services as payments
 from motcua.people import datastore
 
 from .tracking import STATUS_LABELS, status_context
@@ -57,6 +58,15 @@ def _private(response):
     return response
 
 
+def _fees_todo(dossiers, fees_now: dict[int, int]) -> list[dict]:
+    """A full-online dossier's fee, payable from submission before any notice (payments)."""
+    return [
+        {"dossier": d, "what": EXPECTED[Status.FINANCIAL], "kind": "pay", "amount": fees_now[d.pk]}
+        for d in dossiers
+        if d.pk in fees_now
+    ]
+
+
 def _todo(dossiers) -> list[dict]:
     items = []
     for d in dossiers:
@@ -71,7 +81,9 @@ def _todo(dossiers) -> list[dict]:
 def home(request):
     dossiers = _own(request).select_related("rating").order_by("-submitted_at", "-id")
     open_statuses = [*EXPECTED, *feedback.RATEABLE_STATUSES]
-    todo = _todo(dossiers.filter(status__in=open_statuses)[:50])
+    fees_now = payments.unpaid_before_notice(_own(request).values("pk"))
+    todo = _fees_todo(dossiers.filter(pk__in=list(fees_now))[:50], fees_now)
+    todo += _todo(dossiers.filter(status__in=open_statuses)[:50])
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("trang"))
     unread = Notification.objects.filter(dossier__in=_own(request), read_at__isnull=True).count()
     context = {
@@ -93,6 +105,7 @@ def _dossier_context(request, d: Dossier) -> dict:
             "levels": Satisfaction.choices,
             "cases": d.feedback_cases.order_by("-opened_at"),
             "expected": EXPECTED.get(d.status),
+            "fee_now": payments.unpaid_before_notice([d.pk]).get(d.pk),
             "supplement_reason": _last_reason(d, "request_supplement")
             if d.status == Status.SUPPLEMENT
             else "",

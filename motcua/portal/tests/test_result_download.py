@@ -34,7 +34,8 @@ def issued(make_dossier, people, clock):
     """A dossier filed at the counter under the citizen's ID number, with its signed result."""
     dossier = make_dossier()
     Dossier.objects.filter(pk=dossier.pk).update(applicant_user=None)  # no account then: the ID decides
-    for action, who, params in [("assign", "head", {"assignee": people["specialist"]}), ("approve", "approver", {})]:
+    steps = [("assign", "head", {"assignee": people["specialist"]}), ("approve", "approver", {})]
+    for action, who, params in steps:
         dossier.refresh_from_db()
         services.perform(dossier, action, people[who], **params)
     dossier.refresh_from_db()
@@ -55,7 +56,8 @@ def test_the_applicant_downloads_the_signed_pdf_and_it_is_recorded(client, peopl
     assert response["Content-Type"] == "application/pdf" and "attachment" in response["Content-Disposition"]
     assert response["Cache-Control"] == "private, no-store"
     entry = AuditEntry.objects.get(action="dossier.result_download", object_id=str(issued.dossier.pk))
-    assert entry.actor_id == people["citizen"].pk and entry.data == {"sha256": issued.sha256, "by": "applicant"}
+    assert entry.actor_id == people["citizen"].pk
+    assert entry.data == {"sha256": issued.sha256, "by": "applicant"}
 
 
 def test_my_page_tracking_page_and_data_store_link_to_the_download(client, people, issued):
@@ -75,7 +77,7 @@ def test_anyone_else_gets_a_404_and_nothing_is_recorded(client, people, issued):
     stranger = User.objects.create(username="nguoi_khac", full_name="Lò Văn Khác", personal_id="014085007777")
     sign_in_citizen(client, stranger)
     assert client.get(url).status_code == 404
-    sign_in_officer(client, people["approver"])  # an officer is not the applicant (the officers' site is theirs)
+    sign_in_officer(client, people["approver"])  # not the applicant: officers use their own site
     assert client.get(url).status_code in (302, 404)
     client.logout()
     anonymous = client.get(url)
