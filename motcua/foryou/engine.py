@@ -12,7 +12,7 @@ wrong (e.g. a card already renewed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -206,18 +206,21 @@ def _population(kind, ctx, forms):
 def _notices(ctx, kind: str) -> list[dict]:
     """Electronic birth notices (giấy chứng sinh) or death notices (giấy báo tử) from hospitals.
 
-    Read through the civil-status port when it carries them (`birth_notices_of(id)` /
-    `death_notices_of(id)`: the notices that name this person as parent or relative); with the
-    sandbox registries, the sandbox's pending events stand for them until the port has them."""
-    port = registries.get("civil_status")
-    reader = getattr(port, f"{kind}_notices_of", None)
+    Birth notices come through the health-insurance connection (`social_insurance.birth_notices`,
+    the notices naming this person as a parent), else from the parent's data store; death notices
+    through `civil_status.death_notices_of` when the port carries them. With the sandbox
+    registries, the sandbox's pending events stand for what a port does not carry yet."""
+    registry, method = (
+        ("social_insurance", "birth_notices") if kind == "birth" else ("civil_status", "death_notices_of")
+    )
+    reader = getattr(registries.get(registry), method, None)
     if reader is not None:
         try:
             notices = reader(ctx.id_number)
         except RegistryUnavailable:
-            ctx.delayed.add("civil_status")
-            raise _Delayed("civil_status") from None
-        return [n if isinstance(n, dict) else dict(vars(n)) for n in notices]
+            ctx.delayed.add(registry)
+            raise _Delayed(registry) from None
+        return [n if isinstance(n, dict) else asdict(n) for n in notices]
     if kind == "birth":
         held = _held_birth_notices(ctx.id_number)
         if held:
@@ -226,6 +229,12 @@ def _notices(ctx, kind: str) -> list[dict]:
     if kind == "birth":
         return [n for n in pending if ctx.id_number in (n.get("father_id"), n.get("mother_id"))]
     return pending
+
+
+def _as_date(value) -> date | None:
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
 
 
 def _held_birth_notices(id_number: str) -> list[dict]:
@@ -241,12 +250,6 @@ def _held_birth_notices(id_number: str) -> list[dict]:
             notice["father_id"] = id_number  # the owner is the parent it was delivered to
         out.append(notice)
     return out
-
-
-def _as_date(value) -> date | None:
-    if isinstance(value, str):
-        return date.fromisoformat(value)
-    return value
 
 
 def _sandbox_pending(kind: str) -> list[dict]:

@@ -134,11 +134,8 @@ def refresh_watches(evaluation: engine.Evaluation) -> None:
         w.kind_id: w for w in Watch.objects.filter(person_id=evaluation.person_id).select_related("kind")
     }
     # Kinds whose registry answered and found nothing due any more (e.g. a card renewed): forget.
-    gone = [
-        w.pk
-        for w in stored.values()
-        if w.kind.code not in nearest and w.kind.source not in evaluation.delayed
-    ]
+    # Kept while any registry is delayed: a kind may read more than one registry.
+    gone = [] if evaluation.delayed else [w.pk for w in stored.values() if w.kind.code not in nearest]
     if gone:
         Watch.objects.filter(pk__in=gone).delete()
     for code, c in nearest.items():

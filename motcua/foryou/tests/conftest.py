@@ -80,7 +80,7 @@ class FakeRegistries:
     def _civil_status_events_of(self, id_number):
         return self.events.get(id_number, [])
 
-    def _civil_status_birth_notices_of(self, id_number):
+    def _social_insurance_birth_notices(self, id_number):
         return [n for n in self.birth_notices if id_number in (n["father_id"], n["mother_id"])]
 
     def _civil_status_death_notices_of(self, id_number):
