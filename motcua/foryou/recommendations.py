@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from motcua.audit.services import record
 from motcua.dossiers.models import ApplicantKind, Dossier
 
 from . import recommend as rec
@@ -132,11 +133,18 @@ class Shown:
 
 
 def for_person(
-    person_id: str | None, *, channel: str, birth: date | None = None, k: int = 3, as_of: date | None = None
+    person_id: str | None,
+    *,
+    channel: str,
+    birth: date | None = None,
+    k: int = 3,
+    as_of: date | None = None,
+    viewer=None,
 ) -> list[Shown]:
     """The person's next services, each with why; [] for a refusal or an unknown person.
 
-    Records each one shown (RecommendationShown) with the model version."""
+    Records each one shown (RecommendationShown) with the model version; when an officer
+    (`viewer`) sees them at the counter, the read of that person's history is audited."""
     if not person_id or refused(person_id):
         return []
     as_of = as_of or timezone.localdate()
@@ -163,4 +171,12 @@ def for_person(
             for s in shown
         ]
     )
+    if viewer is not None and shown:
+        record(
+            "foryou.recommendations_view",
+            actor=viewer,
+            object_type="person",
+            object_id=person_id,
+            data={"channel": channel, "model": version, "procedures": [s.procedure for s in shown]},
+        )
     return shown

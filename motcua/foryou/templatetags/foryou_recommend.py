@@ -1,8 +1,8 @@
 """`{% also_needed channel="receipt" %}`: "Có thể bạn cũng cần" for the signed-in citizen.
 
 A tag, so that the e-form receipt and "Dành cho bạn" show the same block without importing
-this app; `{% also_needed_for person_id channel="counter" %}` is the officer's view of an
-applicant (the caller audits that read)."""
+this app; `{% also_needed_for person_id request.user channel="counter" %}` is the officer's view
+of an applicant at the counter (audited)."""
 
 from django import template
 
@@ -23,5 +23,7 @@ def also_needed(context, channel: str = "page", k: int = 3):
 
 
 @register.inclusion_tag("foryou/_also_needed.html")
-def also_needed_for(person_id: str, channel: str = "counter", k: int = 3):
-    return {"items": recommendations.for_person(person_id, channel=channel, k=k), "for_officer": True}
+def also_needed_for(person_id: str, viewer=None, channel: str = "counter", k: int = 3):
+    """For the officer at the counter (`viewer`): the read is audited by the service."""
+    items = recommendations.for_person(person_id, channel=channel, k=k, viewer=viewer)
+    return {"items": items, "for_officer": True}

@@ -118,3 +118,18 @@ def test_the_tag_shows_the_signed_in_citizens_own(reference_data, django_user_mo
 def test_the_worker_rebuilds_it_nightly():
     job = {j.name: j for j in jobs.registered()}["foryou.recommender"]
     assert job.every_seconds == 24 * 3600
+
+
+def test_the_officer_at_the_counter_sees_them_and_the_read_is_audited(reference_data, django_user_model):
+    from motcua.audit.models import AuditEntry
+
+    recommendations._RECOMMENDERS.clear()
+    officer = django_user_model.objects.create_user("counter-rec")
+    _dossier(ME, "1.000656", timezone.localdate())  # khai tử
+    html = Template(
+        '{% load foryou_recommend %}{% also_needed_for person officer channel="counter" %}'
+    ).render(Context({"person": ME, "officer": officer}))
+    assert "Người nộp có thể cũng cần" in html and "Xóa đăng ký thường trú" in html
+    entry = AuditEntry.objects.get(action="foryou.recommendations_view", object_id=ME)
+    assert entry.actor == "counter-rec" and "1.003197" in entry.data["procedures"]
+    assert RecommendationShown.objects.filter(person_id=ME, channel="counter").exists()
