@@ -7,3 +7,10 @@ class RegistriesConfig(AppConfig):
     name = "motcua.registries"
     label = "registries"
     verbose_name = "Cơ sở dữ liệu quốc gia, chuyên ngành"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .notices import receive_on_sign_in
+
+        user_logged_in.connect(receive_on_sign_in, dispatch_uid="registries.birth_notices")

@@ -13,6 +13,7 @@ from motcua.exchange.client import ExchangeClient, ExchangeError, client_for
 
 from . import wire
 from .ports import (
+    BirthNotice,
     CivilEvent,
     DrivingLicence,
     InsuranceRecord,
@@ -89,6 +90,10 @@ class HttpSocialInsurance(_HttpRegistry):
 
     def insurance_of(self, id_number: str) -> InsuranceRecord | None:
         return self._one("insurance_of", id_number, InsuranceRecord) if _valid(id_number, 12) else None
+
+    def birth_notices(self, parent_id_number: str) -> list[BirthNotice]:
+        valid = _valid(parent_id_number, 12)
+        return self._many("birth_notices", parent_id_number, BirthNotice) if valid else []
 
 
 class HttpDrivingLicences(_HttpRegistry):

@@ -99,6 +99,22 @@ class InsuranceRecord:
 
 
 @dataclass(frozen=True)
+class BirthNotice:
+    """Giấy chứng sinh điện tử: the hospital's notice of a birth, sent through the health-insurance
+    connection (cơ sở khám chữa bệnh → hệ thống BHXH/BHYT → liên thông) to the parents."""
+
+    number: str  # số giấy chứng sinh
+    child_name: str  # họ tên dự định đặt cho con ("" when the parents have not chosen)
+    gender: str  # "male" | "female"
+    birth_date: date
+    birth_place: str  # the facility where the child was born
+    mother_id: str
+    father_id: str = ""
+    issued_on: date | None = None
+    issued_by: str = ""
+
+
+@dataclass(frozen=True)
 class DrivingLicence:
     """A driving licence (CSDL giấy phép lái xe)."""
 
@@ -130,6 +146,7 @@ class BusinessRegistry(Protocol):
 @runtime_checkable
 class SocialInsuranceRegistry(Protocol):
     def insurance_of(self, id_number: str) -> InsuranceRecord | None: ...
+    def birth_notices(self, parent_id_number: str) -> list[BirthNotice]: ...
 
 
 @runtime_checkable

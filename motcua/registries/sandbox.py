@@ -62,6 +62,7 @@ from motcua.people.synthetic import (
 from motcua.places.models import AdminUnit, LegacyWard
 
 from .ports import (
+    BirthNotice,
     CivilEvent,
     DrivingLicence,
     IdCard,
@@ -837,6 +838,28 @@ def pending_registrations() -> dict[str, dict]:
     }
 
 
+def birth_notices_of(id_number: str) -> list[BirthNotice]:
+    """The electronic birth notices naming `id_number` as a parent: the newborn of the
+    parent_of_newborn persona (pending_registrations), issued by the hospital the day after the birth."""
+    birth = pending_registrations()["parent_of_newborn"]
+    if id_number not in (birth["father_id"], birth["mother_id"]):
+        return []
+    number = f"{_hash('giay-chung-sinh', birth['mother_id']) % 10**8:08d}"
+    return [
+        BirthNotice(
+            number=f"GCS-{birth['birth_date']:%Y}-{number}",
+            child_name=birth["full_name"],
+            gender=birth["gender"],
+            birth_date=birth["birth_date"],
+            birth_place=birth["birth_place"],
+            mother_id=birth["mother_id"],
+            father_id=birth["father_id"],
+            issued_on=birth["birth_date"] + timedelta(days=1),
+            issued_by=birth["birth_place"],
+        )
+    ]
+
+
 def world_province_lower() -> str:
     name = _world().province_name
     return name[0].lower() + name[1:]
@@ -914,6 +937,9 @@ class SandboxBusiness:
 class SandboxSocialInsurance:
     def insurance_of(self, id_number: str) -> InsuranceRecord | None:
         return None if _gate() else insurance_of(id_number)
+
+    def birth_notices(self, parent_id_number: str) -> list[BirthNotice]:
+        return [] if _gate() else birth_notices_of(parent_id_number)
 
 
 class SandboxDrivingLicences:

@@ -26,6 +26,9 @@ _CALLS = {
         wire.LIST_KEYS["represented_by"]: sandbox.SandboxBusiness().represented_by(key)
     },
     "insurance_of": lambda key: sandbox.SandboxSocialInsurance().insurance_of(key),
+    "birth_notices": lambda key: {
+        wire.LIST_KEYS["birth_notices"]: sandbox.SandboxSocialInsurance().birth_notices(key)
+    },
     "licences_of": lambda key: {
         wire.LIST_KEYS["licences_of"]: sandbox.SandboxDrivingLicences().licences_of(key)
     },

@@ -12,6 +12,7 @@ Keys follow the platform's Vietnamese camelCase; dates are ISO 8601 (YYYY-MM-DD)
 | business.organisation(tax) | `dang-ky-doanh-nghiep/doanh-nghiep/<tax>` | an Organisation object |
 | business.represented_by(id) | `dang-ky-doanh-nghiep/nguoi-dai-dien/<id>` | `{"doanhNghiep": […]}` |
 | social_insurance.insurance_of(id) | `bao-hiem/cong-dan/<id>` | an InsuranceRecord object |
+| social_insurance.birth_notices(id) | `bao-hiem/cong-dan/<id>/giay-chung-sinh` | `{"giayChungSinh": […]}` |
 | driving_licence.licences_of(id) | `giay-phep-lai-xe/cong-dan/<id>` | `{"giayPhep": [DrivingLicence…]}` |
 
 Nothing found: HTTP 404. Requests carry `X-API-Key` (and the HMAC headers where asked).
@@ -24,7 +25,7 @@ import types
 import typing
 from datetime import date
 
-from .ports import CivilEvent, DrivingLicence, IdCard, InsuranceRecord, Organisation, Person
+from .ports import BirthNotice, CivilEvent, DrivingLicence, IdCard, InsuranceRecord, Organisation, Person
 
 KEYS: dict[type, dict[str, str]] = {
     IdCard: {"number": "soThe", "issued_on": "ngayCap", "expires_on": "ngayHetHan", "issued_by": "noiCap"},
@@ -80,6 +81,17 @@ KEYS: dict[type, dict[str, str]] = {
         "contribution_months": "soThangDong",
         "employer_tax_code": "maSoThueDonVi",
     },
+    BirthNotice: {
+        "number": "soGiayChungSinh",
+        "child_name": "hoTenDuKien",
+        "gender": "gioiTinh",
+        "birth_date": "ngaySinh",
+        "birth_place": "noiSinh",
+        "mother_id": "soDinhDanhMe",
+        "father_id": "soDinhDanhCha",
+        "issued_on": "ngayCap",
+        "issued_by": "coSoCap",
+    },
     DrivingLicence: {
         "number": "soGiayPhep",
         "person_id": "soDinhDanh",
@@ -97,6 +109,7 @@ PATHS = {
     "organisation": "dang-ky-doanh-nghiep/doanh-nghiep/{key}",
     "represented_by": "dang-ky-doanh-nghiep/nguoi-dai-dien/{key}",
     "insurance_of": "bao-hiem/cong-dan/{key}",
+    "birth_notices": "bao-hiem/cong-dan/{key}/giay-chung-sinh",
     "licences_of": "giay-phep-lai-xe/cong-dan/{key}",
 }
 LIST_KEYS = {
@@ -104,6 +117,7 @@ LIST_KEYS = {
     "events_of": "suKien",
     "represented_by": "doanhNghiep",
     "licences_of": "giayPhep",
+    "birth_notices": "giayChungSinh",
 }
 
 

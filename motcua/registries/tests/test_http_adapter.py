@@ -50,6 +50,10 @@ def test_http_adapters_return_what_the_sandbox_holds(lgsp):
     assert row.url.endswith(f"/sandbox/lgsp/dan-cu/cong-dan/{adult.id_number}")
     assert adult.full_name in row.response_body and len(row.correlation_id) == 32
     assert MessageLog.objects.count() == 7
+    parent = people["parent_of_newborn"]  # the birth notice comes through the health-insurance service
+    notices = insurance.birth_notices(parent.id_number)
+    assert notices == sandbox.birth_notices_of(parent.id_number) and notices[0].child_name
+    assert insurance.birth_notices(adult.id_number) == []
 
 
 def test_nothing_found_is_none_and_bad_keys_are_not_sent(lgsp):
