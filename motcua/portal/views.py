@@ -19,7 +19,8 @@ from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from motcua.catalog.models import Field, Procedure, ProcedureAgency, SubmissionMethod, TimeUnit
+from motcua.catalog import legaltimes
+from motcua.catalog.models import Field, LegalTime, Procedure, ProcedureAgency, SubmissionMethod, TimeUnit
 from motcua.catalog.search import MAX_QUERY_CHARS, search_procedures
 from motcua.core.money import format_number
 from motcua.core.text import fold
@@ -409,9 +410,11 @@ def _summary(procedure: Procedure, context: dict) -> dict:
             "more": 0 if by_case else max(0, len(documents) - SUMMARY_PAPERS),
         }
     times, fees = [], []
+    version = context.get("version")
+    table = {row.channel: row for row in LegalTime.objects.filter(procedure=procedure)} if version else None
     for channel in context.get("channels") or []:
         method = channel["methods"][0]
-        time = legal_time_text(procedure, channel["channel"]) or method["time"]
+        time = legal_time_text(version, channel["channel"], table) or method["time"]
         times.append({"label": channel["label"], "text": time or "", "varies": len(channel["methods"]) > 1})
         fees.append(
             {
@@ -466,9 +469,16 @@ def _where(context: dict) -> dict | None:
     }
 
 
-def legal_time_text(procedure: Procedure, channel: str) -> str:
-    """The legal time of a channel from the catalog's table of legal times, "" when it has none."""
-    return ""
+def legal_time_text(version, channel: str, table: dict | None = None) -> str:
+    """The legal time of a channel as the catalog resolves it (catalog.legaltimes: the administrators'
+    table of legal times first, then the record's printed time, then the written bare-number rule),
+    "" when there is none."""
+    resolved = legaltimes.resolve(version, channel, table)
+    if not resolved.known:
+        return ""
+    if resolved.unit == legaltimes.SAME_DAY:
+        return _("Trong ngày (nhận sau giờ chốt: ngày làm việc tiếp theo)")
+    return f"{format_number(resolved.amount)} {labels.TIME_UNIT_LABELS.get(resolved.unit, '')}".strip()
 
 
 def _paper_groups(version) -> list[dict]:
