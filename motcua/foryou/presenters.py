@@ -29,15 +29,31 @@ def channel_options(procedure) -> list[dict]:
 
 
 def _options(procedure) -> list[dict]:
+    from motcua.catalog.models import Channel
+    from motcua.eforms.services import current_form
+
     version = procedure.versions.order_by("-number").first()
     if version is None:
         return []
-    return [
+    methods = list(version.methods.all())
+    options = [
         {
             "channel": m.get_channel_display(),
             "time": m.processing_time_text or "—",
             "fee": m.fee_text or "—",
-            "where": version.receiving_address or version.implementing_agency or "",
         }
-        for m in version.methods.all()
+        for m in methods
     ]
+    if methods and Channel.ONLINE not in {m.channel for m in methods} and current_form(procedure.code):
+        # The province serves it online with its interactive form: the legal time and fee are
+        # those of the procedure, whatever the channel (the catalog lists the counter only).
+        first = methods[0]
+        options.insert(
+            0,
+            {
+                "channel": f"{Channel.ONLINE.label} (hồ sơ đã soạn sẵn)",
+                "time": first.processing_time_text or "—",
+                "fee": first.fee_text or "—",
+            },
+        )
+    return options
