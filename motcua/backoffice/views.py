@@ -338,6 +338,11 @@ def _render_dossier(
         ],
         "result": result,
         "actions": actions,
+        # Say why an action is missing: the rule that holds it back and whom it waits for.
+        "withheld": [
+            {"label": labels.action_label(t.name, t.label), "rule": _(why.rule), "awaiting": why.awaiting}
+            for t, why in services.withheld_actions(user, dossier)
+        ],
         "failed_action": failed_action,
         "error": error,
         "receipt_url": dossier_paper_url(dossier.code, "paper", number="01"),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from motcua.audit.services import record as audit_record
 from motcua.core import calendar
@@ -308,21 +309,71 @@ def allowed_actions(user, dossier: Dossier) -> list[Transition]:
     return out
 
 
-def _unavailable_because(name: str, dossier: Dossier) -> str | None:
-    """Rules that depend on the dossier itself; checked by perform() and shown on screens."""
+@dataclass(frozen=True)
+class Awaited:
+    """Whom a held-back action waits for (an agency, a role) and, when known, by when."""
+
+    who: str
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Why an action is held back by a rule of the dossier itself, and whom it waits for."""
+
+    rule: str
+    awaiting: tuple[Awaited, ...] = ()
+
+
+def why_unavailable(name: str, dossier: Dossier) -> Unavailable | None:
+    """Rules that depend on the dossier itself; checked by perform() and shown on screens.
+
+    The rules stay Vietnamese here (like every refusal of perform()); screens translate them.
+    """
     if name == "apologise" and dossier.apology_count:
-        return "Chỉ được xin lỗi và hẹn lại ngày trả kết quả một lần."
+        return Unavailable(gettext_noop("Chỉ được xin lỗi và hẹn lại ngày trả kết quả một lần."))
     if name == "apologise" and dossier.due_at is None:
-        return "Hồ sơ chưa có ngày hẹn trả."
+        return Unavailable(gettext_noop("Hồ sơ chưa có ngày hẹn trả."))
     if name == "issue_result" and dossier.decision != Decision.APPROVED:
-        return "Chỉ ban hành kết quả cho hồ sơ đã được phê duyệt."
+        return Unavailable(gettext_noop("Chỉ ban hành kết quả cho hồ sơ đã được phê duyệt."))
     if name == "issue_result" and _has_result(dossier):
-        return "Hồ sơ đã có kết quả được ban hành."
+        return Unavailable(gettext_noop("Hồ sơ đã có kết quả được ban hành."))
     if name == "return_result" and dossier.decision == Decision.APPROVED and not _has_result(dossier):
-        return "Kết quả chưa được ký số và ban hành, chưa thể trả."
-    if name in {"approve", "refuse"} and dossier.consultations.filter(answered_at__isnull=True).exists():
-        return "Còn cơ quan liên thông chưa trả lời."
+        approver = OfficerRole.Role(Role.APPROVER).label
+        return Unavailable(
+            gettext_noop("Kết quả chưa được ký số và ban hành, chưa thể trả."),
+            (Awaited(f"{approver} — {dossier.handling_agency.name}"),),
+        )
+    if name in {"approve", "refuse"}:
+        open_ = dossier.consultations.filter(answered_at__isnull=True).select_related("to_agency")
+        awaited = tuple(
+            Awaited(f"{c.to_agency.name} ({c.get_kind_display().lower()})", c.due_at) for c in open_
+        )
+        if awaited:
+            return Unavailable(gettext_noop("Còn cơ quan liên thông chưa trả lời."), awaited)
     return None
+
+
+def _unavailable_because(name: str, dossier: Dossier) -> str | None:
+    why = why_unavailable(name, dossier)
+    return why.rule if why is not None else None
+
+
+def withheld_actions(user, dossier: Dossier) -> list[tuple[Transition, Unavailable]]:
+    """The transitions this user could take in this state but a rule holds back now, each with the
+    rule and whom it waits for: the officer's screen says why an action is missing."""
+    out = []
+    for transition in TRANSITIONS.values():
+        if dossier.status not in transition.sources:
+            continue
+        why = why_unavailable(transition.name, dossier)
+        if why is None:
+            continue
+        if _acting_agency(user, dossier, transition) is not None or (
+            transition.applicant_may and _is_applicant(user, dossier)
+        ):
+            out.append((transition, why))
+    return out
 
 
 def _has_result(dossier: Dossier) -> bool:
