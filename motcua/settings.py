@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: idle and absolute limits of officer sessions on every surface.
+    "motcua.backoffice.middleware.OfficerSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -264,7 +266,7 @@ MOTCUA_TRANSFER_CUTOFF = os.environ.get("MOTCUA_TRANSFER_CUTOFF", "15:00")
 #: "civil_code": day 1 is the working day after receipt (BLDS 2015 Art 147).
 #: "reception_day": the day of receipt before the cut-off is day 1 (common provincial practice). [inferred]
 MOTCUA_DAY_COUNTING = os.environ.get("MOTCUA_DAY_COUNTING", "civil_code")
-#: How a bare number in a national record's processing time ("1", "3") is read (ADR 0027):
+#: How a bare number in a national record's processing time ("1", "3") is read (ADR 0029):
 #: "confirmed_by_text": as N <unit> only when the record's own text states a limit of N <unit>;
 #: "off": never (the procedure then needs a row in the legal-time table).
 MOTCUA_BARE_NUMBER_RULE = os.environ.get("MOTCUA_BARE_NUMBER_RULE", "confirmed_by_text")
@@ -380,6 +382,10 @@ AXES_VERBOSE = False
 MOTCUA_OFFICER_SIGN_IN_SECONDS = int(os.environ.get("MOTCUA_OFFICER_SIGN_IN_SECONDS", "300"))
 #: An officer's session idle longer than this asks for the password and code again (level 3: ≤ 15 min).
 MOTCUA_OFFICER_IDLE_MINUTES = int(os.environ.get("MOTCUA_OFFICER_IDLE_MINUTES", "15"))
+#: Administrators' sessions lock sooner (spec §8.2: ≤ 5 minutes for admin consoles).
+MOTCUA_ADMIN_IDLE_MINUTES = int(os.environ.get("MOTCUA_ADMIN_IDLE_MINUTES", "5"))
+#: However active, an officer signs in again after this many hours (absolute lifetime).
+MOTCUA_OFFICER_SESSION_MAX_HOURS = int(os.environ.get("MOTCUA_OFFICER_SESSION_MAX_HOURS", "8"))
 # Officers are locked per account (the spec's level-3 rule), not per IP: a whole one-stop office
 # shares one address, and one mistyping colleague must not lock everyone out. ADR 0012.
 SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]

@@ -6,21 +6,14 @@ not verified by a TOTP code (a password alone), are sent to the officers' sign-i
 an officer may see and do is decided by `motcua.dossiers.access` and `motcua.dossiers.services`, never here.
 """
 
-import time
 from functools import wraps
 
-from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from motcua.dossiers.access import roles_of
 from motcua.people.models import OfficerRole
-
-LAST_SEEN_KEY = "officer_last_seen"
 
 
 def is_officer(user) -> bool:
@@ -43,29 +36,15 @@ def forbidden(request, message: str = "", status: int = 403):
     return render(request, "backoffice/forbidden.html", {"message": message}, status=status)
 
 
-def _idle_too_long(request) -> bool:
-    """Level-3 security locks an idle session (spec §8.2: at most 15 minutes)."""
-    now = time.time()
-    last = request.session.get(LAST_SEEN_KEY)
-    if last is None or now - last > 60:  # a minute's precision spares a session write per request
-        request.session[LAST_SEEN_KEY] = now
-    return last is not None and now - last > settings.MOTCUA_OFFICER_IDLE_MINUTES * 60
-
-
 def officer_required(view):
     """login_required with the officers' sign-in page, then a 403 for non-officers."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         user = request.user
-        # Officers need a session verified by their second factor (django-otp's OTPMiddleware).
+        # Officers need a session verified by their second factor (django-otp's OTPMiddleware);
+        # an idle or too old session was already signed out (middleware.OfficerSessionMiddleware).
         if not user.is_authenticated or not (hasattr(user, "is_verified") and user.is_verified()):
-            return redirect_to_login(request.get_full_path(), reverse("backoffice:login"))
-        if _idle_too_long(request):
-            logout(request)
-            messages.warning(
-                request, _("Phiên làm việc đã tạm khóa vì lâu không thao tác. Vui lòng đăng nhập lại.")
-            )
             return redirect_to_login(request.get_full_path(), reverse("backoffice:login"))
         if not is_officer(request.user):
             return forbidden(request)
