@@ -14,6 +14,7 @@ BENCHES = {
     "realtime": "realtime",
     "demo": "demo",
     "assistant": "assistant",
+    "precheck": "precheck",
     "recommend": "recommend",
     "foryou": "foryou",
 }

@@ -109,11 +109,28 @@ def open_case(user, dossier: Dossier, subject: str, content: str, *, id_numbers:
         )
 
 
+def open_question(user, agency, subject: str, content: str, *, name: str, id_number: str) -> FeedbackCase:
+    """A question handed over by the assistant (chuyển cán bộ trả lời), not about a dossier: answered
+    by the agency at /can-bo/phan-anh/ within the same legal times, and shown on the citizen's page."""
+    if not getattr(user, "is_authenticated", False) or not id_number:
+        raise FeedbackError("Hãy đăng nhập bằng VNeID để gửi câu hỏi cho cán bộ.")
+    subject = _clean_text(subject, "tiêu đề", required=True)[:200]
+    content = _clean_text(content, "nội dung câu hỏi", required=True)
+    with transaction.atomic():
+        return _open(
+            user, agency, subject=subject, content=content, dossier=None, name=name, id_number=id_number
+        )
+
+
 def _open(user, agency, *, subject, content, dossier, name, id_number, rating=None) -> FeedbackCase:
     now = timezone.now()
     day = calendar.get_calendar().local_date(now)
     code = f"PAKN-{agency.code}-{day:%y%m%d}-{next_sequence('pakn:' + agency.code, day):04d}"
-    repeated = FeedbackCase.objects.filter(dossier=dossier, submitter_id_number=id_number).exists()
+    # Repeated: the same person about the same dossier (a question without a dossier never is).
+    repeated = (
+        dossier is not None
+        and FeedbackCase.objects.filter(dossier=dossier, submitter_id_number=id_number).exists()
+    )
     case = FeedbackCase.objects.create(
         code=code,
         dossier=dossier,

@@ -8,6 +8,7 @@ gives, per field, the record's own text the number check compares the lines with
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from motcua.catalog.models import Channel, OnlineLevel, Procedure, ProcedureVersion
 from motcua.core.text import fold
@@ -19,15 +20,15 @@ MAX_STEPS = 4
 MAX_CHARS = 320
 
 FIELD_TITLES = {
-    "papers": "Giấy tờ cần chuẩn bị",
-    "fees": "Phí, lệ phí",
-    "time": "Thời hạn giải quyết",
-    "where": "Nơi nộp, cơ quan giải quyết",
-    "online": "Nộp trực tuyến",
-    "conditions": "Điều kiện",
-    "result": "Kết quả nhận được",
-    "legal_basis": "Căn cứ pháp lý",
-    "steps": "Các bước thực hiện",
+    "papers": gettext_noop("Giấy tờ cần chuẩn bị"),
+    "fees": gettext_noop("Phí, lệ phí"),
+    "time": gettext_noop("Thời hạn giải quyết"),
+    "where": gettext_noop("Nơi nộp, cơ quan giải quyết"),
+    "online": gettext_noop("Nộp trực tuyến"),
+    "conditions": gettext_noop("Điều kiện"),
+    "result": gettext_noop("Kết quả nhận được"),
+    "legal_basis": gettext_noop("Căn cứ pháp lý"),
+    "steps": gettext_noop("Các bước thực hiện"),
 }
 
 

@@ -129,7 +129,15 @@ HUMAN = [
 def detect(question: str) -> list[str]:
     """The intents of a question, in answer order; [] when none is clear."""
     text = f" {fold(question)} "
-    return [intent for intent, phrases in INTENTS.items() if any(f" {p}" in text for p in phrases)]
+    found = [intent for intent, phrases in INTENTS.items() if any(f" {p}" in text for p in phrases)]
+    # "mấy ngày có kết quả" asks for the time, not for what the result is.
+    if (
+        "result" in found
+        and "time" in found
+        and text.count(" ket qua") == text.count(" co ket qua") + text.count(" lay ket qua")
+    ):
+        found.remove("result")
+    return found
 
 
 def asks_for_person(question: str) -> bool:

@@ -16,6 +16,7 @@ class Exchange(models.Model):
         NUMBER_CHECK = "number_check", "Không qua kiểm tra số liệu"
         PERSON = "person", "Muốn gặp cán bộ"
         OWN_DOSSIERS = "own_dossiers", "Hồ sơ của tôi"
+        SIGN_IN = "sign_in", "Cần đăng nhập"
 
     class Rating(models.TextChoices):
         NONE = "", "Chưa đánh giá"
@@ -46,6 +47,9 @@ class Exchange(models.Model):
     def __str__(self) -> str:
         return f"{self.asked_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
 
+    #: Outcomes where the assistant answered (from the catalog, or from the person's own dossiers).
+    ANSWERS = ("answered", "own_dossiers")
+
     @property
     def abstained(self) -> bool:
-        return self.outcome != self.Outcome.ANSWERED
+        return self.outcome not in self.ANSWERS

@@ -11,7 +11,7 @@ _WORD = rf"[{_UPPER}][a-zà-ỹđ]+"
 _INTRO = re.compile(
     r"(?i:(tôi là|tôi tên|tên tôi là|tên tôi|tên là|tên|họ tên|họ và tên|con tôi là|cháu tên|"
     r"em tên|mình tên|mình là))"
-    rf"\s*:?\s+({_WORD}(?:\s+{_WORD}){{0,4}})"
+    rf"(\s*:?\s+)({_WORD}(?:\s+{_WORD}){{0,4}})"
 )
 SURNAMES = [
     "Nguyễn",
@@ -55,9 +55,14 @@ SURNAMES = [
 _FULL_NAME = re.compile(rf"\b(?:{'|'.join(SURNAMES)})(?:\s+{_WORD}){{1,4}}")
 
 
+def without_personal_data(text: str) -> str:
+    """The question as the search should read it: personal data removed, not replaced."""
+    return " ".join(re.sub(r"\[[^\]]*\]", " ", scrub(text)).split())
+
+
 def scrub(text: str) -> str:
     text = _EMAIL.sub("[email]", text)
     text = _PHONE.sub("[số điện thoại]", text)
     text = _ID.sub("[số định danh]", text)
-    text = _INTRO.sub(lambda m: f"{m.group(1)} [tên]", text)
+    text = _INTRO.sub(lambda m: f"{m.group(1)}{m.group(2)}[tên]", text)
     return _FULL_NAME.sub("[tên]", text)

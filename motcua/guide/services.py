@@ -21,7 +21,7 @@ from . import compose as composer
 from . import intents as intent_rules
 from . import llm, numbers, scope
 from .models import Exchange
-from .scrub import scrub
+from .scrub import scrub, without_personal_data
 
 log = logging.getLogger("motcua.guide")
 
@@ -31,6 +31,10 @@ CANDIDATES = 5
 #: is not sure which procedure is meant: it lists candidates instead of answering (tuned on the
 #: dev split of data/guide/questions.csv; see bench/assistant.py).
 MIN_COVERAGE = 0.3
+#: A best score (BM25 × prior) this low means the words barely matched anything; this high means
+#: a strong match even when few of the question's words are in the name.
+MIN_SCORE = 6.0
+STRONG_SCORE = 20.0
 #: Question scaffolding (folded) that names no procedure: removed before the search, longest first.
 SCAFFOLDING = sorted(
     [
@@ -145,6 +149,13 @@ def coverage(query: str, code: str) -> float:
     return covered / len(words)
 
 
+def confident(query: str, best) -> bool:
+    """Sure enough of the best procedure to answer with it."""
+    if best.score < MIN_SCORE:
+        return False
+    return best.score >= STRONG_SCORE or coverage(query, best.code) >= MIN_COVERAGE
+
+
 def ranked(question: str, limit: int = 10) -> list[str]:
     """The procedures the assistant considers for a question, best first."""
     return [h.code for h in search_procedures(_search_text(question, intent_rules.detect(question)), limit)]
@@ -208,10 +219,10 @@ def answer(question: str) -> Answer:
             intents=asked,
             agency=topic.agency,
         )
-    query = _search_text(question, asked)
+    query = _search_text(without_personal_data(question), asked)
     hits = search_procedures(query, limit=10)
     candidates = [h.code for h in hits[:CANDIDATES]]
-    if not hits or coverage(query, hits[0].code) < MIN_COVERAGE:
+    if not hits or not confident(query, hits[0]):
         return _abstain(
             Exchange.Outcome.LOW_CONFIDENCE,
             _(
@@ -275,10 +286,18 @@ def answer(question: str) -> Answer:
     )
 
 
-def ask(question: str, *, user=None, channel: str = "web") -> Answer:
-    """Answer and log the exchange (scrubbed); the answer carries a token to rate it."""
+def ask(question: str, *, user=None, channel: str = "web", id_numbers: set[str] | None = None) -> Answer:
+    """Answer and log the exchange (scrubbed); the answer carries a token to rate it.
+
+    `id_numbers`: what the eID sign-in proved; a question about "my dossier" is answered from
+    those dossiers only."""
     started = time.perf_counter()
-    result = answer(question)
+    if isinstance(question, str) and question.strip() and asks_about_own_dossiers(question):
+        if len(question) > MAX_QUESTION_CHARS:
+            raise GuideError(_("Câu hỏi dài quá %(n)s ký tự.") % {"n": MAX_QUESTION_CHARS})
+        result = own_dossiers_answer(user, id_numbers or set())
+    else:
+        result = answer(question)
     result.token = secrets.token_hex(16)
     Exchange.objects.create(
         channel=channel[:8],
@@ -311,9 +330,116 @@ def metrics() -> dict:
     rows = Exchange.objects.all()
     return {
         "questions": rows.count(),
-        "answers": rows.filter(outcome=Exchange.Outcome.ANSWERED).count(),
-        "abstentions": rows.exclude(outcome=Exchange.Outcome.ANSWERED).count(),
+        "answers": rows.filter(outcome__in=Exchange.ANSWERS).count(),
+        "abstentions": rows.exclude(outcome__in=Exchange.ANSWERS).count(),
         "handovers": rows.filter(handover__isnull=False).count(),
         "rated_useful": rows.filter(rating=Exchange.Rating.USEFUL).count(),
         "rated_not_useful": rows.filter(rating=Exchange.Rating.NOT_USEFUL).count(),
     }
+
+
+# --- handover to an officer (chuyển cán bộ) ---------------------------------------------------------
+
+
+def _handover_agency(procedure_code: str):
+    from motcua.catalog.models import ProcedureAgency
+    from motcua.places.models import Agency
+
+    link = (
+        ProcedureAgency.objects.filter(procedure__code=procedure_code)
+        .select_related("agency")
+        .order_by("role", "agency__code")
+        .first()
+    )
+    if link:
+        return link.agency
+    return Agency.objects.filter(kind=Agency.Kind.PROVINCIAL_CENTER).order_by("code").first()
+
+
+def handover(user, token: str, question: str, *, name: str, id_number: str):
+    """The citizen's question becomes a case (phản ánh, kiến nghị) answered by an officer at
+    /can-bo/phan-anh/ within the legal time; the answer comes back on the citizen's page."""
+    from motcua.feedback.services import FeedbackError, open_question
+
+    with transaction.atomic():
+        exchange = Exchange.objects.select_for_update().filter(token=str(token)[:32]).first()
+        if exchange is None or (exchange.user_id and exchange.user_id != getattr(user, "pk", None)):
+            raise GuideError(_("Không tìm thấy câu hỏi để chuyển cán bộ."))
+        if exchange.handover_id:
+            raise GuideError(_("Câu hỏi này đã được chuyển cho cán bộ."))
+        agency = _handover_agency(exchange.procedure_code)
+        if agency is None:
+            raise GuideError(_("Chưa có cơ quan nhận câu hỏi."))
+        question = " ".join((question or "").split())[:MAX_QUESTION_CHARS] or exchange.question
+        try:
+            case = open_question(
+                user,
+                agency,
+                _("Câu hỏi cho trợ lý ảo")
+                + (f" ({exchange.procedure_code})" if exchange.procedure_code else ""),
+                question,
+                name=name,
+                id_number=id_number,
+            )
+        except FeedbackError as exc:
+            raise GuideError(str(exc)) from exc
+        exchange.handover = case
+        exchange.save(update_fields=["handover"])
+    return case
+
+
+# --- signed in: "where is my dossier, what do I still owe" ----------------------------------------
+
+OWN_PHRASES = [
+    "ho so cua toi",
+    "ho so cua minh",
+    "ho so cua em",
+    "ho so toi",
+    "ho so minh",
+    "ho so den dau",
+    "ho so cua toi den dau",
+    "toi con no",
+    "con phai nop",
+    "con thieu",
+    "phai dong them",
+    "con no",
+    "da xong chua",
+    "bao gio co ket qua cua toi",
+    "ket qua cua toi",
+    "giay to cua toi",
+]
+
+
+def asks_about_own_dossiers(question: str) -> bool:
+    text = f" {fold(question)} "
+    return any(f" {p} " in text for p in OWN_PHRASES)
+
+
+def own_dossiers_answer(user, id_numbers: set[str], limit: int = 5) -> Answer:
+    """Status, what is expected now, fees still due, from the citizen's own dossiers only
+    (dossiers.access.own_dossiers: their account or the ID numbers their eID proved)."""
+    from django.utils import timezone
+
+    from motcua.dossiers import access
+    from motcua.dossiers.models import FINAL_STATUSES, Status
+
+    if not getattr(user, "is_authenticated", False) or not id_numbers:
+        return _abstain(Exchange.Outcome.SIGN_IN, _("Hãy đăng nhập bằng VNeID để trợ lý xem hồ sơ của bạn."))
+    dossiers = list(access.own_dossiers(user, id_numbers).select_related("procedure").order_by("-id")[:limit])
+    if not dossiers:
+        return Answer(
+            _("Bạn chưa có hồ sơ nào."), False, Exchange.Outcome.OWN_DOSSIERS, intents=["own_dossiers"]
+        )
+    lines = []
+    for d in dossiers:
+        line = f"{d.code} — {d.procedure.name}: {Status(d.status).label}"
+        if d.due_at and d.status not in FINAL_STATUSES:
+            line += _(", hẹn trả ngày %(day)s") % {"day": timezone.localtime(d.due_at).strftime("%d/%m/%Y")}
+        owed = max(0, d.fee_due - d.fee_paid)
+        if owed:
+            line += _(", còn phải nộp %(amount)s đồng") % {"amount": f"{owed:,}".replace(",", ".")}
+        if d.status == Status.SUPPLEMENT:
+            line += _(", cần bổ sung giấy tờ")
+        lines.append(line)
+    text = _("Hồ sơ của bạn:") + "\n" + "\n".join(f"- {line}" for line in lines)
+    return Answer(text=text, abstained=False, outcome=Exchange.Outcome.OWN_DOSSIERS, intents=["own_dossiers"])

@@ -8,4 +8,5 @@ app_name = "guide"
 urlpatterns = [
     path("", views.page, name="page"),
     path("danh-gia/", views.rate_answer, name="rate"),
+    path("chuyen-can-bo/", views.hand_over, name="handover"),
 ]

@@ -49,7 +49,7 @@ def test_an_answer_with_an_invented_number_is_not_shown(reference_data, monkeypa
 
     def inventing(name, *args):
         lines = real(name, *args)
-        return [*lines, "Lệ phí: 350.000 đồng"] if name == "fees" else lines
+        return [*lines, ("Lệ phí: 350.000 đồng", "")] if name == "fees" else lines
 
     monkeypatch.setattr(composer, "_field_lines", inventing)
     result = answer("đăng ký kết hôn lệ phí bao nhiêu")

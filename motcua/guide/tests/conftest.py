@@ -1,0 +1,1 @@
+from motcua.dossiers.tests.conftest import *  # noqa: F403 — clock, people, procedure, make_dossier
