@@ -2,17 +2,24 @@
 
 The catalog's content changes by importing (`import_catalog`), which writes a new version: the
 admin shows it read-only. What an administrator may decide here is a procedure's status, its
-effective dates and its online level; each change is written to the audit log.
+effective dates and its online level; and "Bổ sung chi tiết" writes a new version from a form
+(the papers, channels, times, fees and legal basis of a procedure known only from the province's
+list, ADR 0028). Each change is written to the audit log.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from motcua.audit.mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 
+from .completion import CompletionForm, complete_procedure
 from .models import (
     ADMIN_SOURCE_PREFIX,
     CatalogSyncRun,
@@ -108,7 +115,7 @@ class ProcedureAdmin(AuditedAdminMixin, admin.ModelAdmin):
     #: What the administrator decides; everything else comes from the import.
     editable = ["status", "effective_from", "effective_to", "abolished_on", "online_level"]
     fieldsets = [
-        ("Thủ tục", {"fields": ["code", "name", "field", "level_list", "public_page"]}),
+        ("Thủ tục", {"fields": ["code", "name", "field", "level_list", "public_page", "complete_link"]}),
         (
             "Quyết định của quản trị",
             {
@@ -139,6 +146,7 @@ class ProcedureAdmin(AuditedAdminMixin, admin.ModelAdmin):
             "field",
             "level_list",
             "public_page",
+            "complete_link",
             "online_level_source",
             "provincial_listings",
             "details_pending",
@@ -174,6 +182,54 @@ class ProcedureAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def public_page(self, obj: Procedure) -> str:
         url = reverse("portal:procedure_detail", args=[obj.code])
         return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description="chi tiết thủ tục")
+    def complete_link(self, obj: Procedure) -> str:
+        url = reverse("admin:catalog_procedure_complete", args=[obj.pk])
+        label = "Bổ sung chi tiết (đang cập nhật)" if obj.details_pending else "Sửa chi tiết (phiên bản mới)"
+        return format_html('<a class="button" href="{}">{}</a>', url, label)
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<path:object_id>/complete/",
+                self.admin_site.admin_view(self.complete_view),
+                name="catalog_procedure_complete",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def complete_view(self, request, object_id):
+        """Bổ sung chi tiết: a form for the papers, channels, times, fees and legal basis; saved as a
+        new version by `completion.complete_procedure` (audited; the old version is kept)."""
+        procedure = self.get_object(request, object_id)
+        if procedure is None:
+            raise Http404
+        if not self.has_change_permission(request, procedure):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = CompletionForm(request.POST)
+            if form.is_valid():
+                outcome, changes = complete_procedure(procedure, form.cleaned_data["record"], request.user)
+                if outcome == "unchanged":
+                    self.message_user(request, "Không có gì thay đổi.", messages.INFO)
+                else:
+                    self.message_user(
+                        request,
+                        f"Đã lưu phiên bản mới của {procedure.code}: {', '.join(changes)}.",
+                        messages.SUCCESS,
+                    )
+                return redirect("admin:catalog_procedure_change", procedure.pk)
+        else:
+            form = CompletionForm(initial=CompletionForm.initial_for(procedure))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Bổ sung chi tiết thủ tục {procedure.code}",
+            "procedure": procedure,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/catalog/procedure/complete.html", context)
 
 
 class MethodInline(ReadOnlyInline):
@@ -277,3 +333,4 @@ class NationalCatalogChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("code", "published_at")
     search_fields = ("=code",)
+

@@ -169,3 +169,59 @@ def test_the_catalog_sync_completes_a_list_only_procedure(reference_data):
     CatalogImporter().run()
     procedure.refresh_from_db()
     assert not procedure.details_pending and procedure.current_version.number == 2
+
+
+COMPLETION = {
+    "name": "Trợ giúp xã hội khẩn cấp về hỗ trợ chi phí mai táng",
+    "field_name": "Bảo trợ xã hội",
+    "levels": ["commune"],
+    "implementing_agency": "Ủy ban nhân dân cấp xã",
+    "steps": "Nộp tờ khai tại Bộ phận một cửa cấp xã\nChủ tịch UBND cấp xã quyết định hỗ trợ",
+    "documents": "Tờ khai đề nghị hỗ trợ chi phí mai táng | 1 | 0\nTrích lục khai tử | 0 | 1",
+    "result": "Quyết định hỗ trợ chi phí mai táng",
+    "legal_basis": "20/2021/NĐ-CP | Nghị định quy định chính sách trợ giúp xã hội",
+    "online_time": "2 ngày làm việc",
+    "online_fee": "Miễn phí",
+    "counter_time": "2 ngày làm việc",
+    "counter_fee": "Miễn phí",
+}
+
+
+def test_an_administrator_completes_a_list_only_procedure_in_the_admin(reference_data, admin_client):
+    from django.urls import reverse
+
+    from motcua.audit.models import AuditEntry
+
+    procedure = Procedure.objects.get(code="2.000744")
+    url = reverse("admin:catalog_procedure_complete", args=[procedure.pk])
+    change_page = admin_client.get(reverse("admin:catalog_procedure_change", args=[procedure.pk]))
+    assert url in change_page.content.decode()
+    form_page = admin_client.get(url)
+    assert form_page.status_code == 200 and COMPLETION["name"] in form_page.content.decode()
+
+    bad = admin_client.post(url, {**COMPLETION, "online_time": "sớm", "documents": "Tờ khai | một | 0"})
+    assert bad.status_code == 200
+    text = bad.content.decode()
+    assert "Ghi thời hạn có số và đơn vị" in text and "Dòng 1: ghi" in text
+    procedure.refresh_from_db()
+    assert procedure.details_pending and procedure.current_version.number == 1  # nothing changed
+
+    assert admin_client.post(url, COMPLETION).status_code == 302
+    procedure.refresh_from_db()
+    version = procedure.current_version
+    assert not procedure.details_pending and version.number == 2 and version.source == "quản trị: admin"
+    assert version.steps[0].startswith("Bước 1: Nộp tờ khai")
+    assert [(d.name, d.originals, d.copies) for d in version.documents.all()] == [
+        ("Tờ khai đề nghị hỗ trợ chi phí mai táng", 1, 0),
+        ("Trích lục khai tử", 0, 1),
+    ]
+    online = version.methods.get(channel=Channel.ONLINE)
+    assert (online.time_amount, online.time_unit, online.fee_status) == (2, TimeUnit.WORKING_DAYS, "free")
+    assert procedure.agency_links.filter(agency__kind="commune_committee").exists()
+    assert AuditEntry.objects.filter(
+        action="catalog.procedure.completed", object_id=str(procedure.pk)
+    ).exists()
+    # the next import keeps what the administrator wrote
+    CatalogImporter().run()
+    procedure.refresh_from_db()
+    assert not procedure.details_pending and procedure.current_version.number == 2
