@@ -17,6 +17,7 @@ BENCHES = {
     "precheck": "precheck",
     "recommend": "recommend",
     "foryou": "foryou",
+    "forecast": "forecast",
 }
 
 if __name__ == "__main__":

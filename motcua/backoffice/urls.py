@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feedback, messages, monitoring, payments, reports, views
+from . import feedback, forecasting, messages, monitoring, payments, precheck, reports, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
     path("ho-so/<str:code>/thao-tac/<slug:action>/", views.act, name="act"),
     path("ho-so/<str:code>/giay-to/<int:doc_id>/", views.document, name="document"),
+    path("ho-so/<str:code>/kiem-tra/", precheck.dossier_precheck, name="dossier_precheck"),
     path("tiep-nhan/", views.reception, name="reception"),
     path("tiep-nhan/da-nhan/<str:code>/", views.reception_done, name="reception_done"),
     path("phan-anh/", feedback.case_list, name="feedback_list"),
@@ -28,3 +29,4 @@ urlpatterns = [
 # --- the exchange message log (messages.py), monitoring dashboards and targets (monitoring.py),
 # monthly reports (reports.py) ---
 urlpatterns += messages.urlpatterns + monitoring.urlpatterns + reports.urlpatterns
+urlpatterns += forecasting.urlpatterns  # demand forecasts beside officer capacity (issue 15)
