@@ -1,0 +1,42 @@
+"""Kiểm tra sơ bộ hồ sơ: the completeness pre-check (motcua/guide/precheck.py) on the officer's
+dossier, and the legal basis the procedure's version rests on."""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from motcua.dossiers.access import visible_dossiers
+from motcua.guide.precheck import precheck
+
+from .guards import officer_required
+
+KIND_LABELS = {
+    "missing": "Thiếu giấy tờ",
+    "unreadable": "Không đọc được",
+    "mismatch": "Không khớp CSDL dân cư",
+    "state_holds": "Nhà nước đã có, không yêu cầu nộp",
+}
+
+
+@officer_required
+def dossier_precheck(request, code: str):
+    dossier = (
+        visible_dossiers(request.user)
+        .select_related("procedure", "procedure_version")
+        .filter(code=code[:64])
+        .first()
+    )
+    if dossier is None:
+        raise Http404
+    findings = precheck(dossier, request.user)
+    version = dossier.procedure_version or dossier.procedure.current_version
+    return render(
+        request,
+        "backoffice/precheck.html",
+        {
+            "d": dossier,
+            "findings": [(KIND_LABELS[f.kind], f) for f in findings],
+            "problems": sum(f.kind != "state_holds" for f in findings),
+            "version": version,
+            "legal_basis": version.legal_basis if version else [],
+        },
+    )
