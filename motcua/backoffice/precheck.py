@@ -3,6 +3,7 @@ dossier, and the legal basis the procedure's version rests on."""
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from motcua.dossiers.access import visible_dossiers
 from motcua.guide.precheck import precheck
@@ -10,10 +11,10 @@ from motcua.guide.precheck import precheck
 from .guards import officer_required
 
 KIND_LABELS = {
-    "missing": "Thiếu giấy tờ",
-    "unreadable": "Không đọc được",
-    "mismatch": "Không khớp CSDL dân cư",
-    "state_holds": "Nhà nước đã có, không yêu cầu nộp",
+    "missing": _("Thiếu giấy tờ"),
+    "unreadable": _("Không đọc được"),
+    "mismatch": _("Không khớp CSDL dân cư"),
+    "state_holds": _("Nhà nước đã có, không yêu cầu nộp"),
 }
 
 

@@ -12,6 +12,8 @@ The registry read is of someone else's personal data: audited.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from motcua.audit.services import record as audit_record
 from motcua.core.text import fold
 from motcua.registries.ports import RegistryUnavailable
@@ -68,17 +70,17 @@ def _readable(document) -> str:
         with document.file.open("rb") as handle:
             head = handle.read(1 << 20)
     except (OSError, ValueError):
-        return "không mở được tệp"
+        return _("không mở được tệp")
     if not head:
-        return "tệp rỗng"
+        return _("tệp rỗng")
     kind = next((t for magic, t in MAGIC.items() if head.startswith(magic)), "")
     if not kind:
-        return "không phải PDF, JPEG hay PNG"
+        return _("không phải PDF, JPEG hay PNG")
     pages = head.replace(b"/Type /", b"/Type/").count(b"/Type/Page") - head.replace(
         b"/Type /", b"/Type/"
     ).count(b"/Type/Pages")
     if kind == "application/pdf" and pages <= 0:
-        return "PDF không có trang nào"
+        return _("PDF không có trang nào")
     return ""
 
 
@@ -105,10 +107,14 @@ def precheck(dossier, officer, *, registry=None) -> list[Finding]:
         present = req.id in given or _key(req.name) in given
         if held:
             findings.append(
-                Finding("state_holds", req.name[:120], f"Nhà nước đã có ({held}): không yêu cầu nộp.")
+                Finding(
+                    "state_holds",
+                    req.name[:120],
+                    _("Nhà nước đã có (%(registry)s): không yêu cầu nộp.") % {"registry": held},
+                )
             )
         elif not present:
-            findings.append(Finding("missing", req.name[:120], "Chưa có trong hồ sơ."))
+            findings.append(Finding("missing", req.name[:120], _("Chưa có trong hồ sơ.")))
     for document in documents:
         if document.file:
             why = _readable(document)
@@ -120,19 +126,19 @@ def precheck(dossier, officer, *, registry=None) -> list[Finding]:
             person = registry.person(dossier.applicant_id_number)
         except RegistryUnavailable:
             person = None
-            findings.append(Finding("mismatch", "CSDL dân cư", "Không kết nối được để đối chiếu."))
+            findings.append(Finding("mismatch", "CSDL dân cư", _("Không kết nối được để đối chiếu.")))
         else:
             audit_record("guide.precheck", actor=officer, obj=dossier, data={"registry": "population"})
             form = dossier.form_data or {}
             if person is None:
                 findings.append(
-                    Finding("mismatch", "Số định danh", "Không có trong CSDL quốc gia về dân cư.")
+                    Finding("mismatch", "Số định danh", _("Không có trong CSDL quốc gia về dân cư."))
                 )
             else:
                 names = [dossier.applicant_name] + [form[k] for k in FORM_NAME_KEYS if form.get(k)]
                 if any(fold(n) != fold(person.full_name) for n in names):
-                    findings.append(Finding("mismatch", "Họ tên", "Khác với CSDL quốc gia về dân cư."))
+                    findings.append(Finding("mismatch", "Họ tên", _("Khác với CSDL quốc gia về dân cư.")))
                 births = [_birth(form[k]) for k in FORM_BIRTH_KEYS if form.get(k)]
                 if any(b != person.birth_date.isoformat() for b in births):
-                    findings.append(Finding("mismatch", "Ngày sinh", "Khác với CSDL quốc gia về dân cư."))
+                    findings.append(Finding("mismatch", "Ngày sinh", _("Khác với CSDL quốc gia về dân cư.")))
     return findings
