@@ -73,6 +73,20 @@ class AuditedAdminMixin:
                 )
             super().delete_queryset(request, queryset)
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if self.audit_reads and request.method == "GET" and getattr(response, "context_data", None):
+            # A list of accounts (names, ID numbers) is a read of each person shown, a search too.
+            changelist = response.context_data.get("cl")
+            shown = [str(obj.pk) for obj in changelist.result_list] if changelist else []
+            audit.record(
+                f"{self.model._meta.label_lower}.admin_list",
+                actor=request.user,
+                object_type=self.model._meta.label_lower,
+                data={"via": "admin", "query": request.GET.dict(), "shown": shown},
+            )
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if self.audit_reads and request.method == "GET":
             audit.record(

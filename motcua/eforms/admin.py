@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from motcua.audit.mixins import AuditedAdminMixin
+
 from .models import Draft, FormDefinition
 
 
@@ -14,7 +16,10 @@ class FormDefinitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Draft)
-class DraftAdmin(admin.ModelAdmin):
+class DraftAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = False  # answers are personal data: record which fields, never their values
+    audit_reads = True
+
     list_display = (
         "id",
         "definition",
