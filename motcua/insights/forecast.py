@@ -1,6 +1,6 @@
 """Demand forecasts (dự báo số hồ sơ) per agency and procedure group, 8 weeks ahead (issue 15).
 
-The model (ADR 0032) is the legal calendar times a level:
+The model (ADR 0034) is the legal calendar times a level:
 
     expected dossiers on day d  =  level(series)  ×  shape(d)
 
