@@ -37,6 +37,10 @@ def run(postgres: bool, dossiers: int) -> None:
     print(f"[demo, {label}] reference data loaded in {time.perf_counter() - t0:.1f} s")
 
     report = demo.generate(dossiers, seed=1, force=True)
+    from motcua.dossiers.models import Dossier
+
+    written = Dossier.objects.count()
+    assert written == report.dossiers == dossiers, (written, report.dossiers, dossiers)
     generation = report.seconds
     realtime = report.realtime_seconds
     print(
@@ -72,6 +76,8 @@ def run(postgres: bool, dossiers: int) -> None:
         if dropped:
             sink.create_indexes(dropped)
     reference = time.perf_counter() - t0
+    again = sum(model.objects.count() for model, _c, _r in tables)
+    assert again == total, f"the reference wrote {again:,} rows, not {total:,}"
     print(
         f"[demo, {label}] reference: bare bulk insert of the same {total:,} rows: {reference:.1f} s "
         f"({total / reference:,.0f} rows/s)\n"

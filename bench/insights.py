@@ -255,7 +255,8 @@ def _measure(label: str, total: int, raw: bool = True) -> dict:
         f"  one month ({month.label}): live {t_live_month * 1000:.1f} ms, "
         f"facts {t_facts_month * 1000:.1f} ms",
     ]
-    point = {"n": total, "full": t_full, "pass": t_pass, "ref": t_ref, "counts": ours}
+    same = not _differ(ours, ref) and not live_differ
+    point = {"n": total, "full": t_full, "pass": t_pass, "ref": t_ref, "counts": ours, "same": same}
     if raw:
         ops = connection.ops
         params = {
@@ -330,7 +331,7 @@ def _replicate(label: str, base: dict, copies: int = 9) -> dict:
             + (f"same counts, exactly {copies + 1} × N's" if not check else f"COUNTS DIFFER {check}"),
             flush=True,
         )
-        return {"n": dossiers, "full": t_full, "pass": t_pass, "ref": t_ref}
+        return {"n": dossiers, "full": t_full, "pass": t_pass, "ref": t_ref, "same": not check}
     finally:
         with transaction.atomic():
             DossierFact.objects.filter(dossier_id__gte=offset).delete()
@@ -474,7 +475,9 @@ def _summary(label: str, points: list) -> None:
     rows = ", ".join(f"{p['n']:,}: {p['full']:.2f} s (ref {p['ref']:.2f} s)" for p in flat)
     verdict = "MET" if big["n"] >= 10_000_000 and big["full"] < GOAL_SECONDS else "NOT MET"
     if big["n"] < 10_000_000:
-        verdict = "not measured at 10^7 (run with --dossiers 1000000)"
+        verdict = "NOT MEASURED at 10^7 (run with --dossiers 1000000)"
+    elif not all(p.get("same", True) for p in flat):
+        verdict = "NOT MET (the counts differ from the reference: the time measures a wrong answer)"
     print(
         f"[insights, {label}] full recompute by size — {rows}\n"
         f"[insights, {label}] data ×{data_growth:.0f} → time ×{growth:.1f} "

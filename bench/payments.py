@@ -89,6 +89,9 @@ def main(postgres: bool = False, dossiers: int = 200) -> None:
     ours = time.perf_counter() - t0
     paid = Payment.objects.count()
     assert paid == dossiers, f"{paid} payments for {dossiers} dossiers"
+    # Each notice was answered as it should be: one success applied per intent, the rest ignored.
+    assert outcomes.count("applied") == dossiers, {o: outcomes.count(o) for o in set(outcomes)}
+    assert set(outcomes) <= {"applied", "duplicate", "stale"}, set(outcomes)
     replay = [notice for notice in stream if notice["response_code"] == "00"][:dossiers]
     t0 = time.perf_counter()
     for notice in replay:
@@ -121,8 +124,9 @@ def main(postgres: bool = False, dossiers: int = 200) -> None:
 
     issue_receipt(Payment.objects.first())  # the first also loads fonts and makes the sandbox keys
     t0 = time.perf_counter()
-    issue_receipt(Payment.objects.last())
+    issued = issue_receipt(Payment.objects.last())
     receipt = time.perf_counter() - t0
+    assert issued.receipt_number, "no receipt was issued"
 
     print(f"[payments, {label}] {n} notices ({dossiers} payments, {n - dossiers} duplicates/stale)")
     print(

@@ -95,6 +95,9 @@ def _lag(label: str) -> None:
                     raise AssertionError("the figure did not change within 10 s")
     finally:
         realtime.apply_pending = original
+    if not lags:
+        print(f"[realtime, {label}] lag: NOT MEASURED (no reception was timed)")
+        return
     lags.sort()
     p99 = lags[min(len(lags) - 1, round(0.99 * (len(lags) - 1)))]
     print(

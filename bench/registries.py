@@ -10,16 +10,24 @@ import random
 import statistics
 import time
 
+from bench.checks import BenchCheckFailed
 from bench.search_bench import _pct, _setup_django
 
 
-def _timed(fn, keys) -> list[float]:
+def _timed(fn, keys, check=None) -> list[float]:
+    """µs per call of fn(key); `check(key, answer)` must hold for every answer timed."""
     out = []
     for key in keys:
         started = time.perf_counter()
-        fn(key)
+        answer = fn(key)
         out.append((time.perf_counter() - started) * 1e6)
+        if check is not None and not check(key, answer):
+            raise BenchCheckFailed(f"{getattr(fn, '__name__', fn)}({key!r}) answered {answer!r:.80}")
     return out
+
+
+def _person_is(key, person) -> bool:
+    return person is not None and person.id_number == key
 
 
 def main(postgres: bool = False) -> None:
@@ -41,15 +49,23 @@ def main(postgres: bool = False) -> None:
     numbers = [sandbox.person_at(i).id_number for i in indices]
     population = registries.get("population")
     sandbox._household_cached.cache_clear()
-    cold = _timed(population.person, numbers)
-    warm = _timed(population.person, numbers)
+    cold = _timed(population.person, numbers, _person_is)
+    warm = _timed(population.person, numbers, _person_is)
     table = {n: sandbox.person_at(sandbox.index_of(n)) for n in numbers}
-    ref_dict = _timed(table.get, numbers)
+    ref_dict = _timed(table.get, numbers, _person_is)
     pks = list(AdminUnit.objects.values_list("pk", flat=True))
-    ref_db = _timed(lambda pk: AdminUnit.objects.get(pk=pk), [rng.choice(pks) for _ in range(2000)])
+    ref_db = _timed(
+        lambda pk: AdminUnit.objects.get(pk=pk),
+        [rng.choice(pks) for _ in range(2000)],
+        lambda pk, row: row.pk == pk,
+    )
     orgs = [sandbox.organisation_at(rng.randrange(sandbox.organisation_count())).tax_code for _ in range(500)]
     sandbox._organisation.cache_clear()
-    org_cold = _timed(registries.get("business").organisation, orgs)
+    org_cold = _timed(
+        registries.get("business").organisation,
+        orgs,
+        lambda key, org: org is not None and org.tax_code == key,
+    )
 
     print(
         f"[registries, {label}] {size:,} people, {sandbox.organisation_count():,} organisations; "

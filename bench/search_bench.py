@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.checks import BenchCheckFailed
+
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "motcua" / "catalog" / "tests" / "search_eval_queries.csv"
 
@@ -96,15 +98,22 @@ def main(postgres: bool = False) -> None:
         scores = plain.get_scores(tokens(query[:300]))
         return [names[i][0] for i in np.argsort(-scores)[:k] if scores[i] > 0]
 
-    ours, ref = [], []
+    ours, ref, empty = [], [], set()
     for _ in range(3):
         for q in queries:
             t0 = time.perf_counter()
-            search_procedures(q, limit=10)
+            found = search_procedures(q, limit=10)
             ours.append(time.perf_counter() - t0)
+            if not found:
+                empty.add(q)
             t0 = time.perf_counter()
             plain_search(q, 10)
             ref.append(time.perf_counter() - t0)
+    # A search that finds nothing is timed on an early exit: it must stay the exception.
+    if len(empty) > len(queries) // 10:
+        raise BenchCheckFailed(
+            f"{len(empty)} of {len(queries)} labelled queries found nothing: {sorted(empty)[:5]}"
+        )
 
     def accuracy(fn):
         hits = [(set(r["expected"].split()), fn(r["query"])) for r in rows]
@@ -116,7 +125,10 @@ def main(postgres: bool = False) -> None:
     a_ours = accuracy(lambda q: [h.code for h in search_procedures(q, 3)])
     a_plain = accuracy(plain_search)
     ms = 1000
-    print(f"[search, {label}] {len(names)} procedures, {len(ours)} queries; index build {build_s:.2f} s")
+    print(
+        f"[search, {label}] {len(names)} procedures, {len(ours)} queries "
+        f"({len(empty)} labelled queries without a result); index build {build_s:.2f} s"
+    )
     print(
         f"  motcua search: p50 {_pct(ours, 50) * ms:.2f} ms, p95 {_pct(ours, 95) * ms:.2f} ms, "
         f"mean {statistics.mean(ours) * ms:.2f} ms; top-1 {a_ours[0]:.1%}, top-3 {a_ours[1]:.1%}"

@@ -648,6 +648,7 @@ class _Sink:
     def write(self, model, columns: list[str], rows: list[tuple]) -> None:
         if not rows:
             return
+        columns, rows = _with_defaults(model, columns, rows)
         fields = [next(f for f in model._meta.concrete_fields if f.column == c) for c in columns]
         qn = self.connection.ops.quote_name
         table = qn(model._meta.db_table)
@@ -673,6 +674,20 @@ class _Sink:
 
 #: json.dumps of the empty containers, which most JSON cells hold.
 _EMPTY = {dict: "{}", list: "[]"}
+
+
+def _with_defaults(model, columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:
+    """Columns the generator does not know (a field added later, e.g. Payment.excess) get their
+    model default: Django's defaults are not in the database, so a bulk write must send them."""
+    missing = [
+        f
+        for f in model._meta.concrete_fields
+        if f.column not in columns and not f.primary_key and not f.unique and (f.has_default() or not f.null)
+    ]
+    if not missing:
+        return columns, rows
+    defaults = tuple(f.get_default() for f in missing)
+    return [*columns, *(f.column for f in missing)], [(*row, *defaults) for row in rows]
 
 
 def _map_columns(rows: list[tuple], functions: dict) -> list[tuple]:

@@ -289,3 +289,17 @@ def test_the_frozen_calendar_answers_as_the_calendar(reference_data):
             assert frozen.due_at(at, 7, "working_days").due_at == live.due_at(at, 7, "working_days").due_at
         assert frozen.add_working_days(day, 4) == live.add_working_days(day, 4)
         assert frozen.office_intervals(day) == live.office_intervals(day)
+
+
+def test_the_bulk_writer_sends_the_defaults_of_fields_it_does_not_know():
+    """A field added to a model after the generator (Payment.excess, NOT NULL with a Django-side
+    default) must not make the demo's bulk insert fail on NULL."""
+    from motcua.dossiers.demo import PAYMENT_COLUMNS, _with_defaults
+    from motcua.payments.models import Payment
+
+    row = (1, 2, None, "national", 150000, "DEMO1", None, None, "BL-1", "", "", None, "")
+    columns, rows = _with_defaults(Payment, PAYMENT_COLUMNS, [row])
+    assert columns[: len(PAYMENT_COLUMNS)] == PAYMENT_COLUMNS and rows[0][: len(row)] == row
+    filled = dict(zip(columns, rows[0], strict=True))
+    assert filled["excess"] == 0 and filled["excess_refund_ref"] == ""
+    assert "receipt_number" not in columns[len(PAYMENT_COLUMNS) :]  # unique: never a shared default
