@@ -51,3 +51,11 @@ def test_backoffice_bench_stops_on_a_session_without_the_second_factor(make_doss
     half_signed_in.force_login(people["reception"])  # what the bench did: every page is a redirect
     with pytest.raises(BenchCheckFailed, match="HTTP 302"):
         list(backoffice_bench.measure_officer(people["reception"], repeat=2, warmup=0, client=half_signed_in))
+
+
+def test_the_registry_bench_stops_on_a_wrong_answer():
+    from bench.registries import _person_is, _timed
+
+    with pytest.raises(BenchCheckFailed):
+        _timed(lambda key: None, ["014090001234"], _person_is)
+    assert len(_timed(lambda key: key, ["a", "b"], lambda key, answer: answer == key)) == 2
