@@ -156,10 +156,29 @@ def confident(query: str, best) -> bool:
     return best.score >= STRONG_SCORE or coverage(query, best.code) >= MIN_COVERAGE
 
 
+#: A procedure known only by name gives way to a detailed one scoring at least this share of it.
+DETAILED_MARGIN = 0.8
+
+
 def search(query: str, limit: int = 10) -> list:
-    """The catalog search underneath. (A re-rank of the best three by how much of the question
-    each name accounts for was measured and made the dev split worse: not kept.)"""
-    return search_procedures(query, limit=limit)
+    """The catalog search underneath, with one preference: among the best three, a procedure
+    whose details the catalog holds goes before one known only by name when it scores close
+    (a name-only row is often the same procedure under the province's older code). (A re-rank
+    by how much of the question each name accounts for made the dev split worse: not kept.)"""
+    hits = search_procedures(query, limit=limit)
+    if len(hits) < 2:
+        return hits
+    pending = set(
+        Procedure.objects.filter(code__in=[h.code for h in hits[:3]], details_pending=True).values_list(
+            "code", flat=True
+        )
+    )
+    if hits[0].code not in pending:
+        return hits
+    better = next(
+        (h for h in hits[1:3] if h.code not in pending and h.score >= hits[0].score * DETAILED_MARGIN), None
+    )
+    return [better, *[h for h in hits if h is not better]] if better else hits
 
 
 def ranked(question: str, limit: int = 10) -> list[str]:
@@ -199,6 +218,19 @@ def check(composed: composer.Composed, procedure: Procedure, question: str) -> l
     return bad
 
 
+def _sector_agency(codes: list[str]) -> str:
+    """The agency of the sector of the closest procedures, when they are known only by name and
+    agree on it ("" otherwise)."""
+    rows = Procedure.objects.filter(code__in=codes).select_related("field", "current_version")
+    agencies = {
+        scope.agency_for_field(p.field.name if p.field else "")
+        for p in rows
+        if p.current_version is None or getattr(p, "details_pending", False)
+    }
+    agencies.discard("")
+    return agencies.pop() if len(agencies) == 1 else ""
+
+
 def _abstain(outcome: str, text: str, *, candidates=(), intents=(), agency="") -> Answer:
     return Answer(text, True, outcome, candidates=list(candidates), intents=list(intents), agency=agency)
 
@@ -230,17 +262,18 @@ def answer(question: str) -> Answer:
     hits = search(query, limit=10)
     candidates = [h.code for h in hits[:CANDIDATES]]
     if not hits or not confident(query, hits[0]):
+        text = _(
+            "Trợ lý chưa chắc bạn hỏi thủ tục nào. Bạn xem các thủ tục gần nhất, hoặc gửi câu hỏi cho cán bộ."
+        )
+        agency = _sector_agency(candidates[:3])
+        if agency:
+            # The closest procedures belong to a sector the catalog holds only by name: say who knows.
+            text += " " + _("Thủ tục thuộc lĩnh vực này do %(agency)s giải quyết.") % {"agency": agency}
         return _abstain(
-            Exchange.Outcome.LOW_CONFIDENCE,
-            _(
-                "Trợ lý chưa chắc bạn hỏi thủ tục nào. "
-                "Bạn xem các thủ tục gần nhất, hoặc gửi câu hỏi cho cán bộ."
-            ),
-            candidates=candidates,
-            intents=asked,
+            Exchange.Outcome.LOW_CONFIDENCE, text, candidates=candidates, intents=asked, agency=agency
         )
     procedure = Procedure.objects.select_related("current_version", "field").get(code=hits[0].code)
-    if procedure.current_version is None:
+    if procedure.current_version is None or getattr(procedure, "details_pending", False):
         agency = scope.agency_for_field(procedure.field.name if procedure.field else "")
         text = _(
             "Danh mục có thủ tục “%(name)s” (mã %(code)s) nhưng chưa có thành phần hồ sơ, phí, thời hạn."
