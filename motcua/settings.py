@@ -587,3 +587,6 @@ MOTCUA_NATIONAL_PORTAL_AGENCY_CODE = os.environ.get("MOTCUA_NATIONAL_PORTAL_AGEN
 #: Dossier records per portal call (data[] holds many), and how long one delivery run may drain the queue.
 MOTCUA_SYNC_RECORDS_PER_CALL = int(os.environ.get("MOTCUA_SYNC_RECORDS_PER_CALL", "50"))
 MOTCUA_SYNC_RUN_SECONDS = float(os.environ.get("MOTCUA_SYNC_RUN_SECONDS", "30"))
+#: Recommendations learned from dossiers (issue 15, ADR 0031): a pattern counted on fewer distinct
+#: people than this is suppressed (k-anonymity), so no suggestion reveals one person's history.
+MOTCUA_RECOMMEND_MIN_PEOPLE = int(os.environ.get("MOTCUA_RECOMMEND_MIN_PEOPLE", "10"))
