@@ -203,7 +203,8 @@ def _supplement(request, code: str, limiter: LimitedUploadHandler):
 
 def _last_reason(dossier: Dossier, action: str) -> str:
     entry = dossier.history.filter(action=action).order_by("-at", "-id").first()
-    return str((entry.data or {}).get("reason") or entry.note or "") if entry else ""
+    # The reason the applicant is told, never the officer's internal note (services.APPLICANT_READS).
+    return str((entry.data or {}).get("reason") or "") if entry else ""
 
 
 @citizen_required

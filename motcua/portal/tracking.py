@@ -25,6 +25,7 @@ from motcua.core.ratelimit import Throttle, throttle
 from motcua.core.uploads import LimitedUploadHandler
 from motcua.dossiers.models import Dossier, DossierResult, Status
 from motcua.dossiers.results import verify_result
+from motcua.dossiers.services import APPLICANT_READS
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_CODE_CHARS = 64
@@ -73,7 +74,8 @@ TITLE_LABELS = {
     "Người nộp hồ sơ": pgettext_lazy("tra cứu hồ sơ", "Người nộp hồ sơ"),
 }
 #: Actions whose reason is addressed to the applicant (shown on the status page).
-REASON_SHOWN = {"request_supplement", "refuse_reception", "refuse", "apologise", "request_withdrawal"}
+#: The actions whose reason the applicant is told: one place, dossiers.services.APPLICANT_READS.
+REASON_SHOWN = {name for name, reads in APPLICANT_READS.items() if any(r.key == "reason" for r in reads)}
 
 
 def _too_many(request, template: str, context: dict, t: Throttle):
