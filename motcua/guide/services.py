@@ -241,7 +241,10 @@ def answer(question: str) -> Answer:
         raise GuideError(_("Hãy nhập câu hỏi."))
     if len(question) > MAX_QUESTION_CHARS:
         raise GuideError(_("Câu hỏi dài quá %(n)s ký tự.") % {"n": MAX_QUESTION_CHARS})
-    question = " ".join(question.split())
+    # Control characters (NUL…) are not text: PostgreSQL would refuse them in the log.
+    question = " ".join("".join(c if c.isprintable() else " " for c in question).split())
+    if not question:
+        raise GuideError(_("Hãy nhập câu hỏi."))
     asked = intent_rules.detect(question)
     if intent_rules.asks_for_person(question):
         return _abstain(
@@ -341,7 +344,7 @@ def ask(question: str, *, user=None, channel: str = "web", id_numbers: set[str] 
     result.token = secrets.token_hex(16)
     Exchange.objects.create(
         channel=channel[:8],
-        question=scrub(" ".join(question.split()))[:500],
+        question=scrub(" ".join("".join(c if c.isprintable() else " " for c in question).split()))[:500],
         procedure_code=result.procedure,
         outcome=result.outcome,
         intents=result.intents,

@@ -37,6 +37,7 @@ def test_ask_get_a_cited_answer_start_the_form_ask_about_my_dossier_and_hand_ove
 
     # The widget on the home page: a cited answer from the record.
     page.goto(f"{base}/")
+    assert_accessible(page)  # the widget is on every public page
     page.get_by_label("Hỏi trợ lý về thủ tục (giấy tờ, phí, thời hạn)").fill(
         "làm giấy khai sinh cho con mất bao nhiêu tiền"
     )

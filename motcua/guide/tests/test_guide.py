@@ -78,10 +78,12 @@ def test_nonsense_is_not_answered_with_a_wrong_procedure(reference_data):
 
 
 def test_bad_questions_change_nothing(reference_data):
-    for bad in ["", "   ", "x" * 501]:
+    for bad in ["", "   ", "x" * 501, "\x00\x01"]:
         with pytest.raises(GuideError):
             ask(bad)
     assert not Exchange.objects.exists()
+    ask("đổi bằng lái\x00 xe")  # a control character is dropped, not written to the log
+    assert "\x00" not in Exchange.objects.get().question
 
 
 def test_the_log_keeps_no_personal_data_and_counts_ratings(reference_data):
