@@ -15,8 +15,9 @@ What it does, in one run:
    the cut-off, chứng thực left out of lists and targets) over every person with something to
    predict, and over the people **right after a life-event registration** (khai sinh, khai tử, kết
    hôn or hộ kinh doanh registered in the 7 days before the cut-off), beside **popularity** in
-   the same run (the top procedures of the same training histories, the same list for everyone
-   minus what the person filed in the year — the stronger variant of the baseline).
+   the same run (the top procedures of the same training histories, the same list for everyone;
+   printed as is and minus what the person filed in the year, and judged against the better of
+   the two, metric by metric).
 4. Does it again in a **second, noisier world** (chains 40 % weaker and slower, three times the
    background demand).
 
@@ -288,9 +289,9 @@ def ndcg(lists: dict[str, list[str]], truth: dict[str, set[str]], people, k=5) -
     return total / len(scored)
 
 
-def popularity_lists(world: list[dict]) -> dict[str, list[str]]:
+def popularity_lists(world: list[dict], minus_done: bool = True) -> dict[str, list[str]]:
     """The baseline from the same training histories: most-filed procedures in the last horizon
-    before the cut-off, the same list for everyone minus what the person filed in the year."""
+    before the cut-off, the same list for everyone (or minus what the person filed in the year)."""
     cut = AS_OF.toordinal()
     counts = Counter()
     for p in world:
@@ -298,7 +299,7 @@ def popularity_lists(world: list[dict]) -> dict[str, list[str]]:
     ranked = [c for c, _ in counts.most_common(40)]
     out = {}
     for p in world:
-        done = {c for t, c in p["dossiers"] if cut - 365 <= t < cut}
+        done = {c for t, c in p["dossiers"] if cut - 365 <= t < cut} if minus_done else set()
         out[p["person"]] = [c for c in ranked if c not in done][:5]
     return out
 
@@ -336,6 +337,7 @@ def run_world(world_spec: World, people: int, seed: int, workdir: Path) -> dict:
     if any(c in CERTIFICATION for ls in lists.values() for c in ls):
         raise AssertionError("chứng thực recommended")
     pop = popularity_lists(world)
+    plain = popularity_lists(world, minus_done=False)
     everyone = list(truth)
     life = after_life_event(world)
     return {
@@ -347,10 +349,12 @@ def run_world(world_spec: World, people: int, seed: int, workdir: Path) -> dict:
         "all": {
             "ours": (hit_rate(lists, truth, everyone), ndcg(lists, truth, everyone)),
             "pop": (hit_rate(pop, truth, everyone), ndcg(pop, truth, everyone)),
+            "plain": (hit_rate(plain, truth, everyone), ndcg(plain, truth, everyone)),
         },
         "after": {
             "ours": (hit_rate(lists, truth, life), ndcg(lists, truth, life)),
             "pop": (hit_rate(pop, truth, life), ndcg(pop, truth, life)),
+            "plain": (hit_rate(plain, truth, life), ndcg(plain, truth, life)),
         },
     }
 
@@ -370,16 +374,22 @@ def report(name: str, r: dict, need_ratio: float, check_speed: bool) -> bool:
     print(f"   {'':28}{'HitRate@3':>10}{'NDCG@5':>10}")
     print(f"   {'mọi người — đề xuất':28}{ours_all[0]:10.3f}{ours_all[1]:10.3f}")
     print(f"   {'mọi người — phổ biến':28}{pop_all[0]:10.3f}{pop_all[1]:10.3f}")
+    plain_all, plain_ev = r["all"]["plain"], r["after"]["plain"]
+    print(f"   {'  (phổ biến, không trừ)':28}{plain_all[0]:10.3f}{plain_all[1]:10.3f}")
     print(f"   {'sau sự kiện — đề xuất':28}{ours_ev[0]:10.3f}{ours_ev[1]:10.3f}")
     print(f"   {'sau sự kiện — phổ biến':28}{pop_ev[0]:10.3f}{pop_ev[1]:10.3f}")
-    ratio = _ratio(ours_ev[0], pop_ev[0])
+    print(f"   {'  (phổ biến, không trừ)':28}{plain_ev[0]:10.3f}{plain_ev[1]:10.3f}")
+    # Judged against the better of the two popularity variants, metric by metric.
+    best_ev = max(pop_ev[0], plain_ev[0])
+    best_all = (max(pop_all[0], plain_all[0]), max(pop_all[1], plain_all[1]))
+    ratio = _ratio(ours_ev[0], best_ev)
     checks = [
         (f"sau sự kiện HitRate@3 ≥ 0.75 ({ours_ev[0]:.3f})", ours_ev[0] >= 0.75),
-        (f"sau sự kiện ≥ {need_ratio}× phổ biến ({ratio:.2f}×)", ratio >= need_ratio),
+        (f"sau sự kiện ≥ {need_ratio}× phổ biến tốt hơn ({ratio:.2f}×)", ratio >= need_ratio),
         (
-            f"mọi người không dưới phổ biến (HitRate@3 {ours_all[0]:.3f} vs {pop_all[0]:.3f}, "
-            f"NDCG@5 {ours_all[1]:.3f} vs {pop_all[1]:.3f})",
-            ours_all[0] >= pop_all[0] and ours_all[1] >= pop_all[1],
+            f"mọi người không dưới phổ biến (HitRate@3 {ours_all[0]:.3f} vs {best_all[0]:.3f}, "
+            f"NDCG@5 {ours_all[1]:.3f} vs {best_all[1]:.3f})",
+            ours_all[0] >= best_all[0] and ours_all[1] >= best_all[1],
         ),
     ]
     if check_speed:
