@@ -61,17 +61,39 @@ class Evaluation:
     candidates: list[Candidate] = field(default_factory=list)
     delayed: list[str] = field(default_factory=list)
     full_name: str = ""
+    preference: Preference | None = None
 
     @property
     def suggestions(self) -> list[Candidate]:
         return [c for c in self.candidates if c.current]
 
 
+#: Kinds and the codes with forms change rarely (an administrator's edit): kept a minute in the cache.
+CACHE_SECONDS = 60
+
+
 def kinds() -> list[TriggerKind]:
+    from django.core.cache import cache
+
     from .services import ensure_kinds
 
-    ensure_kinds()
-    return list(TriggerKind.objects.filter(active=True))
+    rows = cache.get("foryou:kinds")
+    if rows is None:
+        ensure_kinds()
+        rows = list(TriggerKind.objects.filter(active=True))
+        cache.set("foryou:kinds", rows, CACHE_SECONDS)
+    return rows
+
+
+def kind_ids() -> dict[str, int]:
+    """code → pk of every kind (active or not)."""
+    from django.core.cache import cache
+
+    ids = cache.get("foryou:kind_ids")
+    if ids is None:
+        ids = dict(TriggerKind.objects.values_list("code", "pk"))
+        cache.set("foryou:kind_ids", ids, CACHE_SECONDS)
+    return ids
 
 
 def _fmt(day: date) -> str:
@@ -90,9 +112,15 @@ def _birthday(born: date, age: int) -> date:
 
 
 def _forms() -> set[str]:
+    from django.core.cache import cache
+
     from motcua.eforms.services import codes_with_forms
 
-    return codes_with_forms()
+    codes = cache.get("foryou:forms")
+    if codes is None:
+        codes = codes_with_forms()
+        cache.set("foryou:forms", codes, CACHE_SECONDS)
+    return codes
 
 
 class _Context:
@@ -131,13 +159,17 @@ class _Context:
         return self._cache["dossiers"]
 
     def held_results(self, procedure_codes) -> list[dict]:
-        from motcua.people.models import DataStoreItem
+        """Results in the person's data store (one query for every dossier-sourced kind)."""
+        if "held" not in self._cache:
+            from motcua.people.models import DataStoreItem
 
-        return list(
-            DataStoreItem.objects.filter(
-                owner_id_number=self.id_number, procedure_code__in=procedure_codes, valid=True
-            ).values("source", "issued_at")[:20]
-        )
+            self._cache["held"] = list(
+                DataStoreItem.objects.filter(owner_id_number=self.id_number, valid=True)
+                .exclude(procedure_code="")
+                .values("source", "issued_at", "procedure_code")
+                .order_by("-issued_at")[:200]
+            )
+        return [item for item in self._cache["held"] if item["procedure_code"] in procedure_codes]
 
 
 _FAILED = object()
@@ -411,16 +443,16 @@ def evaluate(id_number: str, as_of: date | None = None, *, kind_rows=None) -> Ev
     as_of = check_as_of(as_of or timezone.localdate())
     pref = Preference.objects.filter(person_id=id_number).first()
     if pref is not None and pref.refused_all:
-        return Evaluation(id_number, as_of, refused=True)
+        return Evaluation(id_number, as_of, refused=True, preference=pref)
     ctx = _Context(id_number, as_of)
     try:
         person = ctx.person()
     except _Delayed:
-        return Evaluation(id_number, as_of, refused=False, delayed=["population"])
+        return Evaluation(id_number, as_of, refused=False, delayed=["population"], preference=pref)
     if person is None:
         raise UnknownPerson("Không có người mang số định danh này trong Cơ sở dữ liệu quốc gia về dân cư.")
     forms = _forms()
-    evaluation = Evaluation(id_number, as_of, refused=False, full_name=person.full_name)
+    evaluation = Evaluation(id_number, as_of, refused=False, full_name=person.full_name, preference=pref)
     for kind in kind_rows if kind_rows is not None else kinds():
         if pref is not None and pref.refuses(kind.code):
             continue

@@ -7,7 +7,18 @@ def prepared_draft_url(user, procedure_code: str, acting: dict, signed_in_at=Non
     """Level 2: a draft already prefilled from the registries; the link opens its check page,
     one tap from submission. Empty when the procedure has no interactive form."""
     from motcua.eforms import services as eforms
+    from motcua.eforms.models import Draft
 
+    acting_for = acting.get("id_number") or user.personal_id or ""
+    ready = (
+        eforms.drafts_of(user)
+        .filter(acting_for=acting_for, state=Draft.State.OPEN, definition__procedure__code=procedure_code)
+        .order_by("-updated_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if ready is not None:  # prepared already (the definition's large JSON is not needed to link it)
+        return reverse("eforms:check", args=[ready])
     definition = eforms.current_form(procedure_code)
     if definition is None:
         return ""

@@ -67,6 +67,7 @@ def load_kinds(path: Path | None = None) -> tuple[int, int]:
             _, was_created = TriggerKind.objects.update_or_create(code=row["code"], defaults=defaults)
             created += was_created
             updated += not was_created
+    forget_cached_kinds()
     return created, updated
 
 
@@ -74,6 +75,12 @@ def ensure_kinds() -> None:
     """Load the shipped kinds the first time they are needed (fresh database, flushed tests)."""
     if not TriggerKind.objects.exists():
         load_kinds()
+
+
+def forget_cached_kinds() -> None:
+    from django.core.cache import cache
+
+    cache.delete_many(["foryou:kinds", "foryou:kind_ids", "foryou:forms"])
 
 
 # ---- what is shown ----------------------------------------------------------------------------
@@ -87,9 +94,7 @@ class Shown:
 
 def _upsert(candidates, person_id: str, origin: str) -> dict:
     """The Suggestion rows of these candidates (created when missing), keyed by (kind, due)."""
-    kind_ids = dict(
-        TriggerKind.objects.filter(code__in={c.kind for c in candidates}).values_list("code", "pk")
-    )
+    kind_ids = engine.kind_ids()
     existing = {
         (s.kind_id, s.due): s
         for s in Suggestion.objects.filter(person_id=person_id, kind_id__in=kind_ids.values())
@@ -129,7 +134,7 @@ def refresh_watches(evaluation: engine.Evaluation) -> None:
     for c in evaluation.candidates:
         if c.kind not in nearest or c.due < nearest[c.kind].due:
             nearest[c.kind] = c
-    kinds = dict(TriggerKind.objects.values_list("code", "pk"))
+    kinds = engine.kind_ids()
     stored = {
         w.kind_id: w for w in Watch.objects.filter(person_id=evaluation.person_id).select_related("kind")
     }

@@ -13,7 +13,7 @@ from motcua.eid.acting import SIGNED_IN_AT_KEY, current_applicant
 from motcua.eid.decorators import citizen_required
 
 from . import engine, presenters, services
-from .models import Level, TriggerKind
+from .models import Level, Preference
 
 
 def _person(request) -> str:
@@ -56,14 +56,19 @@ def home(request):
         if c.level >= Level.OPTIONS and c.procedure in procedures:
             card["options"] = presenters.channel_options(procedures[c.procedure])
         cards.append(card)
-    pref = services.preference(person_id)
+    # The evaluation read the person's refusals already (None: they never refused anything).
+    pref = (
+        (evaluation.preference or Preference(person_id=person_id))
+        if evaluation
+        else services.preference(person_id)
+    )
     context = {
         "evaluation": evaluation,
         "cards": cards,
         "refused_all": pref.refused_all,
         "kinds": [
             {"code": k.code, "name": k.name, "refused": pref.refuses(k.code), "basis": k.data_basis}
-            for k in TriggerKind.objects.filter(active=True)
+            for k in engine.kinds()
         ],
         "reminders": services.reminder_consent(person_id),
         "notice": services.REFUSE_TEXT,
