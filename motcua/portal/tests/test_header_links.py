@@ -5,8 +5,16 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """An /en/ request leaves English active in this thread: later reverse() calls would get /en/ URLs."""
+    yield
+    translation.deactivate()
 
 PUBLIC_PAGES = [
     "/",

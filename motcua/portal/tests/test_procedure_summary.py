@@ -8,10 +8,18 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from motcua.catalog.models import LegalTime, OnlineLevel, Procedure
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """An /en/ request leaves English active in this thread: later reverse() calls would get /en/ URLs."""
+    yield
+    translation.deactivate()
 
 
 def summary_of(html: str) -> str:
