@@ -52,6 +52,16 @@ def _between(start: datetime, end: datetime) -> Decimal:
     return calendar.get_calendar().working_hours_between(start, end)
 
 
+def lacks_legal_time(dossier) -> bool:
+    """Received and still open or done, but without an appointment because its procedure has no legal
+    time (chưa có thời hạn luật định, ADR 0029): the officer's screens flag it."""
+    return (
+        dossier.received_at is not None
+        and dossier.due_at is None
+        and dossier.status not in (Status.NEW, Status.NOT_RECEIVED, Status.STOPPED)
+    )
+
+
 def countdown(dossier, now: datetime | None = None) -> Countdown:
     """What is left of the legal time (or of the 8-hour reply limit for a new online dossier)."""
     now = now or timezone.now()
@@ -68,6 +78,8 @@ def countdown(dossier, now: datetime | None = None) -> Countdown:
     if status in (Status.NOT_RECEIVED, Status.STOPPED):
         return Countdown("none", _("Đã kết thúc"))
     if status in (Status.DONE, Status.RETURNED) or dossier.finished_at:
+        if dossier.due_at is None and lacks_legal_time(dossier):
+            return Countdown("untimed", _("Đã xử lý xong · chưa có thời hạn luật định"))
         if dossier.due_at is None or dossier.finished_at is None:
             return Countdown("none", _("Đã xử lý xong"))
         if dossier.finished_at <= dossier.due_at and not dossier.counts_as_overdue:
@@ -79,7 +91,7 @@ def countdown(dossier, now: datetime | None = None) -> Countdown:
             text += " · " + _("tính là quá hạn (bổ sung lần hai)")
         return Countdown("paused", text)
     if dossier.due_at is None:
-        return Countdown("none", _("Chưa có ngày hẹn trả"))
+        return Countdown("untimed", _("Chưa có thời hạn luật định"))
     if now <= dossier.due_at:
         left = _between(now, dossier.due_at)
         state = "soon" if left < SOON_HOURS else "left"

@@ -32,7 +32,7 @@ from motcua.places.models import Agency
 
 from . import exports, forms, labels, queues
 from .guards import forbidden, officer_required, reception_agency_ids
-from .timing import countdown
+from .timing import countdown, lacks_legal_time
 from .uploads import ALLOWED_CONTENT_TYPES
 
 #: How an officer's refused action is answered (HTTP status of the re-rendered page).
@@ -155,6 +155,7 @@ def _row(d, q, now) -> dict:
         "channel": labels.channel_label(d.channel),
         "received": _moment(d.received_at),
         "due": _moment(d.reply_due_at if q.slug == queues.RECEPTION else d.due_at),
+        "no_legal_time": q.slug != queues.RECEPTION and lacks_legal_time(d),
         "countdown": countdown(d, now),
         "agency": d.handling_agency.short_name or d.handling_agency.name,
         "assignee": (assignee.full_name or assignee.username) if assignee else "",
@@ -328,6 +329,7 @@ def _render_dossier(
         ),
         "documents": list(dossier.documents.all()),
         "notifications": list(dossier.notifications.all()),
+        "no_legal_time": lacks_legal_time(dossier),
         "history": [
             {
                 "entry": h,

@@ -25,6 +25,7 @@ from .models import (
     CatalogSyncRun,
     DocumentRequirement,
     Field,
+    LegalTime,
     Level,
     NationalCatalogChange,
     Procedure,
@@ -334,3 +335,38 @@ class NationalCatalogChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "published_at")
     search_fields = ("=code",)
 
+
+@admin.register(LegalTime)
+class LegalTimeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Bảng thời hạn giải quyết theo luật định (ADR 0029): what the province decided, with its basis."""
+
+    list_display = ["procedure", "channel", "display", "legal_basis_short", "set_by", "updated_at"]
+    list_filter = ["unit", "channel"]
+    search_fields = ["procedure__code", "procedure__name", "legal_basis"]
+    list_select_related = ["procedure"]
+    raw_id_fields = ["procedure"]
+    fields = [
+        "procedure",
+        "channel",
+        "amount",
+        "unit",
+        "legal_basis",
+        "source",
+        "note",
+        "set_by",
+        "updated_at",
+    ]
+    readonly_fields = ["set_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        # who set it: the administrator, so a reload of the shipped file keeps the row
+        obj.set_by = (request.user.get_full_name() or request.user.get_username())[:150]
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="thời hạn")
+    def display(self, obj: LegalTime) -> str:
+        return obj.display
+
+    @admin.display(description="căn cứ pháp lý")
+    def legal_basis_short(self, obj: LegalTime) -> str:
+        return obj.legal_basis[:120]

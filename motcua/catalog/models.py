@@ -364,3 +364,7 @@ class NationalCatalogChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} @ {self.published_at:%Y-%m-%d %H:%M}"
+
+
+# The administrator-kept legal times live in their own module (issue 13 item 3, ADR 0029).
+from .legaltime_model import LegalTime  # noqa: E402, F401

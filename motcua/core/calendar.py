@@ -42,8 +42,11 @@ from django.utils import timezone
 WORKING_DAYS = "working_days"
 DAYS = "days"
 WORKING_HOURS = "working_hours"
+#: Giải quyết trong ngày: 0 working days, so received after the cut-off it is the next working day
+#: (the legal-time table's unit, catalog.LegalTime, ADR 0029).
+SAME_DAY = "same_day"
 #: Units accepted by `due_at`, with their Vietnamese names. The values match catalog.TimeUnit.
-UNITS = {WORKING_DAYS: "ngày làm việc", DAYS: "ngày", WORKING_HOURS: "giờ làm việc"}
+UNITS = {WORKING_DAYS: "ngày làm việc", DAYS: "ngày", WORKING_HOURS: "giờ làm việc", SAME_DAY: "trong ngày"}
 
 CIVIL_CODE = "civil_code"
 RECEPTION_DAY = "reception_day"
@@ -554,6 +557,8 @@ class LegalCalendar:
         """
         local = self._local(received_at, "Thời điểm tiếp nhận")
         unit = _check_unit(unit)
+        if unit == SAME_DAY:
+            unit, amount = WORKING_DAYS, 0
         snap = self._snapshot()
         if unit == WORKING_HOURS:
             return self._due_hours(snap, local, amount)

@@ -5,13 +5,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from motcua.catalog import legaltimes
 from motcua.catalog.models import Channel as CatalogChannel
 from motcua.catalog.models import TimeUnit
 from motcua.core import calendar
 
 from .models import Channel
 
-SUPPORTED_UNITS = {TimeUnit.WORKING_DAYS, TimeUnit.DAYS, TimeUnit.WORKING_HOURS}
+SUPPORTED_UNITS = legaltimes.SUPPORTED_UNITS
 HOURS_PER_DAY = Decimal(8)
 
 
@@ -25,18 +26,19 @@ def catalog_channel(channel: str) -> str:
 
 
 def legal_time(version, channel: str) -> tuple[Decimal | None, str]:
-    """The processing time of the procedure version for this channel (or any parsed channel)."""
-    methods = [m for m in version.methods.all() if m.time_unit in SUPPORTED_UNITS and m.time_amount]
-    wanted = catalog_channel(channel)
-    for method in sorted(methods, key=lambda m: m.channel != wanted):
-        return method.time_amount, method.time_unit
-    return None, ""
+    """The legal time of the procedure version for this channel: the administrator-kept table, the
+    record's printed time, or a bare number read by the written rule (catalog.legaltimes, ADR 0029).
+    (None, "") when there is none: the dossier is flagged "Chưa có thời hạn luật định"."""
+    resolved = legaltimes.resolve(version, catalog_channel(channel))
+    return (resolved.amount, resolved.unit) if resolved.known else (None, "")
 
 
 def legal_hours(amount: Decimal | None, unit: str) -> Decimal | None:
     """The legal time as working hours (1 working day = 8 working hours), for step shares."""
     if amount is None:
         return None
+    if unit == legaltimes.SAME_DAY:
+        return HOURS_PER_DAY  # the day of receipt
     if unit == TimeUnit.WORKING_HOURS:
         return Decimal(amount)
     return Decimal(amount) * HOURS_PER_DAY
@@ -46,6 +48,7 @@ def compute_due(received_at, amount, unit, procedure=None):
     """DueDate from core's calendar, or None when the catalogue has no usable legal time."""
     if amount is None or unit not in SUPPORTED_UNITS:
         return None
+    # same_day (giải quyết trong ngày) is 0 working days in the calendar: after the cut-off, the next day
     return calendar.due_at(received_at, amount, unit, procedure)
 
 

@@ -533,11 +533,17 @@ def _art19(year, procedures, grouped, name_of) -> list[dict]:
         sampled=False,
     )  # fmt: skip
     out = [services]
+    # a dossier without a legal time is neither on time nor late: out of the on-time share, on its own
+    # line (ADR 0029)
+    for c in grouped.values():
+        c["ended_timed"] = (c.get("ended") or 0) - (c.get("ended_no_legal_time") or 0)
     for code, name, num, den in (
         ("online_dossiers", "Tỷ lệ hồ sơ nộp trực tuyến", "online_received", "received"),
         ("full_online_dossiers", "Tỷ lệ hồ sơ trực tuyến toàn trình (cách tính QĐ 766)", "full_online",
          "eligible_full_online"),
-        ("on_time", "Tỷ lệ hồ sơ giải quyết đúng hạn", "ended_on_time", "ended"),
+        ("on_time", "Tỷ lệ hồ sơ giải quyết đúng hạn", "ended_on_time", "ended_timed"),
+        ("no_legal_time", "Tỷ lệ hồ sơ chưa có thời hạn luật định (không tính đúng hạn, trễ hạn)",
+         "ended_no_legal_time", "ended"),
     ):  # fmt: skip
         n, d = _sum(grouped, num, den)
         m = _ratio(code, name, year, n, d)
@@ -546,6 +552,11 @@ def _art19(year, procedures, grouped, name_of) -> list[dict]:
             for pk, c in sorted(grouped.items(), key=lambda kv: name_of(kv[0]))
             if pk is not None and c.get(den)
         ]
+        if code == "no_legal_time" and n:
+            m["reason"] = (
+                f"{n} hồ sơ kết thúc trong kỳ thuộc thủ tục chưa có thời hạn luật định: không tính vào "
+                "tỷ lệ đúng hạn; cần bổ sung thời hạn trong bảng thời hạn luật định."
+            )
         out.append(m)
     return out
 

@@ -141,6 +141,10 @@ class Counts:
     certified_copies: int | None = None
     reuse_any: int = 0
     from_data_store: int = 0
+    #: ended in the period or open at its end without a legal time (no appointment): in no on-time
+    #: or overdue count, shown on its own line (ADR 0029)
+    no_legal_time: int = 0
+    ended_no_legal_time: int = 0
     citizen_db_procedures: int | None = None
     citizen_db_procedures_connected: int | None = None
     citizen_db_dossiers: int = 0
@@ -286,6 +290,16 @@ def online_service(full_online: int, eligible: int, sync_ratio: float | None, pa
         12,
         ratio=ratio,
         numerator=full_online,
+def no_legal_time(count: int) -> Indicator:
+    """2.3 Hồ sơ chưa có thời hạn luật định: shown, not scored. Their procedure has no legal time, so
+    they have no appointment: counted neither on time nor late in 2.1 (ADR 0029)."""
+    name = "Hồ sơ chưa có thời hạn luật định (không tính đúng hạn, trễ hạn)"
+    ind = Indicator("2.3", name, 0, 0, numerator=count)
+    if count:
+        ind.notes.append("Thủ tục chưa có thời hạn luật định: bổ sung trong bảng thời hạn luật định")
+    return ind
+
+
         denominator=eligible,
         inferred=True,
     )
@@ -567,6 +581,7 @@ def compute(c: Counts, params: Params | None = None) -> IndexResult:
                 paid_online_dossiers(c.fee_dossiers_paid_online, c.fee_dossiers),
                 procedures_with_online_payments(c.fee_procedures_paid_online, c.fee_procedures, params),
                 procedures_offering_payment(c.fee_procedures_offered_online, c.fee_procedures, params),
+                no_legal_time(c.no_legal_time),
             ],
         ),
         Group(

@@ -98,11 +98,14 @@ class TallyCounts(models.Model):
     ended_complaint = models.IntegerField(default=0)
     finished = models.IntegerField(default=0)
     finished_us = models.BigIntegerField(default=0)
+    #: ended without a legal time (chưa có thời hạn luật định): never on time nor late
+    ended_untimed = models.IntegerField(default=0)
     # steps of the counts at the end of a period
     late = models.IntegerField(default=0)
     late_complaint = models.IntegerField(default=0)
     unfin = models.IntegerField(default=0)
     unfin_complaint = models.IntegerField(default=0)
+    unfin_untimed = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

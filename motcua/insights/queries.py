@@ -51,6 +51,7 @@ from motcua.catalog.models import (
     ProcedureAgency,
     SubmissionMethod,
 )
+from motcua.dossiers import reuse
 from motcua.dossiers.models import Channel, Decision, Dossier, DossierDocument, Status
 from motcua.feedback.models import FeedbackCase, Rating, Satisfaction
 from motcua.payments.models import Gateway, Payment
@@ -228,8 +229,9 @@ def static_conditions() -> dict:
     synced, _ = _sync_q()
     return {
         # ended on time, given that it ended (>1 supplement request counts as overdue)
+        # (a dossier without an appointment is never on time: it is "untimed", below)
         "ok": Q(counts_as_overdue=False)
-        & (Q(status__in=NO_RESULT_STATUSES) | Q(due_at__isnull=True) | Q(finished_at__lte=F("due_at"))),
+        & (Q(status__in=NO_RESULT_STATUSES) | Q(finished_at__lte=F("due_at"))),
         "synced": synced,
         "online": online,
         "fee": Q(fee_due__gt=0),
@@ -237,10 +239,14 @@ def static_conditions() -> dict:
         "granted": granted,
         "result": has_result,
         "scanned": has_result & ~Q(result__file="") & Exists(docs) & ~missing_paper,
-        "reuse": Exists(docs.filter(Q(digitised=True) | Q(reused=True))),
-        "store": Exists(docs.filter(reused=True)),
+        # one definition with the portal record (dossiers.reuse): a scan is digitisation, not reuse
+        "reuse": Exists(docs.filter(reuse.REUSED)),
+        "store": Exists(docs.filter(reuse.FROM_DATA_STORE)),
         "cdb": Q(channel=Channel.NATIONAL_PORTAL) | Q(applicant_user__isnull=False),
         "complaint": complaint,
+        # no legal time, so no appointment (chưa có thời hạn luật định, ADR 0029): counted on its own
+        # line, neither on time nor late. Last: the bits of the stored facts keep their places.
+        "untimed": Q(due_at__isnull=True) & ~Q(status__in=NO_RESULT_STATUSES),
     }
 
 
@@ -271,21 +277,33 @@ def count_rules(mode: str | None = None) -> dict:
     """count name → rule over the named flags. A rule works on 0/1 integers (the grouped counts) and on
     Q objects (the drill-down) alike: the only operators are &, | and `_not`."""
     mode = mode or settings.MOTCUA_INDEX_UNFINISHED
+
+    # A dossier without a legal time ("untimed") is judged neither on time nor late: it has its own
+    # count, no_legal_time (ADR 0029). Its complaints still count (`considered`).
+    def timed(f):
+        return _not(f["untimed"])
+
+    def late(f):
+        return f["late"] & timed(f)
+
     if mode == "all":
 
-        def judged(f):
+        def considered(f):
             return f["ended"] | f["unfin"]
 
         def judged_on_time(f):
-            return (f["ended"] & f["ok"]) | (f["unfin"] & _not(f["late"]))
+            return (f["ended"] & f["ok"]) | (f["unfin"] & timed(f) & _not(f["late"]))
 
     else:
 
-        def judged(f):
-            return f["ended"] if mode == "none" else f["ended"] | f["late"]
+        def considered(f):
+            return f["ended"] if mode == "none" else f["ended"] | late(f)
 
         def judged_on_time(f):
             return f["ended"] & f["ok"]
+
+    def judged(f):
+        return considered(f) & timed(f)
 
     return {
         "received": lambda f: f["rec"],
@@ -294,7 +312,9 @@ def count_rules(mode: str | None = None) -> dict:
         "judged_on_time": judged_on_time,
         "ended": lambda f: f["ended"],
         "ended_on_time": lambda f: f["ended"] & f["ok"],
-        "unfinished_overdue": lambda f: f["late"],
+        "unfinished_overdue": late,
+        "no_legal_time": lambda f: (f["ended"] | f["unfin"]) & f["untimed"],
+        "ended_no_legal_time": lambda f: f["ended"] & f["untimed"],
         "eligible_full_online": lambda f: f["rec"] & f["full"],
         "full_online": lambda f: f["rec"] & f["full"] & f["online"],
         "fee_dossiers": lambda f: f["rec"] & f["fee"],
@@ -305,7 +325,7 @@ def count_rules(mode: str | None = None) -> dict:
         "reuse_any": lambda f: f["rec"] & f["reuse"],
         "from_data_store": lambda f: f["rec"] & f["store"],
         "citizen_db_dossiers": lambda f: f["rec"] & f["cdb"],
-        "dossier_complaints": lambda f: judged(f) & f["complaint"],
+        "dossier_complaints": lambda f: considered(f) & f["complaint"],
     }
 
 
@@ -390,6 +410,8 @@ DOSSIER_FIELDS = (
     "ended",
     "ended_on_time",
     "unfinished_overdue",
+    "no_legal_time",
+    "ended_no_legal_time",
     "eligible_full_online",
     "full_online",
     "fee_dossiers",

@@ -65,8 +65,9 @@ DAY_COLUMNS = (
     "ended_complaint",
     "finished",
     "finished_us",
+    "ended_untimed",
 )
-STEP_COLUMNS = ("late", "late_complaint", "unfin", "unfin_complaint")
+STEP_COLUMNS = ("late", "late_complaint", "unfin", "unfin_complaint", "unfin_untimed")
 COLUMNS = DAY_COLUMNS + STEP_COLUMNS
 KEY_FIELDS = ("agency_key", "procedure_key", "officer_key")
 
@@ -101,7 +102,7 @@ def flag_names() -> list[str]:
 def fingerprint() -> str:
     """The settings and the layout the stored facts depend on; a change means a rebuild."""
     return (
-        f"facts=1:{','.join(flag_names())};"
+        f"facts=2:{','.join(flag_names())};"
         f"online_needs_e_result={settings.MOTCUA_INDEX_ONLINE_NEEDS_E_RESULT};"
         f"sync={settings.MOTCUA_INDEX_SYNC_SOURCE};tz={settings.TIME_ZONE}"
     )
@@ -148,7 +149,8 @@ def fact(row: tuple, tz: ZoneInfo) -> tuple | None:
     * unfinished at e ⇔ received_at < e ≤ ended_at (or not ended; never for a dossier refused at
       reception without an end time) ⇔ day(received_at) ≤ L < day(ended_at) =: closed_day;
     * overdue at e ⇔ unfinished at e and (counts_as_overdue, or due_at < e and the clock did not
-      stop before due_at) ⇔ late_day ≤ L < closed_day, late_day = day(due_at) (not before reception).
+      stop before due_at) ⇔ late_day ≤ L < closed_day, late_day = day(due_at) (not before reception);
+      never for a dossier without a legal time (the "untimed" flag: no appointment, ADR 0029).
     """
     _pk, status, received_at, ended_at, finished_at, due_at, paused_at, overdue = row[:8]
     agency, procedure, officer, mask = row[8:]
@@ -163,7 +165,10 @@ def fact(row: tuple, tz: ZoneInfo) -> tuple | None:
         closed_day = received_day  # refused at reception without an end time: never open
     else:
         closed_day = None
-    if overdue:
+    untimed = due_at is None and status not in queries.NO_RESULT_STATUSES
+    if untimed:
+        late_day = None  # counted as "no legal time", neither on time nor late
+    elif overdue:
         late_day = received_day
     elif due_at is not None and (paused_at is None or due_at < paused_at):
         late_day = max(received_day, due_at.astimezone(tz).toordinal())
@@ -222,6 +227,7 @@ def contribution(fact_row: tuple | None, bits: dict[str, int]) -> dict[str, dict
             ended_complaint=f["complaint"],
             finished=int(finished_us is not None),
             finished_us=finished_us or 0,
+            ended_untimed=f["untimed"],
         )
     stop = closed_day + 1 if closed_day is not None else None
 
@@ -235,6 +241,10 @@ def contribution(fact_row: tuple | None, bits: dict[str, int]) -> dict[str, dict
     interval(received_day + 1, "unfin", "unfin_complaint")
     if late_day is not None:
         interval(late_day + 1, "late", "late_complaint")
+    if f["untimed"] and (stop is None or received_day + 1 < stop):
+        add(received_day + 1, unfin_untimed=1)
+        if stop is not None:
+            add(stop, unfin_untimed=-1)
     return out
 
 
@@ -667,11 +677,13 @@ def _fact_sums(period: Period, unit: queries.Unit, group: str | None):
             day["ended_complaint"] += ended_n * f["complaint"]
             day["finished"] += row["n_finished"]
             day["finished_us"] += row["s_finished_us"] or 0
+            day["ended_untimed"] += ended_n * f["untimed"]
         step = per_key[key]
         step["unfin"] += row["n_unfin"]
         step["unfin_complaint"] += row["n_unfin"] * f["complaint"]
         step["late"] += row["n_late"]
         step["late_complaint"] += row["n_late"] * f["complaint"]
+        step["unfin_untimed"] += row["n_unfin"] * f["untimed"]
     return per_procedure, per_key
 
 
@@ -720,13 +732,16 @@ def dossier_counts(
     out: dict = {}
     for key, r in raw.items():
         late, unfin, ended, ended_ok = r["late"], r["unfin"], r["ended"], r["ended_ok"]
+        # without a legal time: neither on time nor late (`late` never holds them), its own line
+        ended_untimed, unfin_untimed = r["ended_untimed"], r["unfin_untimed"]
         if mode == "all":
-            judged, judged_on_time = ended + unfin, ended_ok + unfin - late
+            judged = ended - ended_untimed + unfin - unfin_untimed
+            judged_on_time = ended_ok + unfin - unfin_untimed - late
             complaints = r["ended_complaint"] + r["unfin_complaint"]
         elif mode == "none":
-            judged, judged_on_time, complaints = ended, ended_ok, r["ended_complaint"]
+            judged, judged_on_time, complaints = ended - ended_untimed, ended_ok, r["ended_complaint"]
         else:
-            judged, judged_on_time = ended + late, ended_ok
+            judged, judged_on_time = ended - ended_untimed + late, ended_ok
             complaints = r["ended_complaint"] + r["late_complaint"]
         out[key] = {
             "received": r["received"],
@@ -736,6 +751,8 @@ def dossier_counts(
             "ended": ended,
             "ended_on_time": ended_ok,
             "unfinished_overdue": late,
+            "no_legal_time": ended_untimed + unfin_untimed,
+            "ended_no_legal_time": ended_untimed,
             "eligible_full_online": r["eligible_full_online"],
             "full_online": r["full_online"],
             "fee_dossiers": r["fee"],

@@ -29,7 +29,7 @@ from motcua.exchange.client import ExchangeError
 
 from .client import MalformedAnswer, PortalClient, PortalRefused
 from .models import OutboxMessage
-from .records import RECORD_PREFETCH, RECORD_SELECT, dossier_record, progress_record
+from .records import RECORD_PREFETCH, RECORD_SELECT, RecordIncomplete, dossier_record, progress_record
 
 logger = logging.getLogger(__name__)
 State = OutboxMessage.State
@@ -200,7 +200,7 @@ def _deliver_one_by_one(groups, client: PortalClient, report: DeliveryReport) ->
                 if _is_transient(exc):
                     return False
                 break
-            except (PortalRefused, MalformedAnswer) as exc:
+            except (PortalRefused, MalformedAnswer, RecordIncomplete) as exc:
                 _fail(message, str(exc), permanent=True, report=report)
                 break
             except Dossier.DoesNotExist:
@@ -233,7 +233,7 @@ def _round(now, limit: int, client: PortalClient, report: DeliveryReport) -> boo
                     _fail(group[0], str(exc), permanent=False, report=report)
                 return False
             refused = True
-        except (PortalRefused, MalformedAnswer, Dossier.DoesNotExist):
+        except (PortalRefused, MalformedAnswer, RecordIncomplete, Dossier.DoesNotExist):
             refused = True
         else:
             refused = False

@@ -19,7 +19,7 @@ from motcua.dossiers.models import Dossier, DossierHistory
 
 from .client import PortalClient
 from .models import OutboxMessage
-from .records import dossier_record, portal_code, progress_key, progress_record
+from .records import RecordIncomplete, dossier_record, portal_code, progress_key, progress_record
 
 
 @dataclass
@@ -91,7 +91,12 @@ def reconcile(repair: bool = False, client: PortalClient | None = None, queryset
         answer = client.call("TraCuuHoSo", codes, agency_code=batch[0].handling_agency.code)
         found = {r.get("MaHoSo"): r for r in answer.get("data") or [] if isinstance(r, dict)}
         for dossier in batch:
-            record = dossier_record(dossier)
+            try:
+                record = dossier_record(dossier)
+            except RecordIncomplete as exc:  # held, not sent: say so in the report
+                report.checked += 1
+                report.mismatches.append(Mismatch(portal_code(dossier), "NgayHenTra", str(exc), ""))
+                continue
             theirs = found.get(record["MaHoSo"])
             problems = _compare(dossier, record, theirs)
             missing = _missing_progress(dossier, theirs)

@@ -13,7 +13,8 @@ import hashlib
 from django.conf import settings
 from django.urls import reverse
 
-from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierHistory
+from motcua.dossiers import deadlines, reuse
+from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierHistory, Status
 from motcua.payments.models import FeeLine, Gateway
 
 from .portal import CITIZEN, ORGANISATION, format_portal_date
@@ -43,8 +44,6 @@ DATABASE_CODES = {
     "Cơ sở dữ liệu giấy phép lái xe": "CSDLGPLX",
 }
 POPULATION_DB = "CSDLQGDC"
-#: A paper the applicant took from their data wallet (eforms names it so): DuocLayTuKhoDMQG.
-WALLET_MARK = "(kho dữ liệu:"
 
 
 def _date(moment) -> str:
@@ -149,8 +148,38 @@ def result_url(dossier: Dossier) -> str:
     return settings.MOTCUA_PUBLIC_BASE_URL + reverse("dossiers:result", kwargs={"code": dossier.code})
 
 
+_UNIT_LABELS = {"working_days": "ngày làm việc", "days": "ngày", "working_hours": "giờ làm việc"}
+
+
+def _time_label(amount, unit: str) -> str:
+    if unit == "same_day":
+        return "trong ngày"
+    return f"{amount.normalize():f} {_UNIT_LABELS.get(unit, unit)}"
+
+
+class RecordIncomplete(Exception):
+    """The record would go out wrong (e.g. an empty NgayHenTra although the law gives a time): the
+    message is held with this reason instead of being sent (the Vietnamese text is for the admin)."""
+
+
+def _check_appointment(dossier: Dossier) -> None:
+    """An empty NgayHenTra is sent only when the procedure has no legal time (ADR 0029): a received
+    dossier whose procedure has one but that has no appointment is held, never sent silently."""
+    if dossier.due_at is not None or dossier.received_at is None:
+        return
+    if dossier.status in (Status.NEW, Status.NOT_RECEIVED, Status.STOPPED):
+        return
+    amount, unit = deadlines.legal_time(dossier.procedure_version, dossier.channel)
+    if amount is not None:
+        raise RecordIncomplete(
+            f"Hồ sơ {dossier.code}: NgayHenTra trống dù thủ tục {dossier.procedure.code} có thời hạn luật "
+            f"định ({_time_label(amount, unit)}). Cập nhật ngày hẹn trả của hồ sơ rồi gửi lại."
+        )
+
+
 def dossier_record(dossier: Dossier) -> dict:
-    """The DongBoHoSoMC record of the dossier as it is now."""
+    """The DongBoHoSoMC record of the dossier as it is now (RecordIncomplete: see _check_appointment)."""
+    _check_appointment(dossier)
     procedure = dossier.procedure
     documents = list(dossier.documents.all())
     history = list(dossier.history.all())
@@ -205,8 +234,8 @@ def dossier_record(dossier: Dossier) -> dict:
                 "MaThanhPhanHoSo": str(d.requirement_id or ""),
                 "DuongDanTaiTepTin": "",
                 "DuocSoHoa": int(d.digitised),
-                "DuocTaiSuDung": int(d.reused),
-                "DuocLayTuKhoDMQG": int(d.reused and WALLET_MARK in d.name),
+                "DuocTaiSuDung": int(reuse.is_reused(d)),
+                "DuocLayTuKhoDMQG": int(reuse.is_from_data_store(d)),
                 "MaKetQuaThayThe": "",
             }
             for d in documents
@@ -215,7 +244,7 @@ def dossier_record(dossier: Dossier) -> dict:
         "DanhSachLePhi": _fees(dossier),
         "DanhSachHoSoBoSung": _supplements(dossier, history, documents),
         "DanhSachGiayToKetQua": results,
-        "HoSoCoThanhPhanSoHoa": int(any(d.reused for d in documents)),
+        "HoSoCoThanhPhanSoHoa": int(reuse.dossier_reuses(documents)),
         "TaiKhoanDuocXacThucVoiVNeID": _vneid(dossier, portal_data),
         "DuocThanhToanTrucTuyen": _paid_online(dossier),
         "DSKetNoiCSDL": _databases(dossier, portal_data),

@@ -82,10 +82,10 @@ class Dataset:
         )
         return self.d[name]
 
-    def documents(self, name, *flags):
+    def documents(self, name, *flags, paper="Tờ khai"):
         for digitised, reused in flags:
             DossierDocument.objects.create(
-                dossier=self.d[name], name="Tờ khai", digitised=digitised, reused=reused
+                dossier=self.d[name], name=paper, digitised=digitised, reused=reused
             )
 
     def paid(self, name, amount, gateway):
@@ -181,7 +181,7 @@ def dataset(db):
         fee_due=30_000,
         applicant_user=data.citizen,
     )
-    data.documents("d3", (False, True))
+    data.documents("d3", (False, True), paper="Giấy khai sinh (kho dữ liệu: GKS 2020)")
     # d4: still processing at the end of September, appointment 25/9 → overdue; a complaint (f2).
     data.dossier("d4", none, "counter", 4, at(9, 20), at(9, 25))
     data.documents("d4", (True, False))

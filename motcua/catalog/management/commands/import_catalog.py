@@ -1,7 +1,9 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from motcua.catalog import legaltimes
 from motcua.catalog.importer import NATIONAL_SOURCES, PROVINCIAL_LISTS, import_catalog
 
 
@@ -29,3 +31,24 @@ class Command(BaseCommand):
             raise CommandError(f"Tệp dữ liệu không đúng định dạng: {exc}") from exc
         for line in report.lines(detail=options["detail"]):
             self.stdout.write(line)
+        self.legal_times(data_dir)
+
+    def legal_times(self, data_dir):
+        """The shipped legal-time table, then every procedure still without a legal time: counted
+        here, listed in var/catalog/procedures-without-legal-time.csv for the province to fill."""
+        try:
+            loaded = legaltimes.load(data_dir)
+        except (OSError, legaltimes.LegalTimeFileError) as exc:
+            raise CommandError(f"Bảng thời hạn luật định: {exc}") from exc
+        self.stdout.write(loaded.line())
+        missing = legaltimes.procedures_without_time()
+        path = Path(settings.VAR_DIR) / "catalog" / "procedures-without-legal-time.csv"
+        legaltimes.write_missing(missing, path)
+        self.stdout.write(
+            f"Thủ tục chưa có thời hạn luật định: {len(missing)} (quy tắc số không đơn vị: "
+            f"{legaltimes.bare_number_rule()}) — danh sách: {path}"
+        )
+        for row in missing[:10]:
+            self.stdout.write(f"  {row['code']}\t{row['printed']}\t{row['name'][:80]}")
+        if len(missing) > 10:
+            self.stdout.write(f"  … và {len(missing) - 10} thủ tục khác (xem tệp)")
