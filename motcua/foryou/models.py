@@ -206,3 +206,81 @@ class RecommendationShown(models.Model):
         verbose_name = "gợi ý dịch vụ đã hiển thị"
         verbose_name_plural = "gợi ý dịch vụ đã hiển thị"
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_code} {self.model_version}"
+
+
+class Bundle(models.Model):
+    """A life-event bundle (liên thông TTHC) as data: its steps, their order, what flows between them."""
+
+    code = models.SlugField("mã", max_length=40, unique=True)
+    name = models.CharField("tên", max_length=300)
+    legal_total = models.CharField("tổng thời hạn theo quy định", max_length=200)
+    legal_basis = models.CharField("căn cứ", max_length=300)
+    #: [{"key", "procedure", "name", "agency", "after", "carries": {form field: result field}, "choice"}]
+    steps = models.JSONField("các bước", default=list)
+    active = models.BooleanField("đang dùng", default=True)
+
+    class Meta:
+        verbose_name = "nhóm thủ tục liên thông"
+        verbose_name_plural = "nhóm thủ tục liên thông"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BundleCase(models.Model):
+    """One application for a bundle: the data asked once, then one linked dossier per procedure."""
+
+    code = models.CharField("mã hồ sơ liên thông", max_length=40, unique=True)
+    bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="cases")
+    person_id = models.CharField("số định danh người nộp", max_length=12, db_index=True)
+    user = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answers = models.JSONField("dữ liệu tờ khai chung", default=dict)
+    chosen = models.JSONField("các bước người nộp chọn", default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "hồ sơ liên thông"
+        verbose_name_plural = "hồ sơ liên thông"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class BundleStep(models.Model):
+    """One procedure of a bundle case and its own dossier (at its own agency)."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Chờ kết quả bước trước"
+        STARTED = "started", "Đã nộp"
+        DONE = "done", "Đã có kết quả"
+        STOPPED = "stopped", "Bị từ chối / dừng"
+        BLOCKED = "blocked", "Không thực hiện (bước trước bị từ chối)"
+        UNAVAILABLE = "unavailable", "Thủ tục chưa có trong danh mục"
+        NOT_CHOSEN = "not_chosen", "Không chọn"
+
+    case = models.ForeignKey(BundleCase, on_delete=models.CASCADE, related_name="steps")
+    key = models.CharField(max_length=40)
+    position = models.PositiveSmallIntegerField()
+    procedure_code = models.CharField("thủ tục", max_length=32, blank=True)
+    name = models.CharField("tên", max_length=300, blank=True)
+    agency = models.CharField("cơ quan", max_length=120)
+    after = models.CharField("sau bước", max_length=40, blank=True)
+    state = models.CharField("tình trạng", max_length=16, choices=State.choices)
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", null=True, blank=True, on_delete=models.SET_NULL, related_name="bundle_step"
+    )
+    carried = models.JSONField("dữ liệu nhận từ bước trước", default=dict)
+
+    class Meta:
+        verbose_name = "bước liên thông"
+        verbose_name_plural = "bước liên thông"
+        ordering = ["case", "position"]
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="foryou_bundle_step_key")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.key}"

@@ -341,7 +341,11 @@ def mark_acted(person_id: str, procedure_code: str, dossier_code: str, at=None) 
 
 
 def on_event(event) -> None:
-    """Subscriber of the event log: a new dossier may act on a suggestion (same transaction)."""
+    """Subscriber of the event log (same transaction): a bundle step's dossier may move its chain
+    on; a new dossier may act on a suggestion."""
+    from . import bundles
+
+    bundles.on_event(event)
     if event.topic != "dossier.create":
         return
     from motcua.dossiers.models import Dossier

@@ -1,4 +1,5 @@
-"""`motcua foryou load [--file PATH]`: create or update the trigger kinds from data/foryou/triggers.json."""
+"""`motcua foryou load [--file PATH]`: create or update the trigger kinds (data/foryou/triggers.json)
+and the life-event bundles (data/foryou/bundles.json)."""
 
 from pathlib import Path
 
@@ -18,4 +19,7 @@ def handle(command, options):
         created, updated = services.load_kinds(options.get("file"))
     except (OSError, ValueError, KeyError) as exc:
         raise CommandError(f"Không nạp được các loại gợi ý: {exc}") from None
+    from motcua.foryou import bundles
+
     command.stdout.write(f"Loại gợi ý: {created} mới, {updated} cập nhật.")
+    command.stdout.write(f"Nhóm thủ tục liên thông: {bundles.load_bundles()}.")

@@ -1,0 +1,104 @@
+"""Life-event bundles: one application, one linked dossier per procedure at its own agency, the
+chain moved on by the signed result, a refusal stopping only what depends on it."""
+
+import pytest
+from django.utils import timezone
+
+from motcua.core.events import publish
+from motcua.dossiers.models import Dossier, DossierResult
+from motcua.foryou import bundles
+from motcua.people.models import User
+from motcua.registries.sandbox import demo_people
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def parent(reference_data):
+    p = demo_people()["parent_of_newborn"]
+    return User.objects.create(username="cha", kind="citizen", personal_id=p.id_number, full_name=p.full_name)
+
+
+def sign_result(dossier, number="125/2026"):
+    """The result is signed (as dossiers.results does), then the dossier's event is published."""
+    Dossier.objects.filter(pk=dossier.pk).update(status=10, finished_at=timezone.now())
+    DossierResult.objects.create(
+        dossier=dossier,
+        title="Giấy khai sinh",
+        result_code=number,
+        sha256="0" * 64,
+        signed_by="Chủ tịch",
+        signed_at=timezone.now(),
+        data={"result_code": number, "decision_date": "2026-12-06"},
+    )
+    publish("dossier.return", "dossier", dossier.code, {"status": 10})
+
+
+def test_birth_bundle_files_one_dossier_then_the_signed_result_starts_the_next(parent):
+    case = bundles.start(
+        parent, "birth", {"full_name": parent.full_name, "child_full_name": "Lò Thị Ngọc Ánh"}
+    )
+    steps = {s.key: s for s in case.steps.all()}
+    assert steps["khai_sinh"].state == "started" and steps["khai_sinh"].dossier is not None
+    assert steps["thuong_tru"].state == steps["bhyt"].state == "waiting"
+    first = steps["khai_sinh"].dossier
+    assert first.procedure.code == "1.001193" and first.status == 1
+    assert first.form_data["bundle"] == {"code": case.code, "name": case.bundle.name, "step": 1, "of": 3}
+    assert first.form_data["child_full_name"] == "Lò Thị Ngọc Ánh"  # asked once, in every dossier
+
+    publish("dossier.receive", "dossier", first.code, {})  # not a result yet: nothing moves
+    assert case.steps.get(key="thuong_tru").state == "waiting"
+
+    sign_result(first)
+    steps = {s.key: s for s in case.steps.select_related("dossier")}
+    assert steps["khai_sinh"].state == "done"
+    for key, code in (("thuong_tru", "1.004222"), ("bhyt", "2.000639")):
+        assert steps[key].state == "started"
+        assert steps[key].dossier.procedure.code == code
+        assert steps[key].dossier.form_data["birth_certificate_number"] == "125/2026"
+        assert steps[key].dossier.form_data["bundle"]["code"] == case.code
+    codes = {s.dossier.code for s in steps.values()}
+    assert len(codes) == 3  # three linked dossiers, each with its own code and deadline
+    status = bundles.status(case)
+    assert status["legal_total"].startswith("≤ 3 ngày làm việc")
+    assert [r["state"] for r in status["steps"]] == ["done", "started", "started"]
+    assert all(r["agency"] and r["dossier"] for r in status["steps"])
+
+
+def test_a_refused_first_step_stops_what_depends_on_it(parent):
+    case = bundles.start(parent, "birth", {"full_name": parent.full_name})
+    first = case.steps.get(key="khai_sinh").dossier
+    Dossier.objects.filter(pk=first.pk).update(status=3)
+    publish("dossier.refuse", "dossier", first.code, {"status": 3})
+    assert dict(case.steps.values_list("key", "state")) == {
+        "khai_sinh": "stopped",
+        "thuong_tru": "blocked",
+        "bhyt": "blocked",
+    }
+
+
+def test_death_bundle_files_only_the_chosen_benefits_and_tolerates_missing_procedures(parent):
+    with pytest.raises(bundles.BundleError):
+        bundles.start(parent, "death", {"full_name": parent.full_name})  # no benefit chosen
+    with pytest.raises(bundles.BundleError):
+        bundles.start(parent, "death", {}, ["no_such_step"])
+    case = bundles.start(parent, "death", {"full_name": parent.full_name}, ["tu_tuat", "mai_tang_ncc"])
+    states = dict(case.steps.values_list("key", "state"))
+    assert states["khai_tu"] == "started" and states["tu_tuat"] == "waiting"
+    assert states["mai_tang_btxh"] == "not_chosen"
+    # Not in the catalog (yet): shown as such, never guessed.
+    assert states["mai_tang_ncc"] in ("unavailable", "waiting")
+    sign_result(case.steps.get(key="khai_tu").dossier, "7/2026")
+    states = dict(case.steps.values_list("key", "state"))
+    assert states["xoa_thuong_tru"] == "started" and states["tu_tuat"] == "started"
+    tu_tuat = case.steps.get(key="tu_tuat").dossier
+    assert tu_tuat.form_data["death_certificate_number"] == "7/2026"
+
+
+def test_a_bundle_needs_a_citizen_and_a_known_bundle(reference_data):
+    officer = User.objects.create(username="cb", kind="officer")
+    with pytest.raises(bundles.BundleError):
+        bundles.start(officer, "birth", {})
+    user = User.objects.create(username="x", kind="citizen", personal_id="014201000001")
+    with pytest.raises(bundles.BundleError):
+        bundles.start(user, "no_such_bundle", {})
