@@ -179,10 +179,10 @@ def visible(person_id: str, as_of=None) -> engine.Evaluation:
 
 def show(person_id: str, *, channel: str = "page", as_of=None) -> tuple[engine.Evaluation, list[Shown]]:
     """Evaluate, then record each suggestion shown with its trace (inputs and rule version)."""
-    evaluation = visible(person_id, as_of)
+    evaluation = engine.evaluate(person_id, as_of)
     if evaluation.refused:
         return evaluation, []
-    current = evaluation.suggestions
+    current = evaluation.suggestions  # dismissed ones are dropped below, from the rows read anyway
     now = timezone.now()
     with transaction.atomic():
         rows = _upsert(current, person_id, channel)
@@ -205,13 +205,20 @@ def show(person_id: str, *, channel: str = "page", as_of=None) -> tuple[engine.E
             shown.append(Shown(row, c))
         if shown:
             from django.db.models import F
+            from django.db.models.functions import Coalesce
 
-            pks = [s.suggestion.pk for s in shown]
-            Suggestion.objects.filter(pk__in=pks, first_shown_at__isnull=True).update(first_shown_at=now)
-            Suggestion.objects.filter(pk__in=pks).update(shown_count=F("shown_count") + 1)
+            Suggestion.objects.filter(pk__in=[s.suggestion.pk for s in shown]).update(
+                shown_count=F("shown_count") + 1, first_shown_at=Coalesce(F("first_shown_at"), now)
+            )
             SuggestionTrace.objects.bulk_create(traces)
         refresh_watches(evaluation)
+    evaluation.candidates = [c for c in evaluation.candidates if not _dismissed(rows, c)]
     return evaluation, shown
+
+
+def _dismissed(rows: dict, candidate) -> bool:
+    row = rows.get((candidate.kind, candidate.due))
+    return row is not None and row.dismissed_at is not None
 
 
 def dismiss(person_id: str, suggestion_id: int) -> bool:
