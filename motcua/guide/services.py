@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import STOP_WORDS, get_index, search_procedures
+from motcua.core.money import format_number
 from motcua.core.text import fold, tokens
 
 from . import compose as composer
@@ -480,7 +481,7 @@ def own_dossiers_answer(user, id_numbers: set[str], limit: int = 5) -> Answer:
             line += _(", hẹn trả ngày %(day)s") % {"day": timezone.localtime(d.due_at).strftime("%d/%m/%Y")}
         owed = max(0, d.fee_due - d.fee_paid)
         if owed:
-            line += _(", còn phải nộp %(amount)s đồng") % {"amount": f"{owed:,}".replace(",", ".")}
+            line += _(", còn phải nộp %(amount)s đồng") % {"amount": format_number(owed)}
         if d.status == Status.SUPPLEMENT:
             line += _(", cần bổ sung giấy tờ")
         lines.append(line)
