@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from motcua.core.text import fold
@@ -131,11 +132,16 @@ def bring_in(
     """Put every row of the deployment lists in the catalog (see the module). `listings`: the rows
     of each list as imported; `replacements`: old code → (new code, what says so)."""
     reports = []
-    procedures = {p.code: p for p in Procedure.objects.select_related("current_version")}
+    # code → pending?; only the pending ones are loaded whole (the stubs refreshed below)
+    pending_of: dict[str, bool] = {}
     by_name: dict[str, list[str]] = {}
-    for code, procedure in procedures.items():
-        if not procedure.details_pending:
-            by_name.setdefault(_name_key(procedure.name), []).append(code)
+    for code, name, pending in Procedure.objects.values_list("code", "name", "details_pending"):
+        pending_of[code] = pending
+        if not pending:
+            by_name.setdefault(_name_key(name), []).append(code)
+    procedures = {
+        p.code: p for p in Procedure.objects.filter(details_pending=True).select_related("current_version")
+    }
     all_rows = [row for rows in listings.values() for row in rows]
     for source in deployment_lists():
         rows = listings.get(source)
@@ -153,11 +159,14 @@ def bring_in(
                 report.replaced.append((base, code, replacements[base][1]))
         report.codes = len(groups)
         stubs = []
+        moved: dict[str, list[int]] = {}
         for code, group in groups.items():
             procedure = procedures.get(code)
             for row in group:
-                row.catalog_code = code
-            if procedure is not None and not procedure.details_pending:
+                if row.catalog_code != code:
+                    # most rows are their own national code: "" groups those for one UPDATE
+                    moved.setdefault("" if code == row.base_code else code, []).append(row.pk)
+            if code in pending_of and not pending_of[code]:
                 report.detailed_rows += len(group)
                 report.detailed_codes += 1
                 continue
@@ -166,7 +175,7 @@ def bring_in(
             if group[0].base_code:
                 report.unmatched.append((code, sorted(by_name.get(_name_key(group[0].name), []))[:3]))
             stubs.append((code, group, procedure))
-        ProvincialListing.objects.bulk_update(rows, ["catalog_code"], batch_size=1000)
+        _set_catalog_codes(source, moved)
         report.pending_created = _write_stubs(importer, source, stubs, all_rows)
         # A list-only procedure whose code a record now says is replaced: no longer in force (kept,
         # dossiers may point at it); the list row is the new procedure.
@@ -177,6 +186,16 @@ def bring_in(
         ).update(status=Procedure.Status.EXPIRED, updated_at=timezone.now())
         reports.append(report)
     return reports
+
+
+def _set_catalog_codes(source: str, moved: dict[str, list[int]]) -> None:
+    """Write the rows' catalog codes: those that are their own national code ("") in one UPDATE,
+    the rest (replaced, local codes) per code."""
+    rows = ProvincialListing.objects.filter(source=source)
+    for code, pks in moved.items():
+        for start in range(0, len(pks), 900):
+            chunk = rows.filter(pk__in=pks[start : start + 900])
+            chunk.update(catalog_code=F("base_code") if code == "" else code)
 
 
 def _stub_record(code: str, group: list[ProvincialListing], others: list[ProvincialListing]) -> dict:
@@ -235,14 +254,9 @@ def _write_stubs(importer, source: str, stubs: list, all_rows: list[ProvincialLi
             ProcedureVersion(procedure=procedure, number=1, content_hash=digest, imported_at=now, **body)
         )
     ProcedureVersion.objects.bulk_create(versions, batch_size=500)
-    by_procedure = dict(
-        ProcedureVersion.objects.filter(procedure_id__in=ids.values(), number=1).values_list(
-            "procedure_id", "pk"
-        )
-    )
-    for procedure, _, _ in new:
-        procedure.current_version_id = by_procedure[procedure.pk]
-    Procedure.objects.bulk_update([p for p, _, _ in new], ["current_version"], batch_size=500)
+    # One UPDATE, not a CASE per row: each new procedure's current version is its version 1.
+    first = ProcedureVersion.objects.filter(procedure=OuterRef("pk"), number=1).values("pk")[:1]
+    Procedure.objects.filter(pk__in=ids.values()).update(current_version=Subquery(first))
     importer.report.created += len(new)
     return len(new)
 
