@@ -35,6 +35,8 @@ data: install
 	MOTCUA_EMBEDDED=1 $(MANAGE) demo_accounts
 	MOTCUA_EMBEDDED=1 $(MANAGE) signing init
 	MOTCUA_EMBEDDED=1 $(MANAGE) demo --dossiers 3000 --seed 1 --if-empty
+	MOTCUA_EMBEDDED=1 $(MANAGE) foryou load
+	MOTCUA_EMBEDDED=1 $(MANAGE) foryou demo
 
 run: data
 	@echo "motcua: http://$(HOST):$(PORT)/  (quản trị: http://$(HOST):$(PORT)/quan-tri/)"

@@ -7,6 +7,7 @@ from django.utils import timezone
 from motcua.core.events import publish
 from motcua.dossiers.models import Dossier, DossierResult
 from motcua.foryou import bundles
+from motcua.foryou.models import Bundle
 from motcua.people.models import User
 from motcua.registries.sandbox import demo_people
 
@@ -82,15 +83,19 @@ def test_death_bundle_files_only_the_chosen_benefits_and_tolerates_missing_proce
         bundles.start(parent, "death", {"full_name": parent.full_name})  # no benefit chosen
     with pytest.raises(bundles.BundleError):
         bundles.start(parent, "death", {}, ["no_such_step"])
+    death = Bundle.objects.get(code="death")
+    death.steps = [
+        {**s, "procedure": "9.999999"} if s["key"] == "mai_tang_ncc" else s for s in death.steps
+    ]  # a code the catalog does not hold (yet)
+    death.save()
     case = bundles.start(parent, "death", {"full_name": parent.full_name}, ["tu_tuat", "mai_tang_ncc"])
     states = dict(case.steps.values_list("key", "state"))
     assert states["khai_tu"] == "started" and states["tu_tuat"] == "waiting"
-    assert states["mai_tang_btxh"] == "not_chosen"
-    # Not in the catalog (yet): shown as such, never guessed.
-    assert states["mai_tang_ncc"] in ("unavailable", "waiting")
+    assert states["mai_tang_btxh"] == "not_chosen" and states["mai_tang_ncc"] == "waiting"
     sign_result(case.steps.get(key="khai_tu").dossier, "7/2026")
     states = dict(case.steps.values_list("key", "state"))
     assert states["xoa_thuong_tru"] == "started" and states["tu_tuat"] == "started"
+    assert states["mai_tang_ncc"] == "unavailable"  # shown as such, never guessed
     tu_tuat = case.steps.get(key="tu_tuat").dossier
     assert tu_tuat.form_data["death_certificate_number"] == "7/2026"
 
@@ -102,3 +107,16 @@ def test_a_bundle_needs_a_citizen_and_a_known_bundle(reference_data):
     user = User.objects.create(username="x", kind="citizen", personal_id="014201000001")
     with pytest.raises(bundles.BundleError):
         bundles.start(user, "no_such_bundle", {})
+
+
+def test_a_step_without_a_code_takes_the_catalog_procedure_of_that_name(reference_data, tmp_path):
+    path = tmp_path / "bundles.json"
+    path.write_text(
+        '{"bundles": [{"code": "t", "name": "T", "legal_total": "", "legal_basis": "", "steps": ['
+        '{"key": "a", "procedure": "", "name": "Giải quyết hưởng chế độ tử tuất", "agency": "BHXH"},'
+        '{"key": "b", "procedure": "", "name": "Không có thủ tục này", "agency": "X"}]}]}',
+        encoding="utf-8",
+    )
+    bundles.load_bundles(path)
+    steps = {s["key"]: s["procedure"] for s in Bundle.objects.get(code="t").steps}
+    assert steps == {"a": "2.000821", "b": ""}
