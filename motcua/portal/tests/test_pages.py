@@ -153,7 +153,7 @@ def test_a_10kb_query_gives_a_page_with_a_message(client):
     [
         "<script>alert(1)</script>",
         "' OR 1=1 --",
-        "%00\x00\x1f",
+        "%00\x1f",  # a real NUL byte is refused before any view: core/tests/test_request_hygiene.py
         "🙂🙂",
         "ผ่านพิธีการ",
         "\u200b",
