@@ -291,6 +291,7 @@ def unpaid_before_notice(dossier_ids) -> dict[int, int]:
             payments__isnull=True,
             dossier__status__in=BEFORE_NOTICE,
             dossier__channel=Channel.OWN_PORTAL,
+            dossier__procedure__online_level=OnlineLevel.FULL,
         )
         .values("dossier_id")
         .annotate(total=Sum("amount"))
