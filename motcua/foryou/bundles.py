@@ -222,3 +222,76 @@ def status(case: BundleCase) -> dict:
 
 def cases_of(person_id: str):
     return BundleCase.objects.filter(person_id=person_id).select_related("bundle").order_by("-created_at")
+
+
+# ---- the one form of a bundle -------------------------------------------------------------------
+
+#: What each bundle asks beyond what the registries hold: (field, label, required).
+ASKS = {
+    "birth": [("child_full_name", "Họ, chữ đệm và tên của trẻ", True)],
+    "death": [],
+    "household_business": [
+        ("business_name", "Tên hộ kinh doanh", True),
+        ("business_trade", "Ngành, nghề kinh doanh", True),
+        ("business_address", "Địa điểm kinh doanh", True),
+    ],
+}
+
+
+def prefill(bundle: Bundle, person_id: str) -> tuple[dict, dict]:
+    from motcua.registries.ports import RegistryUnavailable
+
+    from . import engine
+
+    try:
+        return _prefill(bundle, person_id)
+    except (RegistryUnavailable, engine._Delayed):
+        raise BundleError("Cơ sở dữ liệu chưa trả lời, vui lòng thử lại sau.") from None
+
+
+def _prefill(bundle: Bundle, person_id: str) -> tuple[dict, dict]:
+    """(known, defaults): what the registries already hold for this bundle (shown, never asked) and
+    the default answers of the fields still asked. Reads only the person's own records."""
+    from motcua import registries
+
+    from . import engine
+
+    person = registries.get("population").person(person_id)
+    if person is None:
+        raise BundleError("Không tìm thấy thông tin của bạn trong Cơ sở dữ liệu quốc gia về dân cư.")
+    known = {
+        "full_name": person.full_name,
+        "id_number": person.id_number,
+        "permanent_address": person.permanent_address,
+        "commune_code": person.commune_code,
+    }
+    defaults = {}
+    ctx = engine._Context(person_id, timezone.localdate())
+    if bundle.code == "birth":
+        notices = engine._notices(ctx, "birth")
+        if not notices:
+            raise BundleError("Chưa có giấy chứng sinh điện tử nào gửi tới bạn.")
+        notice = notices[0]
+        known.update(
+            {
+                "relation": "Cha" if notice.get("father_id") == person_id else "Mẹ",
+                "child_birth_date": str(notice.get("birth_date") or ""),
+                "child_gender": {"male": "Nam", "female": "Nữ"}.get(
+                    notice.get("gender"), notice.get("gender", "")
+                ),
+                "child_birth_place": notice.get("birth_place", ""),
+                "mother_id": notice.get("mother_id", ""),
+                "father_id": notice.get("father_id", ""),
+            }
+        )
+        defaults["child_full_name"] = notice.get("child_name") or notice.get("full_name") or ""
+    elif bundle.code == "death":
+        notices = [n for n in engine._notices(ctx, "death") if n.get("deceased_id") != person_id]
+        if not notices:
+            raise BundleError("Chưa có giấy báo tử nào gửi tới bạn.")
+        known.update(
+            {"deceased_id": notices[0].get("deceased_id", ""), "died_on": str(notices[0].get("died_on"))}
+        )
+    elif bundle.code == "household_business":
+        defaults["business_address"] = person.permanent_address
+    return known, defaults

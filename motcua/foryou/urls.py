@@ -9,4 +9,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("<int:pk>/bo-qua/", views.dismiss, name="dismiss"),
     path("lua-chon/", views.choices, name="choices"),
+    path("lien-thong/<slug:code>/", views.bundle_start, name="bundle_start"),
+    path("lien-thong/ho-so/<str:code>/", views.bundle_case, name="bundle_case"),
 ]

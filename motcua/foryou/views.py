@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -13,7 +13,10 @@ from motcua.eid.acting import SIGNED_IN_AT_KEY, current_applicant
 from motcua.eid.decorators import citizen_required
 
 from . import engine, presenters, services
-from .models import Level, Preference
+from .models import Bundle, BundleCase, Level, Preference
+
+#: Suggestions whose life event has a bundle: the card offers its one form.
+BUNDLE_OF = {"birth_registration": "birth", "death_registration": "death"}
 
 
 def _person(request) -> str:
@@ -48,6 +51,9 @@ def home(request):
             "overdue": evaluation is not None and c.due < evaluation.as_of,
             "draft_url": "",
             "options": [],
+            "bundle_url": reverse("foryou:bundle_start", args=[BUNDLE_OF[c.kind]])
+            if c.kind in BUNDLE_OF
+            else "",
         }
         if c.level >= Level.PREPARED:
             card["draft_url"] = presenters.prepared_draft_url(
@@ -74,6 +80,9 @@ def home(request):
         "notice": services.REFUSE_TEXT,
         "reminder_text": services.REMINDER_CONSENT_TEXT,
         "delayed": bool(evaluation and evaluation.delayed),
+        "cases": list(
+            BundleCase.objects.filter(person_id=person_id).select_related("bundle").order_by("-id")[:10]
+        ),
     }
     response = render(request, "foryou/home.html", context)
     response["Cache-Control"] = "private, no-store"
@@ -109,3 +118,81 @@ def choices(request):
     except ValueError:
         messages.error(request, _("Loại gợi ý không tồn tại."))
     return redirect("foryou:home")
+
+
+@never_cache
+@citizen_required
+def bundle_start(request, code: str):
+    """The one form of a life-event bundle: what the registries hold is shown, the rest asked once."""
+    from . import bundles
+
+    person_id = _person(request)
+    bundles.ensure_bundles()
+    bundle = get_object_or_404(Bundle, code=code, active=True)
+    asks = bundles.ASKS.get(bundle.code, [])
+    choices = [s for s in bundle.steps if s.get("choice")]
+    try:
+        known, defaults = bundles.prefill(bundle, person_id)
+    except bundles.BundleError as exc:
+        messages.error(request, str(exc))
+        return redirect("foryou:home")
+    values, errors = dict(defaults), {}
+    chosen = []
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "").strip()[:300] for name, _label, _req in asks}
+        errors = {
+            name: _("Vui lòng nhập thông tin này.") for name, _label, req in asks if req and not values[name]
+        }
+        chosen = [key for key in request.POST.getlist("chon") if key in {c["key"] for c in choices}]
+        if choices and not chosen:
+            errors["chon"] = _("Hãy chọn ít nhất một chế độ đề nghị giải quyết.")
+        if not errors:
+            answers = {**{k: v for k, v in known.items() if k != "commune_code"}, **values}
+            try:
+                case = bundles.start(
+                    request.user, bundle.code, answers, chosen, commune_code=known.get("commune_code", "")
+                )
+            except bundles.BundleError as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("foryou:bundle_case", code=case.code)
+    fields = [
+        {
+            "name": name,
+            "label": label,
+            "required": req,
+            "value": values.get(name, ""),
+            "error": errors.get(name),
+        }
+        for name, label, req in asks
+    ]
+    context = {
+        "bundle": bundle,
+        "known": [(KNOWN_LABELS.get(k, k), v) for k, v in known.items() if k in KNOWN_LABELS and v],
+        "fields": fields,
+        "choices": choices,
+        "chosen": chosen,
+        "choice_error": errors.get("chon"),
+    }
+    return render(request, "foryou/bundle_start.html", context, status=400 if errors else 200)
+
+
+@never_cache
+@citizen_required
+def bundle_case(request, code: str):
+    from . import bundles
+
+    case = get_object_or_404(bundles.cases_of(_person(request)), code=code)  # another person's: 404
+    return render(request, "foryou/bundle_case.html", {"status": bundles.status(case)})
+
+
+KNOWN_LABELS = {
+    "full_name": "Người đề nghị",
+    "id_number": "Số định danh cá nhân",
+    "permanent_address": "Nơi thường trú",
+    "relation": "Quan hệ với trẻ",
+    "child_birth_date": "Ngày sinh của trẻ",
+    "child_gender": "Giới tính của trẻ",
+    "child_birth_place": "Nơi sinh",
+    "died_on": "Ngày mất",
+}

@@ -120,3 +120,34 @@ def test_a_step_without_a_code_takes_the_catalog_procedure_of_that_name(referenc
     bundles.load_bundles(path)
     steps = {s["key"]: s["procedure"] for s in Bundle.objects.get(code="t").steps}
     assert steps == {"a": "2.000821", "b": ""}
+
+
+def test_the_parent_files_the_birth_bundle_typing_one_field(client, parent):
+    from motcua.eid.testing import sign_in_citizen
+
+    sign_in_citizen(client, parent)
+    page = client.get("/danh-cho-ban/").content.decode()
+    assert "/danh-cho-ban/lien-thong/birth/" in page
+    form = client.get("/danh-cho-ban/lien-thong/birth/")
+    assert form.status_code == 200
+    text = form.content.decode()
+    born = bundles.prefill(bundles.Bundle.objects.get(code="birth"), parent.personal_id)[0]
+    assert born["child_birth_date"] in text and parent.full_name in text  # shown, not asked
+    assert text.count('<input type="text" id="id_') == 1  # only the child's name is asked (≤ 3 typed)
+    assert client.post("/danh-cho-ban/lien-thong/birth/", {"child_full_name": ""}).status_code == 400
+    assert not bundles.cases_of(parent.personal_id).exists()
+    response = client.post("/danh-cho-ban/lien-thong/birth/", {"child_full_name": "Lò Thị Ngọc Ánh"})
+    assert response.status_code == 302
+    case = bundles.cases_of(parent.personal_id).get()
+    assert response["Location"].endswith(f"/danh-cho-ban/lien-thong/ho-so/{case.code}/")
+    first = case.steps.get(key="khai_sinh").dossier
+    assert first.form_data["child_full_name"] == "Lò Thị Ngọc Ánh"
+    assert first.form_data["relation"] in ("Cha", "Mẹ") and first.form_data["child_birth_date"]
+    sign_result(first)
+    status = client.get(response["Location"]).content.decode()
+    assert status.count("/cua-toi/ho-so/") == 3  # three linked dossiers on one combined status
+    assert "≤ 3 ngày làm việc" in status
+    # Someone else cannot read it.
+    other = User.objects.create(username="khac", kind="citizen", personal_id=demo_people()["adult"].id_number)
+    sign_in_citizen(client, other)
+    assert client.get(response["Location"]).status_code == 404
