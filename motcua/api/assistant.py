@@ -40,7 +40,7 @@ class AssistantAnswer(Schema):
 
 @router.post(
     "/assistant/ask",
-    response={200: AssistantAnswer, 401: Error, 403: Error, 422: Error, 429: Error},
+    response={200: AssistantAnswer, 400: Error, 401: Error, 403: Error, 422: Error, 429: Error},
     summary="Hỏi trợ lý ảo (công khai): trả lời từ danh mục thủ tục, có trích dẫn",
     operation_id="assistant_ask",
     openapi_extra={PUBLIC_MARK: True, SCOPE_MARK: SCOPE},
