@@ -210,7 +210,8 @@ def test_control_sheet_has_one_row_per_transition_with_timing(make_dossier, peop
         "Thẩm định hồ sơ",
         "Phê duyệt",
     ]
-    assert rows[2].timing == "Trước hạn"  # the reception step, done well before its share ran out
+    # The transfer step is due the day of receipt (NĐ 61 Art 18): handed over that morning, on time.
+    assert rows[2].timing == "Đúng hạn"
     assert rows[2].detail == "Phân công: Chuyen Vien"
     assert rows[4].timing == "Quá hạn"  # the approval step's own share ran out before Mon 9/3 16:00…
     assert rows[4].dossier_timing == "Đúng hạn"  # …but the dossier is decided before its appointment
