@@ -57,3 +57,50 @@ def test_the_parent_of_a_newborn_sees_the_birth_suggestion(
     expect(page.locator("li.suggestion").filter(has_text="giấy chứng sinh")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("^Bật lại: Con mới sinh"))).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_parent_files_the_birth_bundle_and_follows_one_combined_status(
+    page: Page, live_server, live_reference_data, eid_sandbox, assert_accessible
+):
+    from django.utils import timezone
+
+    from motcua.core.events import publish
+    from motcua.dossiers.models import Dossier, DossierResult
+    from motcua.foryou.models import BundleCase
+
+    parent = sandbox.demo_people()["parent_of_newborn"]
+    sign_in_citizen(page, live_server.url, parent.id_number, "/danh-cho-ban/")
+    card = page.locator("li.suggestion").filter(has_text="Liên thông thủ tục hành chính về đăng ký khai sinh")
+    card.get_by_role("link", name="Nộp liên thông (một tờ khai cho cả nhóm thủ tục)").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Liên thông khai sinh")
+    assert_accessible(page)
+    name = sandbox.pending_registrations()["parent_of_newborn"]["full_name"]
+    field = page.get_by_label("Họ, chữ đệm và tên của trẻ")
+    if field.input_value() != name:  # prefilled from the birth notice when it carries the name
+        field.fill(name)
+    page.get_by_role("button", name="Nộp hồ sơ liên thông").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hồ sơ liên thông")
+    assert_accessible(page)
+    case = BundleCase.objects.get(person_id=parent.id_number)
+    rows = page.get_by_role("table").get_by_role("row")
+    expect(rows).to_have_count(4)  # header + three steps
+    first = case.steps.get(key="khai_sinh").dossier
+    expect(page.get_by_role("link", name=first.code)).to_be_visible()
+
+    # The commune signs the birth certificate: the next two start by themselves.
+    Dossier.objects.filter(pk=first.pk).update(status=10, finished_at=timezone.now())
+    DossierResult.objects.create(
+        dossier=first,
+        title="Giấy khai sinh",
+        result_code="125/2026",
+        sha256="0" * 64,
+        signed_by="Chủ tịch",
+        signed_at=timezone.now(),
+        data={"result_code": "125/2026"},
+    )
+    publish("dossier.return", "dossier", first.code, {"status": 10})
+    page.reload()
+    codes = [s.dossier.code for s in case.steps.select_related("dossier").order_by("position")]
+    assert len(set(codes)) == 3
+    for code in codes:
+        expect(page.get_by_role("link", name=code)).to_be_visible()
