@@ -324,7 +324,7 @@ def _set_excess(dossier: Dossier, excess: int) -> None:
     """Give back `excess` from the latest online payments (a partial refund of each as needed)."""
     with transaction.atomic():
         payments = (
-            Payment.objects.select_for_update()
+            Payment.objects.select_for_update(of=("self",))
             .filter(charge__dossier=dossier, refunded_at__isnull=True, intent__isnull=False, excess=0)
             .order_by("-paid_at", "-id")
         )
