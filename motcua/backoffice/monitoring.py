@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from motcua.dossiers.access import visible_dossiers
 from motcua.insights import queries, services
 from motcua.insights import targets as target_services
+from motcua.insights.index import display_notes
 from motcua.insights.models import Target
 from motcua.insights.periods import Period, PeriodError, parse_period
 from motcua.insights.queries import Unit, UnitError, resolve_unit
@@ -256,6 +257,7 @@ def _indicator_rows(report: dict, choice: Choice, linkable: bool) -> list[dict]:
             indicators.append(
                 {
                     **ind,
+                    "notes": display_notes(ind.get("notes", [])),
                     "na": ind["points"] == "N/A",
                     "percent": None if ind["ratio"] is None else round(ind["ratio"] * 100, 2),
                     "numerator_url": _drill_url(choice, num_name) if linkable and num_name else "",

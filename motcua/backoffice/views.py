@@ -177,6 +177,15 @@ def queue(request, slug: str = queues.MINE):
         return exports.export(query, fmt, user=request.user, queue_slug=q.slug, filters=filters.describe())
     page = queues.page_of(query, filters.page)
     rows = [_row(d, q, now) for d in page.rows]
+    # A queue page shows applicants' names (and a search may be by ID number): an officer's read of
+    # other people's personal data, recorded with what was asked and which dossiers were shown.
+    record(
+        "dossier.queue_view",
+        actor=request.user,
+        object_type="backoffice.queue",
+        object_id=q.slug,
+        data={"filters": filters.describe(), "page": page.number, "shown": [d.code for d in page.rows]},
+    )
     params = filters.params
     assignees = forms.bulk_assignee_choices(request.user)
     context = {
@@ -320,6 +329,7 @@ def _render_dossier(
         "channel_label": labels.channel_label(dossier.channel),
         "kind_label": labels.APPLICANT_KIND_LABELS.get(dossier.applicant_kind, dossier.applicant_kind),
         "countdown": countdown(dossier, now),
+        "no_legal_time": lacks_legal_time(dossier),
         "is_overdue": services.is_overdue(dossier, now),
         "due_changes": list(dossier.due_date_changes.all()),
         "steps": steps,
@@ -329,7 +339,6 @@ def _render_dossier(
         ),
         "documents": list(dossier.documents.all()),
         "notifications": list(dossier.notifications.all()),
-        "no_legal_time": lacks_legal_time(dossier),
         "history": [
             {
                 "entry": h,

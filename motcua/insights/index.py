@@ -34,8 +34,26 @@ class Indicator:
         data = asdict(self)
         data["points"] = "N/A" if self.points is None else self.points
         if self.inferred:
-            data["notes"] = [*self.notes, "[inferred] công thức hoặc tham số suy luận, cấu hình được"]
+            data["notes"] = [*self.notes, INFERRED_NOTE]
         return data
+
+
+#: The machine-readable marker of a formula or parameter the law does not fix (JSON, CLI).
+INFERRED_MARK = "[inferred]"
+INFERRED_NOTE = f"{INFERRED_MARK} công thức hoặc tham số suy luận, cấu hình được"
+
+
+def display_notes(notes: list[str]) -> list[str]:
+    """Notes as a person reads them: without the developers' `[inferred]` marker.
+
+    Screens and reports show a "suy luận" badge instead, so the generic note is dropped.
+    """
+    plain = []
+    for note in notes:
+        if note == INFERRED_NOTE:
+            continue
+        plain.append(note.replace(f"{INFERRED_MARK} ", "").replace(f" ({INFERRED_MARK})", "").strip())
+    return plain
 
 
 @dataclass
@@ -123,6 +141,10 @@ class Counts:
     ended: int = 0
     ended_on_time: int = 0
     unfinished_overdue: int = 0
+    #: ended in the period or open at its end without a legal time (no appointment): in no on-time
+    #: or overdue count, shown on its own line (ADR 0029)
+    no_legal_time: int = 0
+    ended_no_legal_time: int = 0
     average_days: float | None = None
     # group 3
     eligible_full_online: int = 0
@@ -141,10 +163,6 @@ class Counts:
     certified_copies: int | None = None
     reuse_any: int = 0
     from_data_store: int = 0
-    #: ended in the period or open at its end without a legal time (no appointment): in no on-time
-    #: or overdue count, shown on its own line (ADR 0029)
-    no_legal_time: int = 0
-    ended_no_legal_time: int = 0
     citizen_db_procedures: int | None = None
     citizen_db_procedures_connected: int | None = None
     citizen_db_dossiers: int = 0
@@ -272,6 +290,16 @@ def average_resolution_time(days: float | None) -> Indicator:
     )
 
 
+def no_legal_time(count: int) -> Indicator:
+    """2.3 Hồ sơ chưa có thời hạn luật định: shown, not scored. Their procedure has no legal time, so
+    they have no appointment: counted neither on time nor late in 2.1 (ADR 0029)."""
+    name = "Hồ sơ chưa có thời hạn luật định (không tính đúng hạn, trễ hạn)"
+    ind = Indicator("2.3", name, 0, 0, numerator=count)
+    if count:
+        ind.notes.append("Thủ tục chưa có thời hạn luật định: bổ sung trong bảng thời hạn luật định")
+    return ind
+
+
 # --- group 3: DVCTT (12) ---------------------------------------------------------------------------
 
 
@@ -290,16 +318,6 @@ def online_service(full_online: int, eligible: int, sync_ratio: float | None, pa
         12,
         ratio=ratio,
         numerator=full_online,
-def no_legal_time(count: int) -> Indicator:
-    """2.3 Hồ sơ chưa có thời hạn luật định: shown, not scored. Their procedure has no legal time, so
-    they have no appointment: counted neither on time nor late in 2.1 (ADR 0029)."""
-    name = "Hồ sơ chưa có thời hạn luật định (không tính đúng hạn, trễ hạn)"
-    ind = Indicator("2.3", name, 0, 0, numerator=count)
-    if count:
-        ind.notes.append("Thủ tục chưa có thời hạn luật định: bổ sung trong bảng thời hạn luật định")
-    return ind
-
-
         denominator=eligible,
         inferred=True,
     )
@@ -563,6 +581,7 @@ def compute(c: Counts, params: Params | None = None) -> IndexResult:
             [
                 resolution_on_time(c.judged_on_time, c.judged),
                 average_resolution_time(c.average_days),
+                no_legal_time(c.no_legal_time),
             ],
         ),
         Group(
@@ -581,7 +600,6 @@ def compute(c: Counts, params: Params | None = None) -> IndexResult:
                 paid_online_dossiers(c.fee_dossiers_paid_online, c.fee_dossiers),
                 procedures_with_online_payments(c.fee_procedures_paid_online, c.fee_procedures, params),
                 procedures_offering_payment(c.fee_procedures_offered_online, c.fee_procedures, params),
-                no_legal_time(c.no_legal_time),
             ],
         ),
         Group(

@@ -18,6 +18,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from . import services
+from .index import display_notes
 from .periods import Period, parse_period
 from .queries import Unit, resolve_unit
 
@@ -242,7 +243,7 @@ def to_xlsx(report: dict) -> bytes:
     ws.append(["", "Tối đa có dữ liệu", index["max_available"]])
     formats(ws, ws.max_row, {3: POINTS})
     ws.append(["", "Xếp loại", index["grade"]])
-    ws.append(["", "Ghi chú xếp loại", index.get("grade_note", "")])
+    ws.append(["", "Ghi chú xếp loại", " ".join(display_notes([index.get("grade_note", "")]))])
     ws.append(["", "Thời điểm lập", report["generated_at"]])
     chart = BarChart()
     chart.type = "bar"

@@ -258,3 +258,16 @@ def test_at_risk_window_is_a_setting(as_user, officers, settings):
     response = as_user(officers["head"]).get(URL, {"ky": "2026-09"})
     assert response.context["at_risk_days"] == 5
     assert "trong=5" in response.context["at_risk_url"]
+
+
+def test_dashboard_shows_no_developer_markers_and_reads_in_english_under_en(as_user, officers):
+    client = as_user(officers["province"])
+    page = client.get(URL, {"ky": "2026-09"}).content.decode()
+    # What a person reads: the page without the machine data it carries for its charts (json_script).
+    html = re.sub(r"<script\b.*?</script>", "", page, flags=re.S)
+    assert "[inferred]" not in html
+    assert "suy luận" in html  # the badge says it instead, in words a monitor reads
+
+    english = client.get("/en" + URL, {"ky": "2026-09"}).content.decode()
+    assert "Service index dashboard (QĐ 766)" in english
+    assert "Bảng điều hành Chỉ số phục vụ" not in english
