@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .models import Bundle, BundleCase, BundleStep
 
@@ -228,12 +229,12 @@ def cases_of(person_id: str):
 
 #: What each bundle asks beyond what the registries hold: (field, label, required).
 ASKS = {
-    "birth": [("child_full_name", "Họ, chữ đệm và tên của trẻ", True)],
+    "birth": [("child_full_name", gettext_lazy("Họ, chữ đệm và tên của trẻ"), True)],
     "death": [],
     "household_business": [
-        ("business_name", "Tên hộ kinh doanh", True),
-        ("business_trade", "Ngành, nghề kinh doanh", True),
-        ("business_address", "Địa điểm kinh doanh", True),
+        ("business_name", gettext_lazy("Tên hộ kinh doanh"), True),
+        ("business_trade", gettext_lazy("Ngành, nghề kinh doanh"), True),
+        ("business_address", gettext_lazy("Địa điểm kinh doanh"), True),
     ],
 }
 

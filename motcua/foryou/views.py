@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -187,12 +188,12 @@ def bundle_case(request, code: str):
 
 
 KNOWN_LABELS = {
-    "full_name": "Người đề nghị",
-    "id_number": "Số định danh cá nhân",
-    "permanent_address": "Nơi thường trú",
-    "relation": "Quan hệ với trẻ",
-    "child_birth_date": "Ngày sinh của trẻ",
-    "child_gender": "Giới tính của trẻ",
-    "child_birth_place": "Nơi sinh",
-    "died_on": "Ngày mất",
+    "full_name": gettext_lazy("Người đề nghị"),
+    "id_number": gettext_lazy("Số định danh cá nhân"),
+    "permanent_address": gettext_lazy("Nơi thường trú"),
+    "relation": gettext_lazy("Quan hệ với trẻ"),
+    "child_birth_date": gettext_lazy("Ngày sinh của trẻ"),
+    "child_gender": gettext_lazy("Giới tính của trẻ"),
+    "child_birth_place": gettext_lazy("Nơi sinh"),
+    "died_on": gettext_lazy("Ngày mất"),
 }
