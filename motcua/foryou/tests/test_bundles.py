@@ -151,3 +151,19 @@ def test_the_parent_files_the_birth_bundle_typing_one_field(client, parent):
     other = User.objects.create(username="khac", kind="citizen", personal_id=demo_people()["adult"].id_number)
     sign_in_citizen(client, other)
     assert client.get(response["Location"]).status_code == 404
+
+
+def test_officers_see_that_a_dossier_is_part_of_a_bundle(client, parent):
+    from motcua.eid.testing import sign_in_officer
+    from motcua.people.models import OfficerRole
+
+    case = bundles.start(parent, "birth", {"full_name": parent.full_name})
+    first = case.steps.get(key="khai_sinh").dossier
+    officer = User.objects.create(username="tn", kind="officer", is_staff=True, full_name="Tiếp Nhận")
+    OfficerRole.objects.create(user=officer, agency=first.receiving_agency, role=OfficerRole.Role.RECEPTION)
+    sign_in_officer(client, officer)
+    page = client.get(f"/can-bo/ho-so/{first.code}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Thuộc hồ sơ liên thông" in text and case.code in text and "bước 1/3" in text
+    assert "Chờ kết quả bước trước" in text  # the neighbouring steps and their state
