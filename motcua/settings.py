@@ -171,6 +171,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # `aaaaaaaaaaaa` passes the rules above; a strength estimate (zxcvbn) does not let it through.
+    {"NAME": "motcua.people.passwords.StrengthValidator", "OPTIONS": {"min_score": 3}},
 ]
 
 # Vietnamese first: source strings are Vietnamese, English is the translation.
@@ -388,6 +390,11 @@ MOTCUA_OFFICER_IDLE_MINUTES = int(os.environ.get("MOTCUA_OFFICER_IDLE_MINUTES", 
 MOTCUA_ADMIN_IDLE_MINUTES = int(os.environ.get("MOTCUA_ADMIN_IDLE_MINUTES", "5"))
 #: However active, an officer signs in again after this many hours (absolute lifetime).
 MOTCUA_OFFICER_SESSION_MAX_HOURS = int(os.environ.get("MOTCUA_OFFICER_SESSION_MAX_HOURS", "8"))
+#: Officer accounts not signed in for this many days are disabled by the worker (level 3: 45 days);
+#: 0 turns it off, the default in the embedded mode and debug, where the demo accounts sleep for weeks.
+MOTCUA_OFFICER_INACTIVE_DAYS = int(
+    os.environ.get("MOTCUA_OFFICER_INACTIVE_DAYS", "0" if DEBUG or EMBEDDED else "45")
+)
 # Officers are locked per account (the spec's level-3 rule), not per IP: a whole one-stop office
 # shares one address, and one mistyping colleague must not lock everyone out. ADR 0012.
 SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]

@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
     name = "motcua.core"
     label = "core"
     verbose_name = "Lõi"
+
+    def ready(self):
+        from . import checks  # noqa: F401 — registers the production checks

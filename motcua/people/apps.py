@@ -7,3 +7,10 @@ class PeopleConfig(AppConfig):
     name = "motcua.people"
     label = "people"
     verbose_name = "Người dùng"
+
+    def ready(self):
+        from motcua.core import jobs
+
+        from . import inactive
+
+        jobs.register("people.disable_inactive", inactive.disable_inactive, 24 * 3600)

@@ -1,0 +1,68 @@
+"""System checks: refuse to run in production with the embedded mode's public sandbox keys.
+
+The embedded mode (`make run`), debug and tests use sandbox adapters whose keys are constants in
+the source (payments HMAC secrets, the national portal password) and a sandbox eID provider that
+signs anyone in with a published passcode. In production they would let anyone forge a paid
+notification or sign in as any citizen, so every management command and the WSGI application
+(motcua/wsgi.py) stop with these errors.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import checks
+
+#: (setting, the public sandbox value) pairs that must not reach production.
+SANDBOX_SECRETS = (
+    ("MOTCUA_PAYMENTS_NATIONAL_SECRET", "sandbox-national-secret"),
+    ("MOTCUA_PAYMENTS_BANK_SECRET", "sandbox-bank-secret"),
+    ("MOTCUA_NATIONAL_PORTAL_PASSWORD", "sandbox-dvcqg"),
+)
+#: Sandboxes that must be off in production (each serves or trusts a fake outside system).
+SANDBOX_SWITCHES = (
+    "MOTCUA_EID_SANDBOX",
+    "MOTCUA_PAYMENTS_SANDBOX",
+    "MOTCUA_LGSP_SANDBOX",
+    "MOTCUA_NATIONAL_PORTAL_SANDBOX",
+)
+
+TAG = "motcua_production"
+
+
+def is_production() -> bool:
+    return not (settings.DEBUG or getattr(settings, "EMBEDDED", False) or getattr(settings, "TESTING", False))
+
+
+@checks.register(checks.Tags.security, TAG)
+def sandbox_keys_in_production(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if not is_production():
+        return []
+    errors = []
+    for name, public in SANDBOX_SECRETS:
+        if getattr(settings, name, "") == public:
+            errors.append(
+                checks.Error(
+                    f"{name} is the embedded mode's public sandbox value.",
+                    hint=f"Set {name} to the secret issued for this installation.",
+                    id="motcua.E001",
+                )
+            )
+    for name in SANDBOX_SWITCHES:
+        if getattr(settings, name, False):
+            errors.append(
+                checks.Error(
+                    f"{name} is on outside the embedded mode, debug and tests.",
+                    hint="Configure the real provider (e.g. MOTCUA_EID=vneid) and turn the sandbox off.",
+                    id="motcua.E002",
+                )
+            )
+    return errors
+
+
+def refuse_sandbox_in_production() -> None:
+    """Raise ImproperlyConfigured when the checks above fail (the WSGI application calls it)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    errors = sandbox_keys_in_production()
+    if errors:
+        raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg}" for e in errors))
