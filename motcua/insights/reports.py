@@ -65,7 +65,8 @@ def _overdue(document: dict, grouped: dict) -> dict:
         units, counts_by_key = grouped[kind]
         rows = []
         for key, counts in counts_by_key.items():
-            late_ended = counts.ended - counts.ended_on_time
+            # a dossier without a legal time is not late: it has its own line (ADR 0029)
+            late_ended = counts.ended - counts.ended_on_time - counts.ended_no_legal_time
             if key in units and (counts.unfinished_overdue or late_ended):
                 unit = units[key]
                 rows.append(
@@ -82,7 +83,8 @@ def _overdue(document: dict, grouped: dict) -> dict:
     return {
         "ended": c["ended"],
         "ended_on_time": c["ended_on_time"],
-        "ended_late": c["ended"] - c["ended_on_time"],
+        "ended_late": c["ended"] - c["ended_on_time"] - c.get("ended_no_legal_time", 0),
+        "ended_no_legal_time": c.get("ended_no_legal_time", 0),
         "unfinished_overdue": c["unfinished_overdue"],
         "judged": c["judged"],
         "judged_on_time": c["judged_on_time"],
@@ -312,6 +314,7 @@ def to_xlsx(report: dict) -> bytes:
         ("Hồ sơ kết thúc xử lý trong kỳ", overdue["ended"]),
         ("— trong đó đúng hạn", overdue["ended_on_time"]),
         ("— trong đó quá hạn", overdue["ended_late"]),
+        ("— trong đó chưa có thời hạn luật định (không tính hạn)", overdue["ended_no_legal_time"]),
         ("Hồ sơ chưa kết thúc, đã quá hạn tại cuối kỳ", overdue["unfinished_overdue"]),
     ):
         ws.append([label, value])

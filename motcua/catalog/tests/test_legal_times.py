@@ -144,3 +144,31 @@ def test_the_import_report_lists_every_procedure_still_without_a_time(reference_
     # with the rule off, the bare numbers the text confirms come back on the list
     settings.MOTCUA_BARE_NUMBER_RULE = "off"
     assert len(legaltimes.procedures_without_time()) > len(missing)
+
+
+def test_an_administrator_changes_a_time_in_the_admin_and_is_recorded_as_its_author(
+    reference_data, admin_client, admin_user
+):
+    from django.urls import reverse
+
+    from motcua.audit.models import AuditEntry
+
+    row = LegalTime.objects.get(procedure__code="1.004873")
+    url = reverse("admin:catalog_legaltime_change", args=[row.pk])
+    assert admin_client.get(reverse("admin:catalog_legaltime_changelist") + "?q=1.004873").status_code == 200
+    form = {
+        "procedure": row.procedure_id, "channel": "", "amount": "0", "unit": "working_days",
+        "legal_basis": "NĐ 123/2015/NĐ-CP Điều 22", "source": row.source, "note": "",
+    }  # fmt: skip
+    page = admin_client.post(url, form)
+    assert page.status_code == 200 and "Thời hạn phải lớn hơn 0" in page.content.decode()  # refused
+    row.refresh_from_db()
+    assert row.amount == 3
+    response = admin_client.post(url, {**form, "amount": "2"})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.amount == 2 and row.set_by != legaltimes.SHIPPED_BY
+    assert AuditEntry.objects.filter(object_id=str(row.pk)).exists()
+    assert legaltimes.load().kept_admin == 1  # a reload keeps the administrator's value
+    row.refresh_from_db()
+    assert row.amount == 2

@@ -59,3 +59,12 @@ def test_the_criteria_keep_them_out_of_the_on_time_share(untimed):
     assert (m["on_time"]["numerator"], m["on_time"]["denominator"]) == (3, 5)
     assert (m["no_legal_time"]["numerator"], m["no_legal_time"]["denominator"]) == (1, 6)
     assert "chưa có thời hạn luật định" in m["no_legal_time"]["reason"]
+
+
+def test_the_monthly_report_does_not_call_them_late(untimed):
+    from motcua.insights import reports
+
+    overdue = reports.build(SEPTEMBER, DEPARTMENT)["overdue"]
+    # ended: d1 d7 d9 on time, d2 d3 late, d11 without a legal time
+    assert (overdue["ended"], overdue["ended_on_time"], overdue["ended_late"]) == (6, 3, 2)
+    assert overdue["ended_no_legal_time"] == 1
