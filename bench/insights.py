@@ -60,10 +60,11 @@ WITH x AS (
          THEN 1 ELSE 0 END AS ended,
     CASE WHEN (ended_at IS NULL OR ended_at >= %(end)s) AND (status <> 3 OR ended_at >= %(end)s)
          THEN 1 ELSE 0 END AS unfin,
-    CASE WHEN counts_as_overdue OR (due_at < %(end)s AND (paused_at IS NULL OR due_at < paused_at))
-         THEN 1 ELSE 0 END AS late_at_end,
-    CASE WHEN NOT counts_as_overdue AND (status IN (3, 8) OR due_at IS NULL OR finished_at <= due_at)
+    CASE WHEN (counts_as_overdue OR (due_at < %(end)s AND (paused_at IS NULL OR due_at < paused_at)))
+         AND NOT (due_at IS NULL AND status NOT IN (3, 8)) THEN 1 ELSE 0 END AS late_at_end,
+    CASE WHEN NOT counts_as_overdue AND (status IN (3, 8) OR finished_at <= due_at)
          THEN 1 ELSE 0 END AS ok,
+    CASE WHEN due_at IS NULL AND status NOT IN (3, 8) THEN 1 ELSE 0 END AS untimed,
     CASE WHEN national_code IS NOT NULL THEN 1 ELSE 0 END AS synced,
     CASE WHEN online_level = 'full' THEN 1 ELSE 0 END AS full_level,
     CASE WHEN status IN (9, 10) AND decision = 'approved' THEN 1 ELSE 0 END AS granted,
@@ -71,10 +72,10 @@ WITH x AS (
     CASE WHEN fee_due > 0 THEN 1 ELSE 0 END AS fee,
     CASE WHEN channel IN ('national_portal', 'own_portal') THEN 1 ELSE 0 END AS online,
     CASE WHEN channel = 'national_portal' OR applicant_user_id IS NOT NULL THEN 1 ELSE 0 END AS citizen_db,
-    CASE WHEN EXISTS (SELECT 1 FROM dossiers_dossierdocument o WHERE o.dossier_id = x.id
-                      AND (o.digitised OR o.reused)) THEN 1 ELSE 0 END AS reuse_any,
     CASE WHEN EXISTS (SELECT 1 FROM dossiers_dossierdocument o WHERE o.dossier_id = x.id AND o.reused)
-         THEN 1 ELSE 0 END AS from_store,
+         THEN 1 ELSE 0 END AS reuse_any,
+    CASE WHEN EXISTS (SELECT 1 FROM dossiers_dossierdocument o WHERE o.dossier_id = x.id AND o.reused
+                      AND o.name LIKE '%%(kho dữ liệu:%%') THEN 1 ELSE 0 END AS from_store,
     CASE WHEN fee_due > 0 AND EXISTS (
            SELECT 1 FROM payments_payment y JOIN payments_charge c ON c.id = y.charge_id
            WHERE c.dossier_id = x.id AND NOT c.cancelled AND y.gateway IN ('national', 'vietqr')
@@ -90,7 +91,7 @@ WITH x AS (
 )
 SELECT
   SUM(rec), SUM(rec * synced), SUM(ended),
-  SUM(CASE WHEN ended = 1 OR (unfin = 1 AND late_at_end = 1) THEN 1 ELSE 0 END),
+  SUM(CASE WHEN (ended = 1 AND untimed = 0) OR (unfin = 1 AND late_at_end = 1) THEN 1 ELSE 0 END),
   SUM(ended * ok), SUM(unfin * late_at_end), SUM(rec * full_level),
   SUM(CASE WHEN rec = 1 AND full_level = 1 AND online = 1 AND (granted = 0 OR has_result = 1)
       THEN 1 ELSE 0 END),
@@ -135,7 +136,8 @@ def facts_reference_sql() -> str:
     rec = "received_day >= %(first)s"
     ended = "ended_day >= %(first)s AND ended_day <= %(last)s"
     late = "late_day <= %(last)s AND (closed_day IS NULL OR closed_day > %(last)s)"
-    judged = f"(({ended}) OR ({late}))"
+    judged = f"(({ended} AND (flags & {bit['untimed']}) = 0) OR ({late}))"
+    considered = f"(({ended}) OR ({late}))"  # complaints count for dossiers without a legal time too
     full = "p.online_level = 'full'"
     conditions = [  # in the order of REFERENCE_FIELDS
         rec,
@@ -154,7 +156,7 @@ def facts_reference_sql() -> str:
         f"{rec} AND {has('cdb')}",
         f"{rec} AND {has('paid')}",
         f"{ended} AND {has('granted', 'scanned')}",
-        f"{judged} AND {has('complaint')}",
+        f"{considered} AND {has('complaint')}",
     ]
     sums = ",\n  ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conditions)
     # integers of our own layout inlined, the period as parameters
