@@ -28,6 +28,7 @@ install: $(VENV)/.installed
 # Reference data: idempotent, so it runs on every `make run`.
 data: install
 	MOTCUA_EMBEDDED=1 $(MANAGE) migrate --no-input -v 0
+	MOTCUA_EMBEDDED=1 $(MANAGE) createcachetable
 	MOTCUA_EMBEDDED=1 $(MANAGE) load_calendar
 	MOTCUA_EMBEDDED=1 $(MANAGE) load_places
 	MOTCUA_EMBEDDED=1 $(MANAGE) import_catalog

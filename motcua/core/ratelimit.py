@@ -3,6 +3,7 @@ site, the public verification pages and the API."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -28,8 +29,23 @@ class Throttle:
 
 
 def client_ip(request) -> str:
-    """REMOTE_ADDR: behind a proxy, the proxy must set it (never trust X-Forwarded-For here)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address: REMOTE_ADDR, or behind the documented reverse proxy the entry
+    MOTCUA_PROXY_COUNT from the right of MOTCUA_PROXY_CLIENT_HEADER (what the proxies appended;
+    anything further left came from the client and is ignored). django-axes uses it too."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    header = getattr(settings, "MOTCUA_PROXY_CLIENT_HEADER", "")
+    if not header:
+        return remote
+    raw = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
+    hops = [hop.strip() for hop in raw.split(",") if hop.strip()]
+    count = max(1, int(getattr(settings, "MOTCUA_PROXY_COUNT", 1)))
+    if len(hops) < count:
+        return remote  # not through the proxy chain: the direct peer is all we know
+    candidate = hops[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 def throttle(request, bucket: str, setting: str, default: tuple[int, int]) -> Throttle:
