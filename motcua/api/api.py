@@ -150,10 +150,17 @@ def _complete(schema: dict) -> dict:
     bearer = schema.get("components", {}).get("securitySchemes", {}).get("BearerAuth")
     if bearer is not None:
         bearer.pop("scheme", None)  # an HTTP-scheme attribute; OAuth2 schemes have none
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for item in schema.get("paths", {}).values():
-        for operation in item.values():
+        for method, operation in item.items():
             if not isinstance(operation, dict):
                 continue
+            # Refused before any operation (core.middleware.RequestHygieneMiddleware): a NUL byte
+            # anywhere in the request, and a body over the size limit.
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("400", {"description": "Bad Request", "content": error})
+            if method in ("post", "put", "patch"):
+                responses.setdefault("413", {"description": "Content Too Large", "content": error})
             public = operation.pop(PUBLIC_MARK, False)
             scope = operation.pop(SCOPE_MARK, None)
             security = operation.get("security")

@@ -1,7 +1,8 @@
 """Requests that no view should see (yêu cầu không hợp lệ): refused first, with a clear error.
 
-- A NUL byte anywhere in the path, the query or a form/JSON body: PostgreSQL cannot store it in
-  text, so letting it through turns a typo or a probe into a server error (500). It is a 400.
+- A NUL byte in the path, the query or a form body: PostgreSQL cannot store it in text, so
+  letting it through turns a typo or a probe into a server error (500). It is a 400. JSON bodies
+  are the API's: its schemas accept any string, so each operation validates its own fields.
 - An API body over the size limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`): the API answers in its own JSON
   error shape (`{"error": …, "message": …}`), not the site's HTML page.
 """
@@ -14,7 +15,7 @@ from django.http import JsonResponse
 from django.views.defaults import bad_request
 
 API_PREFIX = "/api/"
-_TEXT_BODIES = ("application/x-www-form-urlencoded", "application/json")
+_FORM = "application/x-www-form-urlencoded"
 
 
 def _has_nul(raw: bytes) -> bool:
@@ -36,14 +37,14 @@ class RequestHygieneMiddleware:
         raw_path = request.META.get("PATH_INFO", "").encode("utf-8", "surrogateescape")
         if _has_nul(raw_path) or _has_nul(request.META.get("QUERY_STRING", "").encode("latin-1", "replace")):
             return self._nul(request, is_api)
-        if request.method in ("POST", "PUT", "PATCH") and request.content_type in _TEXT_BODIES:
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type == _FORM:
             try:
                 body = request.body
             except RequestDataTooBig:
                 if is_api:
                     return self._too_big()
                 raise
-            if _has_nul(body) or b"\\u0000" in body:
+            if _has_nul(body):
                 return self._nul(request, is_api)
         return self.get_response(request)
 
