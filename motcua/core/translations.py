@@ -61,6 +61,9 @@ def _template_files() -> Iterator[Path]:
             yield path
 
 
+_TEMPLATE_UNDERSCORE = re.compile(r"""\b_\("([^"\\]*)"\)""")
+
+
 def _walk(nodelist) -> Iterator[Node]:
     for node in nodelist:
         yield node
@@ -88,6 +91,9 @@ def template_messages() -> Iterator[Message]:
         except Exception as exc:  # a template that does not compile is a failure of its own
             raise AssertionError(f"{path}: {exc}") from exc
         where = str(path.relative_to(PACKAGE_ROOT.parent))
+        # _("…") as a filter argument or tag argument, e.g. {{ x|default:_("Không có") }}
+        for literal in _TEMPLATE_UNDERSCORE.findall(source):
+            yield Message(literal, None, where)
         for node in _walk(template.nodelist):
             if isinstance(node, TranslateNode):
                 msgid = _literal(node.filter_expression)

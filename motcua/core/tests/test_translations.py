@@ -26,6 +26,8 @@ def test_the_scan_finds_template_and_python_strings_with_their_django_message_id
     assert "Phản ánh %(code)s" in template_ids
     # A plain {% translate %} and a gettext() call in Python.
     assert "Hồ sơ của tôi" in template_ids
+    # _("…") as a filter argument: {{ item.issuer|default:_("Cơ quan nhà nước") }}
+    assert "Cơ quan nhà nước" in template_ids
     assert "Chọn ngày đối soát." in python_ids
 
 
