@@ -128,6 +128,16 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _vietnamese_first():
+    """Each test starts in Vietnamese: a request to an /en/ page leaves English active in the thread
+    (LocaleMiddleware does not switch back), which would turn later tests' reverse() into /en/ URLs."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def admin_client(client, admin_user):
     """pytest-django's admin client, with the second factor the admin site asks for."""

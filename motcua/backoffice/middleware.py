@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils.translation import gettext as _
 
+from motcua.dossiers.access import roles_of
 from motcua.people.models import OfficerRole, User
 
 LAST_SEEN_KEY = "officer_last_seen"
@@ -28,7 +29,8 @@ def _is_officer_account(user) -> bool:
 
 
 def _is_administrator(user) -> bool:
-    return user.is_superuser or user.roles.filter(role=OfficerRole.Role.ADMIN).exists()
+    # roles_of caches on the user for the request: the views' own scoping reuses it, no extra query.
+    return user.is_superuser or any(OfficerRole.Role.ADMIN in held for held in roles_of(user).values())
 
 
 def idle_limit_seconds(user) -> int:
