@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from motcua.core.testing import minimal_pdf
 from motcua.people.models import OfficerRole
 from motcua.places.models import Agency
 
@@ -17,7 +18,7 @@ from .officers import officer, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CENTER, JUSTICE, FINANCE = "000.00.30.H52", "000.00.04.H52", "000.00.03.H52"
-PDF_SCAN = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_SCAN = minimal_pdf()  # uploads are parsed, so a real PDF
 
 
 @pytest.fixture

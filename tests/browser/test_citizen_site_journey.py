@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from motcua.audit.models import AuditEntry
 from motcua.catalog.models import OnlineLevel, Procedure
+from motcua.core.testing import minimal_pdf
 from motcua.dossiers import results
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.intake import Applicant, receive_in_person
@@ -33,7 +34,7 @@ from .weight import check_weight
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CENTER, JUSTICE = "000.00.30.H52", "000.00.04.H52"
 HKD = "1.001612"  # Đăng ký thành lập hộ kinh doanh: 150,000 đồng online
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = minimal_pdf()  # uploads are parsed, so a real PDF
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from motcua.core.testing import minimal_pdf
 from motcua.eforms import services
 from motcua.eforms.models import Draft
 from motcua.eforms.tests.conftest import hospital_papers
@@ -22,7 +23,7 @@ from .citizen import sign_in_citizen
 from .weight import check_weight
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = minimal_pdf()  # uploads are parsed, so a real PDF
 RESULTS: dict[str, dict] = {}
 
 

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from motcua.catalog.models import Procedure
+from motcua.core.testing import minimal_pdf
 from motcua.dossiers.intake import Applicant, receive_in_person
 from motcua.dossiers.models import Dossier, Status
 from motcua.feedback.models import FeedbackCase
@@ -27,7 +28,7 @@ from .weight import check_weight
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CENTER, JUSTICE = "000.00.30.H52", "000.00.04.H52"
-PDF_SCAN = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_SCAN = minimal_pdf()  # uploads are parsed, so a real PDF
 
 
 @pytest.fixture

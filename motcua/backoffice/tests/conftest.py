@@ -2,6 +2,7 @@
 
 import pytest
 
+from motcua.core.testing import minimal_pdf, minimal_png
 from motcua.dossiers.tests.conftest import *  # noqa: F403 — clock, people, procedure, make_dossier
 from motcua.dossiers.tests.conftest import CENTER, FINANCE, JUSTICE, officer  # noqa: F401
 
@@ -27,8 +28,9 @@ def as_user(client):
     return sign_in
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+# Real files: uploads are parsed (motcua.core.uploads), not only sniffed.
+PDF_BYTES = minimal_pdf()
+PNG_BYTES = minimal_png()
 
 
 @pytest.fixture

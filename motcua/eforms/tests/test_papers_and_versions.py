@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
+from motcua.core.testing import minimal_pdf, minimal_png
 from motcua.dossiers.models import Dossier
 from motcua.eforms import services
 from motcua.eforms.models import Draft, FormDefinition
@@ -16,8 +17,8 @@ from motcua.eforms.models import Draft, FormDefinition
 from .conftest import sign_in
 from .test_submission import post_page, start
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PDF = minimal_pdf()  # real files: uploads are parsed (motcua.core.uploads), not only sniffed
+PNG = minimal_png()
 RENT = "Thuê, mượn, ở nhờ"
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from motcua.core.testing import minimal_pdf, minimal_png
 from motcua.dossiers.models import Dossier, Notification, Status
 from motcua.eid.testing import sign_in_citizen as sign_in
 from motcua.feedback.models import FeedbackCase, Rating
@@ -101,8 +102,8 @@ def test_my_data_store_and_notifications_are_mine_only(client, people, make_doss
     assert dossier.code not in client.get(reverse("portal:mine_notifications")).content.decode()
 
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = minimal_pdf()  # real files: uploads are parsed (motcua.core.uploads), not only sniffed
+PNG = minimal_png()
 
 
 @pytest.fixture
