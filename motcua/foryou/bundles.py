@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import Bundle, BundleCase, BundleStep
 
@@ -155,6 +155,15 @@ def _file(step: BundleStep) -> None:
     )
     step.dossier, step.state = dossier, BundleStep.State.STARTED
     step.save(update_fields=["dossier", "state"])
+    _assess(dossier)
+
+
+def _assess(dossier) -> None:
+    """The fee of a full-online step is assessed at submission, as for an e-form (ADR 0032), so
+    the bundle's one fee view and one payment cover it."""
+    from motcua.payments import services as payments
+
+    payments.assess_at_submission(dossier)
 
 
 def on_event(event) -> None:
@@ -296,3 +305,47 @@ def _prefill(bundle: Bundle, person_id: str) -> tuple[dict, dict]:
     elif bundle.code == "household_business":
         defaults["business_address"] = person.permanent_address
     return known, defaults
+
+
+# ---- one fee view, one payment ------------------------------------------------------------------
+
+
+def fees(case: BundleCase) -> dict:
+    """The bundle's one fee view: every open fee line of every filed step, and what is left to pay."""
+    from motcua.payments.models import Charge
+
+    dossier_ids = [s.dossier_id for s in case.steps.all() if s.dossier_id]
+    lines = []
+    for charge in (
+        Charge.objects.filter(dossier_id__in=dossier_ids, cancelled=False)
+        .select_related("dossier__procedure")
+        .prefetch_related("payments")
+        .order_by("dossier__bundle_step__position", "id")
+    ):
+        paid = any(p.refunded_at is None for p in charge.payments.all())
+        lines.append({"charge": charge, "dossier": charge.dossier.code, "paid": paid})
+    return {
+        "lines": lines,
+        "total": sum(line["charge"].amount for line in lines),
+        "due": sum(line["charge"].amount for line in lines if not line["paid"]),
+        "open": [line["charge"] for line in lines if not line["paid"]],
+    }
+
+
+def pay(case: BundleCase, gateway: str, *, idempotency_key: str, return_url: str = ""):
+    """Pay every open charge of the bundle with one gateway transaction (payments' grouped intent)."""
+    from motcua.payments import services as payments
+
+    open_charges = fees(case)["open"]
+    if not open_charges:
+        raise BundleError(gettext("Hồ sơ liên thông không còn khoản nào phải nộp."))
+    try:
+        return payments.start_group_payment(
+            open_charges,
+            gateway,
+            idempotency_key=f"bundle:{case.code}:{idempotency_key}"[:60],
+            return_url=return_url,
+            label=case.code,
+        )
+    except payments.PaymentError as exc:
+        raise BundleError(str(exc)) from None

@@ -11,4 +11,5 @@ urlpatterns = [
     path("lua-chon/", views.choices, name="choices"),
     path("lien-thong/<slug:code>/", views.bundle_start, name="bundle_start"),
     path("lien-thong/ho-so/<str:code>/", views.bundle_case, name="bundle_case"),
+    path("lien-thong/ho-so/<str:code>/thanh-toan/", views.bundle_pay, name="bundle_pay"),
 ]

@@ -184,7 +184,44 @@ def bundle_case(request, code: str):
     from . import bundles
 
     case = get_object_or_404(bundles.cases_of(_person(request)), code=code)  # another person's: 404
-    return render(request, "foryou/bundle_case.html", {"status": bundles.status(case)})
+    return _bundle_page(request, case)
+
+
+def _bundle_page(request, case, error: str = ""):
+    import uuid
+
+    from . import bundles
+
+    context = {
+        "status": bundles.status(case),
+        "fees": bundles.fees(case),
+        "key": uuid.uuid4().hex,
+        "error": error,
+    }
+    return render(request, "foryou/bundle_case.html", context, status=400 if error else 200)
+
+
+@never_cache
+@citizen_required
+@require_POST
+def bundle_pay(request, code: str):
+    """Pay every open charge of the bundle's dossiers at once: one transaction at the gateway."""
+    from motcua.payments.gateways import GatewayError
+
+    from . import bundles
+
+    case = get_object_or_404(bundles.cases_of(_person(request)), code=code)  # another person's: 404
+    back = request.build_absolute_uri(reverse("foryou:bundle_case", args=[code]))
+    try:
+        _members, start = bundles.pay(
+            case,
+            "national",
+            idempotency_key=f"{request.user.pk}:{request.POST.get('khoa', '')}",
+            return_url=back,
+        )
+    except (bundles.BundleError, GatewayError) as exc:
+        return _bundle_page(request, case, str(exc))
+    return redirect(start.redirect_url)
 
 
 KNOWN_LABELS = {

@@ -138,6 +138,9 @@ class PaymentIntent(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField("hết hạn lúc")
     gateway_txn = models.CharField("mã giao dịch của cổng", max_length=64, blank=True)
+    #: One gateway transaction for several charges (a life-event bundle paid once, ADR 0033): the
+    #: reference the gateway knows; each member intent keeps its own charge and amount.
+    group = models.CharField("mã giao dịch gộp", max_length=40, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -8,6 +8,7 @@
     refund_closed_dossiers() -> int                    refused / stopped dossiers get their money back
     assess_at_submission(dossier) -> [Charge]          a full-online procedure's fee, payable at once
     settle_paid_in_advance(dossier) -> str             the officer's notice meets what was paid early
+    start_group_payment(charges, gateway, ...) -> (intents, Start)   several dossiers, one transaction
     reconcile(day, gateway) -> [ReconciliationLine];  resolve_line(line, officer, resolution)
     read-only, for the officers' screens: may_record_counter_payment(officer, dossier) -> bool,
     dossier_charges(dossier) -> [Charge], reconciliation_lines(day, gateway, agency_ids) -> QuerySet
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -471,6 +473,85 @@ def start_payment(
     return intent, get_gateway(gateway).start(intent, return_url=return_url)
 
 
+def _group_order(reference: str, amount: int, created_at, expires_at, label: str):
+    """What a gateway is given for a grouped transaction: the group's reference and total."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        reference=reference,
+        amount=amount,
+        created_at=created_at,
+        expires_at=expires_at,
+        charge=SimpleNamespace(dossier=SimpleNamespace(code=label)),
+    )
+
+
+def start_group_payment(
+    charges, gateway: str, *, idempotency_key: str, return_url: str = "", label: str = ""
+) -> tuple[list[PaymentIntent], Start]:
+    """One gateway transaction that pays several charges (of several dossiers) at once.
+
+    Each charge gets its own member intent (so each dossier keeps its own payment and receipt); the
+    members share `group`, the reference the gateway is given with their total. The same key gives
+    back the same group."""
+    if gateway not in (Gateway.NATIONAL, Gateway.VIETQR):
+        raise PaymentError("Kênh thanh toán không hợp lệ.")
+    if not idempotency_key or len(idempotency_key) > 60:
+        raise PaymentError("Thiếu khóa chống trùng của yêu cầu thanh toán.")
+    ids = sorted({c.pk for c in charges})
+    if not ids:
+        raise PaymentError("Không có khoản nào phải nộp.")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = list(Charge.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        existing = PaymentIntent.objects.filter(idempotency_key=f"{idempotency_key}#{ids[0]}").first()
+        if existing is not None:
+            members = list(PaymentIntent.objects.filter(group=existing.group).order_by("pk"))
+            if sorted(m.charge_id for m in members) != ids:
+                raise PaymentError("Khóa chống trùng đã dùng cho các khoản khác.")
+        else:
+            for charge in locked:
+                if charge.cancelled:
+                    raise PaymentError("Khoản thu này đã được xác định lại; hãy tải lại trang.")
+                if charge.payments.exists():
+                    raise PaymentError("Khoản này đã được nộp.")
+                if not accepts_payment(charge.dossier):
+                    raise PaymentError("Hồ sơ đã kết thúc, không nhận thanh toán.")
+            expire_intents(now)
+            group = new_reference()
+            expires = now + timedelta(minutes=settings.MOTCUA_PAYMENTS_INTENT_MINUTES)
+            members = [
+                PaymentIntent.objects.create(
+                    charge=charge,
+                    gateway=gateway,
+                    reference=new_reference(),
+                    idempotency_key=f"{idempotency_key}#{charge.pk}",
+                    amount=charge.amount,
+                    created_at=now,
+                    expires_at=expires,
+                    group=group,
+                )
+                for charge in locked
+            ]
+            for member in members:
+                audit_record(
+                    "payments.intent",
+                    obj=member.charge.dossier,
+                    data={
+                        "reference": member.reference,
+                        "group": group,
+                        "gateway": gateway,
+                        "amount": member.amount,
+                    },
+                )
+    if any(m.status != PaymentIntent.Status.PENDING or m.expires_at <= now for m in members):
+        raise PaymentError("Yêu cầu thanh toán này đã hết hạn hoặc đã kết thúc; hãy tạo yêu cầu mới.")
+    order = _group_order(
+        members[0].group, sum(m.amount for m in members), members[0].created_at, members[0].expires_at, label
+    )
+    return members, get_gateway(gateway).start(order, return_url=return_url)
+
+
 def expire_intents(now: datetime | None = None) -> int:
     return PaymentIntent.objects.filter(
         status=PaymentIntent.Status.PENDING, expires_at__lte=now or timezone.now()
@@ -500,8 +581,7 @@ def _safe(data) -> dict:
 
 
 def apply_notice(gateway: str, notice: Notice, *, receipts: bool = True) -> str:
-    refund = None
-    payment = None
+    refunds, payments = [], []
     with transaction.atomic():
         intent = (
             # Lock the intent row only (no joins: FOR UPDATE would lock the dossier too), found by its
@@ -511,22 +591,52 @@ def apply_notice(gateway: str, notice: Notice, *, receipts: bool = True) -> str:
             .order_by()
             .first()
         )
-        outcome = _decide(intent, notice)
-        if outcome == "pay":
-            payment, outcome, refund = _pay(intent, notice)
+        members = []
+        if intent is None and notice.reference:
+            members = list(
+                PaymentIntent.objects.select_for_update()
+                .filter(group=notice.reference, gateway=gateway)
+                .order_by("pk")
+            )
+        if members:
+            outcome = _apply_group(members, notice, payments, refunds)
+        else:
+            outcome = _decide(intent, notice)
+            if outcome == "pay":
+                payment, outcome, refund = _pay(intent, notice)
+                payments += [payment] if payment else []
+                refunds += [refund] if refund else []
         Notification.objects.create(
             gateway=gateway,
             reference=notice.reference[:40],
             payload=_safe(notice.raw or {"amount": notice.amount}),
             outcome=outcome,
         )
-    if refund is not None:
+    for refund in refunds:
         _refund_intent(refund)
-    if payment is not None and receipts:
+    if receipts:
         from .receipts import issue_receipt
 
-        issue_receipt(payment)
+        for payment in payments:
+            issue_receipt(payment)
     return outcome
+
+
+def _apply_group(members: list[PaymentIntent], notice: Notice, payments: list, refunds: list) -> str:
+    """A grouped transaction's notice: its total must match; then each member is paid as if it had
+    been notified alone (its own payment, receipt and refund rules)."""
+    if notice.amount != sum(m.amount for m in members):
+        return Outcome.BAD_AMOUNT
+    outcomes = []
+    for member in members:
+        part = replace(notice, reference=member.reference, amount=member.amount)
+        outcome = _decide(member, part)
+        if outcome == "pay":
+            payment, outcome, refund = _pay(member, part)
+            payments += [payment] if payment else []
+            refunds += [refund] if refund else []
+        outcomes.append(outcome)
+    return Outcome.APPLIED if Outcome.APPLIED in outcomes else outcomes[0]
 
 
 def _decide(intent: PaymentIntent | None, notice: Notice) -> str:
@@ -636,8 +746,9 @@ def _refund_intent(intent: PaymentIntent) -> bool:
     done_before = Payment.objects.filter(intent=intent, excess_refunded_at__isnull=False)
     given_back = done_before.values_list("excess", flat=True).first() or 0
     try:
+        # A member of a grouped transaction is a partial refund of the group's transaction.
         refund_no = get_gateway(intent.gateway).refund(
-            intent.reference, intent.gateway_txn, intent.amount - given_back
+            intent.group or intent.reference, intent.gateway_txn, intent.amount - given_back
         )
     except GatewayError:
         logger.warning("refund of %s failed; `motcua payments refunds` retries", intent.reference)
@@ -660,7 +771,13 @@ def _refund_intent(intent: PaymentIntent) -> bool:
 
 def resolve_pending(intent: PaymentIntent, *, receipts: bool = True) -> str | None:
     """Ask the gateway about an intent we heard nothing of (timeout, lost notification)."""
-    notice = get_gateway(intent.gateway).query(intent)
+    asked = intent
+    if intent.group:  # the gateway knows the group's transaction, not its members
+        members = PaymentIntent.objects.filter(group=intent.group)
+        asked = _group_order(
+            intent.group, sum(m.amount for m in members), intent.created_at, intent.expires_at, ""
+        )
+    notice = get_gateway(intent.gateway).query(asked)
     if notice is None:
         if intent.expires_at <= timezone.now():
             expire_intents()
