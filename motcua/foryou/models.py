@@ -284,3 +284,34 @@ class BundleStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.key}"
+
+
+class Reminder(models.Model):
+    """An e-mail or SMS reminder of one suggestion (nhắc việc, mức 1), sent only with consent.
+
+    The outbox of the nightly pass: one row per suggestion (so per person, kind and due date) and
+    channel, written before sending, so a reminder is never sent twice; a failure is kept and the
+    next night tries again."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Thư điện tử"
+        SMS = "sms", "Tin nhắn"
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="reminders")
+    channel = models.CharField("kênh", max_length=8, choices=Channel.choices)
+    recipient = models.CharField("người nhận", max_length=200)
+    subject = models.CharField("tiêu đề", max_length=200)
+    body = models.TextField("nội dung")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField("gửi lúc", null=True, blank=True)
+    error = models.CharField("lỗi", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "nhắc việc đã gửi"
+        verbose_name_plural = "nhắc việc đã gửi"
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion", "channel"], name="foryou_one_reminder_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} {self.channel}"

@@ -61,4 +61,8 @@ def run(today=None) -> dict:
                 params.append(f'%"{kind.code}"%')
             cursor.execute(_sql(with_refusals), params)
             created[kind.code] = max(cursor.rowcount, 0)
+    # Level-1 reminders by e-mail and SMS to the people who consented (after the suggestions commit).
+    from . import reminders
+
+    reminders.send_due(today)
     return created
