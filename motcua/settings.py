@@ -172,7 +172,9 @@ def cache_config(url: str, testing: bool) -> dict:
         return {"default": {"BACKEND": backend, "LOCATION": url.removeprefix("file://")}}
     if testing and not url:
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    return {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "motcua_cache"}}
+    # Culling at Django's default 300 entries would drop rate-limit counters under load.
+    db = "django.core.cache.backends.db.DatabaseCache"
+    return {"default": {"BACKEND": db, "LOCATION": "motcua_cache", "OPTIONS": {"MAX_ENTRIES": 100_000}}}
 
 
 CACHES = cache_config(os.environ.get("MOTCUA_CACHE_URL", ""), TESTING)
