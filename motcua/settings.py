@@ -412,7 +412,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("MOTCUA_LOCKOUT_HOURS", "12"))
 # colleague locks only their own account there. ADR 0012, amended by ADR 0037.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 #: The same client address as the rate limits (behind the documented reverse proxy, see below).
-AXES_CLIENT_IP_CALLABLE = "motcua.core.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "motcua.core.ratelimit.axes_client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "backoffice/locked.html"
 AXES_VERBOSE = False

@@ -31,7 +31,7 @@ class Throttle:
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or behind the documented reverse proxy the entry
     MOTCUA_PROXY_COUNT from the right of MOTCUA_PROXY_CLIENT_HEADER (what the proxies appended;
-    anything further left came from the client and is ignored). django-axes uses it too."""
+    anything further left came from the client and is ignored). django-axes uses it too (axes_client_ip)."""
     remote = request.META.get("REMOTE_ADDR", "") or "unknown"
     header = getattr(settings, "MOTCUA_PROXY_CLIENT_HEADER", "")
     if not header:
@@ -46,6 +46,15 @@ def client_ip(request) -> str:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def axes_client_ip(request) -> str | None:
+    """client_ip for django-axes, whose logs store an IP address column: None when there is none."""
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def throttle(request, bucket: str, setting: str, default: tuple[int, int]) -> Throttle:

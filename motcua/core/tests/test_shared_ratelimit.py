@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import RequestFactory, override_settings
 
 from motcua import settings as motcua_settings
-from motcua.core.ratelimit import client_ip, throttle
+from motcua.core.ratelimit import axes_client_ip, client_ip, throttle
 
 ROOT = Path(__file__).resolve().parents[3]
 DB_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "motcua_cache"}}
@@ -47,6 +47,12 @@ def test_behind_two_proxies_the_second_entry_from_the_right_is_the_client():
     meta = {"REMOTE_ADDR": "10.0.0.3", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 2001:db8::1, 10.0.0.2"}
     assert client_ip(request(**meta)) == "2001:db8::1"
     assert client_ip(request(REMOTE_ADDR="10.0.0.3", HTTP_X_FORWARDED_FOR="10.0.0.2")) == "10.0.0.3"
+
+
+def test_axes_gets_an_address_or_none_never_a_placeholder():
+    # Its logs have an IP address column: PostgreSQL refuses "unknown" (a 500 at sign-in).
+    assert axes_client_ip(request(REMOTE_ADDR="")) is None
+    assert axes_client_ip(request(REMOTE_ADDR="198.51.100.7")) == "198.51.100.7"
 
 
 @override_settings(MOTCUA_PROXY_CLIENT_HEADER="X-Real-IP")
