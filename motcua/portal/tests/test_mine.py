@@ -104,6 +104,7 @@ def test_my_data_store_and_notifications_are_mine_only(client, people, make_doss
 
 PDF = minimal_pdf()  # real files: uploads are parsed (motcua.core.uploads), not only sniffed
 PNG = minimal_png()
+_PE = b"MZ" + b"\0" * 58 + (0x40).to_bytes(4, "little") + b"PE\0\0" + b"\0" * 64
 
 
 @pytest.fixture
@@ -139,6 +140,9 @@ def test_i_send_supplement_papers_online(client, people, asked_to_supplement):
         ("anh.pdf", PNG, "không đúng là tệp PDF"),
         ("virus.exe", b"MZ\x90\x00" * 10, "không phải PDF, JPEG hay PNG"),
         ("lon.pdf", b"%PDF-1.4\n" + b"0" * (50 * 1024 * 1024), "không được quá 20 MB"),
+        # Issue 17 item 10: parsed, not only sniffed (a PDF/EXE polyglot, a PNG carrying an executable).
+        ("don.pdf", PDF[:9] + _PE + PDF[9:], "chương trình chạy được"),
+        ("anh.png", PNG + _PE, "dữ liệu lạ"),
     ],
 )
 def test_a_bad_supplement_file_is_refused_and_nothing_is_saved(
