@@ -83,7 +83,11 @@ class AuditedAdminMixin:
                 f"{self.model._meta.label_lower}.admin_list",
                 actor=request.user,
                 object_type=self.model._meta.label_lower,
-                data={"via": "admin", "query": request.GET.dict(), "shown": shown},
+                data={
+                    "via": "admin",
+                    "query": {key: request.GET.getlist(key) for key in request.GET},
+                    "shown": shown,
+                },
             )
         return response
 

@@ -3,7 +3,6 @@ rows carry other people's personal data. Officers need the `exchange.view_messag
 
 from django.contrib import admin
 
-from motcua.audit import services as audit
 from motcua.audit.mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 
 from .models import MessageLog
@@ -27,13 +26,3 @@ class MessageLogAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False
-
-    def changelist_view(self, request, extra_context=None):
-        if request.method == "GET":
-            audit.record(
-                "exchange.messagelog.admin_list",
-                actor=request.user,
-                object_type="exchange.messagelog",
-                data={"query": {key: request.GET.getlist(key) for key in request.GET}},
-            )
-        return super().changelist_view(request, extra_context)

@@ -31,7 +31,7 @@ def test_the_admin_account_list_and_search_are_recorded(client, people):
     assert response.status_code == 200
     entry = AuditEntry.objects.filter(action="people.user.admin_list").latest("sequence")
     assert entry.actor == "quan_tri_goc"
-    assert entry.data["query"] == {"q": citizen.personal_id}
+    assert entry.data["query"] == {"q": [citizen.personal_id]}
     assert entry.data["shown"] == [str(citizen.pk)]
 
 

@@ -85,7 +85,7 @@ def test_the_bundle_shows_one_fee_view_and_is_paid_with_one_transaction(client, 
     sign_in_citizen(client, owner)
     url = f"/danh-cho-ban/lien-thong/ho-so/{case.code}/"
     page = client.get(url).content.decode()
-    assert "400000" in page and "Lệ phí 1.001612" in page and "Lệ phí 2.001478" in page
+    assert "400.000 đồng" in page and "Lệ phí 1.001612" in page and "Lệ phí 2.001478" in page
 
     # The other person: neither the fee view nor the payment (404), and nothing is started.
     sign_in_citizen(client, stranger)
