@@ -118,13 +118,13 @@ def test_counter_to_signed_result_that_verifies(page: Page, live_server, staff, 
     page.context.clear_cookies()
     page.goto(f"{base}/xac-thuc/")
     page.locator("input[type=file]").set_input_files(str(signed))
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()  # not the assistant widget's, in the footer
     expect(page.locator("main")).to_contain_text(code)
     expect(page.locator("main")).to_contain_text(re.compile("hợp lệ", re.IGNORECASE))
     expect(page.locator("main")).not_to_contain_text(re.compile("không hợp lệ", re.IGNORECASE))
     page.goto(f"{base}/xac-thuc/")
     page.locator("input[type=file]").set_input_files(str(tampered))
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()  # not the assistant widget's, in the footer
     expect(page.locator("main")).to_contain_text(
         re.compile("không hợp lệ|đã bị sửa|bị thay đổi", re.IGNORECASE)
     )
