@@ -71,6 +71,9 @@ format: install
 lock: install
 	$(BIN)/pip install --quiet uv==0.13.9
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	@# pip's hash-checking mode treats a dependency asked for with extras (weasyprint's fonttools[woff]) as
+	@# unpinned unless the lock names the extras too; without it pip may pick a newer, unhashed release.
+	sed -i 's/^fonttools==/fonttools[woff]==/' requirements.lock
 
 bench: install
 	$(BIN)/python -m bench
