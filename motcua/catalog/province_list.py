@@ -149,7 +149,10 @@ def bring_in(
             continue
         report = ListReport(source=source, rows=len(rows))
         groups: dict[str, list[ProvincialListing]] = {}
-        for row in rows:
+        # In the list's own order (rows are written in file order): a code listed twice with two
+        # names (Lạng Sơn lists 1.009339 so) always takes the same one, whatever order the database
+        # returned the rows in.
+        for row in sorted(rows, key=lambda r: r.pk):
             base = row.base_code
             code = replacements[base][0] if base in replacements else (base or row.provincial_code)
             groups.setdefault(code, []).append(row)
