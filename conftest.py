@@ -124,7 +124,12 @@ def _fresh_cache():
     """Rate-limit counters live in the cache: each test starts with none (as after a restart)."""
     from django.core.cache import cache
 
+    from motcua.registries import sandbox
+
     cache.clear()
+    # The sandbox re-reads today at most once a second: a test that moved the clock must not leave
+    # its day to the next test (a person's card and phone depend on the day they are looked up).
+    sandbox._today_cache[:] = [0.0, None]
     yield
 
 
