@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "motcua.insights",
     "motcua.guide",
     "motcua.sync",
+    "motcua.privacy",
     # floor 6
     "motcua.portal",
     "motcua.backoffice",
