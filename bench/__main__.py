@@ -18,6 +18,7 @@ BENCHES = {
     "recommend": "recommend",
     "foryou": "foryou",
     "forecast": "forecast",
+    "audit": "audit",
 }
 
 if __name__ == "__main__":
