@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +181,21 @@ def cache_config(url: str, testing: bool) -> dict:
 
 
 CACHES = cache_config(os.environ.get("MOTCUA_CACHE_URL", ""), TESTING)
+
+# Background work (ADR 0041): the Django Tasks API on its database backend, SQLite embedded and
+# PostgreSQL (SKIP LOCKED) in production, run by `motcua worker` (scheduler + db_worker loop).
+# Tests run tasks at once after the commit (ImmediateBackend); the queue's own tests use the database.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TESTING and not env_bool("MOTCUA_TASKS_DATABASE")
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+#: A task still RUNNING this long after its own timeout lost its worker (kill -9): it runs again.
+MOTCUA_TASKS_STALE_GRACE_SECONDS = int(os.environ.get("MOTCUA_TASKS_STALE_GRACE_SECONDS", "60"))
+#: Finished task results kept this many days (failed ones, the dead letters, are kept until replayed).
+MOTCUA_TASKS_KEEP_DAYS = int(os.environ.get("MOTCUA_TASKS_KEEP_DAYS", "2"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
