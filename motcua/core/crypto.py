@@ -1,0 +1,355 @@
+"""Encryption at rest (mã hóa dữ liệu khi lưu trữ): data keys, encrypted model fields, blind index.
+
+* Keys. ``MOTCUA_DATA_KEYS`` (comma-separated Fernet keys) or the key file ``MOTCUA_KEYS_DIR/data.keys``
+  (one key a line, mode 0600). The first key encrypts; every key decrypts (``MultiFernet``), so a new
+  key is put first, ``motcua keys rotate`` re-encrypts the rows, and the old key is dropped after.
+  The blind-index key (``MOTCUA_BLIND_INDEX_KEY`` or ``blind-index.key``) keys an HMAC-SHA256 of a
+  normalised value, for exact lookups of a value that is stored encrypted. Keys are never in the
+  database. Only the embedded mode, debug and tests create missing key files; production refuses
+  to start without keys (``core.checks``).
+* Fields. ``EncryptedTextField`` and ``EncryptedJSONField`` store a Fernet token (AES-128-CBC +
+  HMAC-SHA256, ``cryptography``) as text and give back the plaintext through the ORM. The empty string
+  stays empty (cheap, and says only that nothing was given). A value that is not a token (a row written
+  before the migration, or with ``MOTCUA_ENCRYPT_AT_REST=0``) is read as it is. Encrypted columns can
+  only be compared with "" or NULL: no substring search, no ordering, no JSON lookups (ADR 0040).
+* Bytes. ``encrypt_bytes``/``decrypt_bytes`` for stored files (``core.storage.EncryptedStorage``).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import threading
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+#: Every Fernet token starts with the version byte 0x80, base64: "gAAAAA".
+TOKEN_PREFIX = "gAAAAA"  # noqa: S105 — a format marker, not a secret
+TOKEN_PREFIX_BYTES = TOKEN_PREFIX.encode()
+DATA_KEYS_FILE = "data.keys"
+BLIND_INDEX_FILE = "blind-index.key"
+
+_lock = threading.Lock()
+_cache: dict[tuple, object] = {}
+
+
+class KeysMissing(ImproperlyConfigured):
+    """No data key is configured and this mode may not create one (production)."""
+
+
+def enabled() -> bool:
+    """False only when ``MOTCUA_ENCRYPT_AT_REST=0`` (benches; refused in production)."""
+    return bool(getattr(settings, "MOTCUA_ENCRYPT_AT_REST", True))
+
+
+def keys_dir() -> Path:
+    return Path(getattr(settings, "MOTCUA_KEYS_DIR", None) or Path(settings.VAR_DIR) / "keys")
+
+
+def may_create_keys() -> bool:
+    """Key files are created only where the data is throw-away or local (embedded, debug, tests)."""
+    from .checks import is_production
+
+    return not is_production()
+
+
+def _create_file(path: Path, text: str) -> None:
+    """Write `text` to `path` (0600) unless it exists; a concurrent creator's file wins, whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(path.parent, 0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    try:
+        os.link(tmp, path)  # atomic, and fails when another process was first
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _lines(path: Path) -> list[str]:
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def data_keys() -> list[bytes]:
+    """The data keys, the encrypting one first."""
+    configured = [k.strip() for k in getattr(settings, "MOTCUA_DATA_KEYS", []) or [] if k.strip()]
+    if configured:
+        return [k.encode() for k in configured]
+    path = keys_dir() / DATA_KEYS_FILE
+    if not path.exists():
+        if not may_create_keys():
+            raise KeysMissing(
+                "Chưa có khóa mã hóa dữ liệu: đặt MOTCUA_DATA_KEYS hoặc tệp khóa "
+                f"{path} (tạo bằng `motcua keys generate`)."
+            )
+        _create_file(path, Fernet.generate_key().decode() + "\n")
+    keys = _lines(path)
+    if not keys:
+        raise KeysMissing(f"Tệp khóa {path} không có khóa nào.")
+    return [k.encode() for k in keys]
+
+
+def blind_index_key() -> bytes:
+    configured = (getattr(settings, "MOTCUA_BLIND_INDEX_KEY", "") or "").strip()
+    if configured:
+        return configured.encode()
+    path = keys_dir() / BLIND_INDEX_FILE
+    if not path.exists():
+        if not may_create_keys():
+            raise KeysMissing(f"Chưa có khóa chỉ mục mù: đặt MOTCUA_BLIND_INDEX_KEY hoặc tệp {path}.")
+        _create_file(path, base64.urlsafe_b64encode(os.urandom(32)).decode() + "\n")
+    lines = _lines(path)
+    if not lines:
+        raise KeysMissing(f"Tệp khóa {path} trống.")
+    return lines[0].encode()
+
+
+def _state_key() -> tuple:
+    return (
+        tuple(getattr(settings, "MOTCUA_DATA_KEYS", []) or []),
+        getattr(settings, "MOTCUA_BLIND_INDEX_KEY", ""),
+        str(keys_dir()),
+    )
+
+
+def fernet() -> MultiFernet:
+    """The MultiFernet of the configured keys (cached per configuration; `reset()` after a change)."""
+    state = ("fernet", *_state_key())
+    found = _cache.get(state)
+    if found is None:
+        with _lock:
+            found = _cache.get(state)
+            if found is None:
+                try:
+                    found = MultiFernet([Fernet(k) for k in data_keys()])
+                except ValueError as exc:  # not a 32-byte url-safe base64 key
+                    raise ImproperlyConfigured(f"Khóa mã hóa dữ liệu không hợp lệ: {exc}") from exc
+                _cache[state] = found
+    return found  # type: ignore[return-value]
+
+
+def reset() -> None:
+    """Forget the cached keys (after `keys generate` or a test that changes them)."""
+    _cache.clear()
+
+
+def is_token(value) -> bool:
+    return isinstance(value, str) and value.startswith(TOKEN_PREFIX)
+
+
+def encrypt_text(value: str) -> str:
+    if not value or not enabled():
+        return value
+    return fernet().encrypt(value.encode()).decode("ascii")
+
+
+def decrypt_text(value: str) -> str:
+    """The plaintext of a token; a value that is not a token is plaintext already (read as it is)."""
+    if not is_token(value):
+        return value
+    return fernet().decrypt(value.encode("ascii")).decode()
+
+
+def rotate_text(value: str) -> str:
+    """The token re-encrypted with the first key (plaintext gets encrypted)."""
+    if not value:
+        return value
+    if not is_token(value):
+        return fernet().encrypt(value.encode()).decode("ascii")
+    return fernet().rotate(value.encode("ascii")).decode("ascii")
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    if not enabled():
+        return data
+    return fernet().encrypt(data)
+
+
+def decrypt_bytes(data: bytes) -> bytes:
+    if not data.startswith(TOKEN_PREFIX_BYTES):
+        return data  # a file stored before encryption (or with it off)
+    return fernet().decrypt(data)
+
+
+def normalise_id_number(value) -> str:
+    """ " 079 123 456 789 " → "079123456789": digits and letters only, upper case."""
+    return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
+
+
+def blind_index(value, *, kind: str = "id") -> str:
+    """HMAC-SHA256 (hex) of the normalised value, keyed outside the database: equal values give equal
+    indexes, and the index alone does not give the value back (chỉ mục mù để tra cứu chính xác)."""
+    normal = normalise_id_number(value)
+    if not normal:
+        return ""
+    return hmac.new(blind_index_key(), f"{kind}:{normal}".encode(), hashlib.sha256).hexdigest()
+
+
+__all__ = [
+    "EncryptedJSONField",
+    "EncryptedTextField",
+    "InvalidToken",
+    "KeysMissing",
+    "blind_index",
+    "decrypt_bytes",
+    "decrypt_text",
+    "encrypt_bytes",
+    "encrypt_text",
+]
+
+
+# --- model fields ------------------------------------------------------------------------------
+
+
+class _Encrypted:
+    """What both fields share: the bulk writers (demo) call `seal_column` on a whole column."""
+
+    encrypted = True
+
+    def seal_column(self, column) -> list:
+        prep = self.get_prep_value
+        return [prep(v) for v in column]
+
+
+class EncryptedTextField(_Encrypted, models.TextField):
+    """Text stored as a Fernet token. `max_length` limits the plaintext (forms and validation)."""
+
+    description = "Encrypted text"
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return encrypt_text(str(value))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return decrypt_text(value)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return decrypt_text(value) if is_token(value) else value
+
+    def formfield(self, **kwargs):
+        if self.max_length:  # a one-line input, as the CharField it replaces
+            return models.Field.formfield(self, **{"max_length": self.max_length, **kwargs})
+        return super().formfield(**kwargs)
+
+
+class EncryptedJSONField(_Encrypted, models.TextField):
+    """JSON stored as a Fernet token of its text. No JSON lookups in queries (ADR 0040)."""
+
+    description = "Encrypted JSON"
+    empty_strings_allowed = False
+
+    def __init__(self, *args, encoder=None, decoder=None, **kwargs):
+        self.encoder, self.decoder = encoder, decoder
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.encoder is not None:
+            kwargs["encoder"] = self.encoder
+        if self.decoder is not None:
+            kwargs["decoder"] = self.decoder
+        return name, path, args, kwargs
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        text = json.dumps(value, cls=self.encoder, ensure_ascii=False)
+        return encrypt_text(text)
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        if not isinstance(value, str):  # a jsonb value read before the column became text
+            return value
+        return json.loads(decrypt_text(value), cls=self.decoder)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                return json.loads(decrypt_text(value), cls=self.decoder)
+            except (ValueError, InvalidToken):
+                return value
+        return value
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj), cls=self.encoder, ensure_ascii=False)
+
+    def formfield(self, **kwargs):
+        defaults = {"form_class": forms.JSONField, "encoder": self.encoder, "decoder": self.decoder}
+        return models.Field.formfield(self, **{**defaults, **kwargs})
+
+
+def encrypted_fields():
+    """(model, field) for every encrypted field of every installed model."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if getattr(field, "encrypted", False):
+                yield model, field
+
+
+def rewrite_column(connection, table: str, column: str, transform, *, batch: int = 2000) -> int:
+    """Apply `transform` (text → text) to every non-empty value of table.column, in id order and in
+    batches: used by the data migrations (encrypt / decrypt) and by `motcua keys rotate`."""
+    qn = connection.ops.quote_name
+    changed, last = 0, 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT id, {qn(column)} FROM {qn(table)} WHERE id > %s AND {qn(column)} IS NOT NULL "  # noqa: S608
+                f"AND {qn(column)} <> '' ORDER BY id LIMIT %s",
+                [last, batch],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return changed
+            last = rows[-1][0]
+            updates = []
+            for pk, value in rows:
+                new = transform(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+                if new != value:
+                    updates.append((new, pk))
+            if updates:
+                cursor.executemany(
+                    f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE id = %s",  # noqa: S608
+                    updates,
+                )
+                changed += len(updates)
+
+
+def _encrypt_always(value: str) -> str:
+    return value if is_token(value) else fernet().encrypt(value.encode()).decode("ascii")
+
+
+def encrypt_columns(columns: list[tuple[str, str]]):
+    """A RunPython pair (forward encrypts, backward decrypts) for [(table, column), …]."""
+
+    def forward(apps, schema_editor):
+        for table, column in columns:
+            rewrite_column(schema_editor.connection, table, column, _encrypt_always)
+
+    def backward(apps, schema_editor):
+        for table, column in columns:
+            rewrite_column(schema_editor.connection, table, column, decrypt_text)
+
+    return forward, backward
