@@ -130,6 +130,8 @@ class ConsentRecord(models.Model):
     action = models.CharField("hành động", max_length=16, choices=Action.choices)
     #: "*" every proactive service, a kind code, or "reminders" (e-mail and SMS reminders).
     scope = models.CharField("phạm vi", max_length=40)
+    #: Why the data is processed under this consent or refusal (mục đích xử lý, Luật 91 Điều 9.2).
+    purpose = models.CharField("mục đích xử lý", max_length=300, blank=True)
     text_version = models.CharField("phiên bản thông báo", max_length=20)
     text = models.TextField("nội dung đã hiển thị")
     channel = models.CharField("kênh", max_length=16)  # web | cli

@@ -34,6 +34,12 @@ REMINDER_CONSENT_TEXT = (
     "liệu quốc gia về dân cư (Luật 91/2025 Điều 9). Tôi có thể rút lại đồng ý bất cứ lúc nào."
 )
 
+#: The purpose recorded with each consent, refusal or withdrawal (Luật 91 Điều 9.2: informed consent).
+PROACTIVE_PURPOSE = (
+    "Nhắc việc và chuẩn bị sẵn hồ sơ từ dữ liệu của chính bạn (dịch vụ công chủ động, NĐ 224/2026 Điều 16–17)"
+)
+REMINDER_PURPOSE = "Gửi nhắc việc qua thư điện tử và tin nhắn SMS"
+
 
 def triggers_file() -> Path:
     return Path(settings.BASE_DIR) / "data" / "foryou" / "triggers.json"
@@ -249,6 +255,7 @@ def refuse(person_id: str, scope: str = "*", *, channel: str = "web", actor=None
             person_id=person_id,
             action=ConsentRecord.Action.REFUSE,
             scope=scope,
+            purpose=PROACTIVE_PURPOSE,
             text_version=NOTICE_VERSION,
             text=REFUSE_TEXT,
             channel=channel,
@@ -286,6 +293,7 @@ def allow(person_id: str, scope: str = "*", *, channel: str = "web", actor=None)
             person_id=person_id,
             action=ConsentRecord.Action.ALLOW,
             scope=scope,
+            purpose=PROACTIVE_PURPOSE,
             text_version=NOTICE_VERSION,
             text=REFUSE_TEXT,
             channel=channel,
@@ -307,6 +315,7 @@ def set_reminder_consent(person_id: str, given: bool, *, channel: str = "web", a
             person_id=person_id,
             action=ConsentRecord.Action.CONSENT if given else ConsentRecord.Action.WITHDRAW,
             scope="reminders",
+            purpose=REMINDER_PURPOSE,
             text_version=NOTICE_VERSION,
             text=REMINDER_CONSENT_TEXT,
             channel=channel,
