@@ -646,3 +646,16 @@ MOTCUA_SYNC_RUN_SECONDS = float(os.environ.get("MOTCUA_SYNC_RUN_SECONDS", "30"))
 #: Recommendations learned from dossiers (issue 15, ADR 0031): a pattern counted on fewer distinct
 #: people than this is suppressed (k-anonymity), so no suggestion reveals one person's history.
 MOTCUA_RECOMMEND_MIN_PEOPLE = int(os.environ.get("MOTCUA_RECOMMEND_MIN_PEOPLE", "10"))
+
+# Data-subject rights and retention (issue 17 items 6–7, ADR 0039, motcua/privacy).
+#: NĐ 356/2025 Điều 5 periods counted in "days" (calendar days, the stricter reading; a last day
+#: off moves to the next working day) or "working_days". [inferred: the spec leaves the unit open]
+MOTCUA_PRIVACY_DUE_UNIT = os.environ.get("MOTCUA_PRIVACY_DUE_UNIT", "days")
+#: Retention in days per kind; level 3 asks ≥ 90 days of logs online (a smaller value is raised to 90).
+MOTCUA_RETENTION_MESSAGE_LOG_DAYS = int(os.environ.get("MOTCUA_RETENTION_MESSAGE_LOG_DAYS", "365"))
+MOTCUA_RETENTION_AXES_DAYS = int(os.environ.get("MOTCUA_RETENTION_AXES_DAYS", "365"))
+MOTCUA_RETENTION_NOTIFICATIONS_DAYS = int(os.environ.get("MOTCUA_RETENTION_NOTIFICATIONS_DAYS", "365"))
+#: Abandoned e-form drafts: 400 days keeps a whole year for the QĐ 1565 abandonment measure.
+MOTCUA_RETENTION_DRAFTS_DAYS = int(os.environ.get("MOTCUA_RETENTION_DRAFTS_DAYS", "400"))
+#: Rows per DELETE statement of the purge.
+MOTCUA_RETENTION_BATCH = int(os.environ.get("MOTCUA_RETENTION_BATCH", "5000"))
