@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("can-bo/", include("motcua.backoffice.urls")),
     path("nop-ho-so/", include("motcua.eforms.urls")),
     path("danh-cho-ban/", include("motcua.foryou.urls")),
+    path("cua-toi/du-lieu/", include("motcua.privacy.urls")),
     path("thanh-toan/", include("motcua.payments.urls")),
     path("tro-ly/", include("motcua.guide.urls")),
     path("", include("motcua.portal.urls")),

@@ -7,3 +7,11 @@ class PrivacyConfig(AppConfig):
     name = "motcua.privacy"
     label = "privacy"
     verbose_name = "Bảo vệ dữ liệu cá nhân"
+
+    def ready(self):
+        from motcua.core import jobs
+
+        from . import retention
+
+        # Nightly: logs, attempts, notifications, drafts and sessions past their retention.
+        jobs.register("privacy.purge", retention.purge_job, 24 * 3600)
