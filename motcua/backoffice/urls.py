@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feedback, forecasting, messages, monitoring, payments, precheck, reports, views
+from . import feedback, forecasting, messages, monitoring, payments, precheck, privacy, reports, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -30,3 +30,4 @@ urlpatterns = [
 # monthly reports (reports.py) ---
 urlpatterns += messages.urlpatterns + monitoring.urlpatterns + reports.urlpatterns
 urlpatterns += forecasting.urlpatterns  # demand forecasts beside officer capacity (issue 15)
+urlpatterns += privacy.urlpatterns  # data-subject requests (issue 17, ADR 0039)
