@@ -83,6 +83,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line carries the request id; the latency covers the whole stack.
+    "motcua.core.requestid.RequestIdMiddleware",
+    "motcua.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before any view or database: NUL bytes and oversized API bodies get a clear 400 / 413.
@@ -160,6 +163,18 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("TEST", {})["NAME"] = os.environ.get("MOTCUA_TEST_DB_NAME") or None
 
+# Read replica (ADR 0042): read-only traffic (dashboards, reports, open data, exports) reads from
+# DATABASE_REPLICA_URL inside `core.dbrouter.use_replica()`; everything else stays on "default".
+# Tests get a "replica" alias mirroring the test database (Django's TEST MIRROR), routed to only
+# when a test turns MOTCUA_READ_REPLICA on.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"].setdefault("TEST", {})["MIRROR"] = "default"
+elif TESTING:
+    DATABASES["replica"] = {**_db, "OPTIONS": dict(_db.get("OPTIONS", {})), "TEST": {"MIRROR": "default"}}
+MOTCUA_READ_REPLICA = bool(os.environ.get("DATABASE_REPLICA_URL"))
+DATABASE_ROUTERS = ["motcua.core.dbrouter.ReplicaRouter"]
+
 
 def cache_config(url: str, testing: bool) -> dict:
     """The default cache, shared by every process (rate-limit counters, sandbox sign-in tries).
@@ -226,8 +241,46 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+
+
+def storage_config(env) -> dict:
+    """Where uploaded papers, results and receipts are kept: the one place that chooses it.
+
+    MOTCUA_STORAGE=local (default): MEDIA_ROOT. MOTCUA_STORAGE=s3: an S3-compatible bucket through
+    django-storages (MinIO, Ceph, a provincial data centre's object store): MOTCUA_S3_BUCKET,
+    MOTCUA_S3_ENDPOINT_URL, MOTCUA_S3_REGION, MOTCUA_S3_ACCESS_KEY_ID, MOTCUA_S3_SECRET_ACCESS_KEY,
+    MOTCUA_S3_PREFIX, MOTCUA_S3_ADDRESSING_STYLE (path|virtual), MOTCUA_S3_VERIFY (1, 0 or a CA file).
+    Files stay private: no public ACL, links (if any) signed and short-lived; the site streams them."""
+    kind = env.get("MOTCUA_STORAGE", "local")
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise RuntimeError("MOTCUA_STORAGE must be 'local' or 's3'.")
+    if not env.get("MOTCUA_S3_BUCKET"):
+        raise RuntimeError("MOTCUA_STORAGE=s3 needs MOTCUA_S3_BUCKET.")
+    verify = env.get("MOTCUA_S3_VERIFY", "1")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env["MOTCUA_S3_BUCKET"],
+            "endpoint_url": env.get("MOTCUA_S3_ENDPOINT_URL") or None,
+            "region_name": env.get("MOTCUA_S3_REGION") or None,
+            "access_key": env.get("MOTCUA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env.get("MOTCUA_S3_SECRET_ACCESS_KEY") or None,
+            "location": env.get("MOTCUA_S3_PREFIX", ""),
+            "addressing_style": env.get("MOTCUA_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "verify": {"1": None, "0": False}.get(verify, verify),
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_config(os.environ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING or EMBEDDED
@@ -235,6 +288,21 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING or EMBEDDED
+
+# Encryption at rest (ADR 0040, motcua/core/crypto.py): Fernet data keys (the first encrypts, all
+# decrypt; `motcua keys rotate`) and the blind-index key, from the environment or from key files in
+# MOTCUA_KEYS_DIR (0600; created only in the embedded mode, debug and tests). Never in the database.
+MOTCUA_ENCRYPT_AT_REST = env_bool("MOTCUA_ENCRYPT_AT_REST", True)
+MOTCUA_DATA_KEYS = env_list("MOTCUA_DATA_KEYS")
+MOTCUA_BLIND_INDEX_KEY = os.environ.get("MOTCUA_BLIND_INDEX_KEY", "")
+MOTCUA_KEYS_DIR = Path(os.environ.get("MOTCUA_KEYS_DIR") or VAR_DIR / "keys")
+#: Encrypts the sandbox CA's and officers' private keys on disk (else MOTCUA_KEYS_DIR/signing.pass).
+MOTCUA_SIGNING_KEY_PASSPHRASE = os.environ.get("MOTCUA_SIGNING_KEY_PASSPHRASE", "")
+# Stored files are encrypted around whichever storage holds them (local folder or S3).
+STORAGES["default"] = {
+    "BACKEND": "motcua.core.encrypted_storage.EncryptedStorage",
+    "OPTIONS": {"backend": STORAGES["default"]["BACKEND"], "options": STORAGES["default"].get("OPTIONS", {})},
+}
 
 # Security by default; MOTCUA_INSECURE_HTTP=1 only for the embedded server on loopback.
 _https = not (DEBUG or TESTING or env_bool("MOTCUA_INSECURE_HTTP"))
@@ -284,10 +352,37 @@ DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "motcua@localhost")
 
 LOGIN_URL = "admin:login"
 
+# Operations (ADR 0042): /readyz limits (0 turns one off) and who may read /metrics.
+#: Not ready when no periodic job started for this long (the worker is down).
+MOTCUA_READY_WORKER_MAX_AGE_SECONDS = int(os.environ.get("MOTCUA_READY_WORKER_MAX_AGE_SECONDS", "600"))
+#: Not ready when a queue's oldest waiting row (outbox, webhooks, tasks) is older than this.
+MOTCUA_READY_QUEUE_MAX_AGE_SECONDS = int(os.environ.get("MOTCUA_READY_QUEUE_MAX_AGE_SECONDS", "3600"))
+#: /metrics: a bearer token, and/or client addresses or networks (comma-separated); neither: 404.
+MOTCUA_METRICS_TOKEN = os.environ.get("MOTCUA_METRICS_TOKEN", "")
+MOTCUA_METRICS_ALLOWED_IPS = env_list("MOTCUA_METRICS_ALLOWED_IPS")
+
+#: "text" (default in the embedded mode, debug and tests) or "json" (default in production: one JSON
+#: object a line for journald / a log shipper). Every record carries the request id (core.requestid).
+MOTCUA_LOG_FORMAT = os.environ.get("MOTCUA_LOG_FORMAT", "text" if DEBUG or TESTING or EMBEDDED else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "motcua.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if MOTCUA_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "WARNING")},
     # pyHanko logs a traceback for every untrusted certificate; verify_pdf reports it in words.
     "loggers": {"pyhanko": {"level": "ERROR"}},

@@ -12,7 +12,8 @@ admin.site.index_title = "Quản trị"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("healthz", include("motcua.core.urls")),
+    # /healthz (liveness), /readyz (readiness), /metrics (protected): ADR 0042.
+    path("", include("motcua.core.urls")),
     # National eID: the OpenID Connect client (/oidc/…) and, by default, its sandbox provider.
     path("", include("motcua.eid.urls")),
     # The REST API for other systems and the OpenAPI document (no language prefix).

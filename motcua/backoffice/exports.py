@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from motcua.audit.services import record
+from motcua.core.dbrouter import use_replica
 from motcua.core.money import format_number
 
 from . import labels
@@ -88,6 +89,7 @@ def row_for(dossier, now) -> list[str]:
     ]
 
 
+@use_replica()
 def export(query, fmt: str, *, user, queue_slug: str, filters: dict) -> HttpResponse:
     """`query` is the queue's QueueQuery: the same rows, in the same order, as the pages."""
     now = timezone.now()

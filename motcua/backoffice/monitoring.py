@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from motcua.core.dbrouter import use_replica
 from motcua.dossiers.access import visible_dossiers
 from motcua.insights import queries, services
 from motcua.insights import targets as target_services
@@ -288,6 +289,7 @@ def _at_risk_days() -> int:
 
 
 @officer_required
+@use_replica()
 def dashboard(request):
     view, choice, denied = _guard(request)
     if denied:

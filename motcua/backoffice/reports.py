@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.audit.services import record
+from motcua.core.dbrouter import use_replica
 from motcua.core.signing import SigningError, get_signer
 from motcua.insights import reports, targets
 from motcua.insights.periods import PeriodError, parse_period
@@ -53,6 +54,7 @@ def _pdf(request, report: dict, view) -> tuple[bytes, bool]:
 
 
 @officer_required
+@use_replica()
 def download(request, fmt: str):
     view = targets.viewer(request.user)
     if not view.allowed:

@@ -9,4 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Lõi"
 
     def ready(self):
-        from . import checks  # noqa: F401 — registers the production checks
+        from . import (
+            checks,  # noqa: F401 — registers the production checks
+            events,
+            metrics,
+        )
+
+        events.subscribe(metrics.on_event)  # the transitions counter of /metrics

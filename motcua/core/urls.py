@@ -1,5 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import metrics, views
 
-urlpatterns = [path("", views.healthz, name="healthz")]
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
+]

@@ -38,6 +38,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 from django.conf import settings
 
+from motcua.core import requestid
+
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -258,6 +260,8 @@ class ExchangeClient:
         self, method: str, url: str, data: bytes, correlation_id: str, content_type: str
     ) -> tuple[dict, object]:
         headers = {"Accept": "application/json", "X-Correlation-ID": correlation_id}
+        if request_id := requestid.current():
+            headers[requestid.HEADER] = request_id  # the request or task that made this call
         if data:
             headers["Content-Type"] = content_type
         auth = None

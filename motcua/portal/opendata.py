@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from motcua.core.dbrouter import use_replica
 from motcua.core.ratelimit import throttle
 from motcua.insights import opendata
 
@@ -42,6 +43,7 @@ def _too_many(t) -> HttpResponse:
     return response
 
 
+@use_replica()
 def index(request):
     months = opendata.available_months()
     context = {
@@ -58,6 +60,7 @@ def index(request):
     return response
 
 
+@use_replica()
 def dataset_file(request, month: str, slug: str, fmt: str):
     if fmt not in opendata.FORMATS or slug not in opendata.DATASETS_BY_SLUG or not _MONTH.match(month):
         raise Http404(_("Không có tệp dữ liệu này."))
