@@ -119,6 +119,8 @@ class JobState(models.Model):
     last_outcome = models.CharField("kết quả", max_length=200, blank=True)
     last_error = models.CharField("lỗi", max_length=500, blank=True)
     last_seconds = models.FloatField("thời gian chạy (giây)", null=True, blank=True)
+    #: The lease of the run in progress (its timeout + a grace): no second run starts before it ends.
+    running_until = models.DateTimeField("đang chạy đến", null=True, blank=True)
 
     class Meta:
         verbose_name = "việc định kỳ"
