@@ -6,7 +6,7 @@ transitions per second — each beside a reference measured in the same run.
 
 Method (docs/adr/0008): a fresh database (PostgreSQL: `motcua_bench_backoffice`, dropped and
 created), migrate, load the calendar, places and catalogue, generate N dossiers with
-`motcua.dossiers.demo` (the generation time is printed), ANALYZE, create three officers
+`motcua.demo.history` (the generation time is printed), ANALYZE, create three officers
 (reception at the provincial centre, a specialist at the busiest department, a commune officer),
 then, in-process with Django's test Client (logged in), time each page R times after a warm-up:
 
@@ -369,7 +369,8 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
     from django.test.utils import setup_test_environment
     from django.utils import timezone
 
-    from motcua.dossiers import demo, services
+    from motcua.demo import history as demo
+    from motcua.dossiers import services
     from motcua.dossiers.access import officer_agency_ids, visible_dossiers
     from motcua.dossiers.models import Dossier, Status
     from motcua.people.models import OfficerRole, User

@@ -4,7 +4,7 @@
     python -m bench demo --postgres --dossiers 1000000
 
 Method: a fresh database (bench.database), migrate, load the calendar, places, catalogue and e-forms;
-generate N dossiers with seed 1 (`motcua.dossiers.demo.generate`, which also rebuilds the
+generate N dossiers with seed 1 (`motcua.demo.history.generate`, which also rebuilds the
 real-time aggregates when the insights app provides them: timed apart). Then the reference: every row
 the generator wrote (dossiers, documents, steps, history, due-date changes, charges, payments, ratings,
 feedback cases, e-form drafts) is read back into memory, the tables are emptied, and the rows are
@@ -27,7 +27,7 @@ def run(postgres: bool, dossiers: int) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from motcua.dossiers import demo
+    from motcua.demo import history as demo
 
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
     t0 = time.perf_counter()

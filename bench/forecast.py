@@ -4,7 +4,7 @@
     python -m bench forecast --dossiers 100000
 
 Method: a fresh database with the reference data (calendar, places, catalogue, e-forms) and the
-demo history (`motcua.dossiers.demo.generate`, seed 1: a year of dossiers over the province's
+demo history (`motcua.demo.history.generate`, seed 1: a year of dossiers over the province's
 agencies, with weekdays, months and Tết in its daily volumes). The series are the dossiers
 received per day per (handling agency, procedure group). Rolling origin: 8 cut-offs, every 2
 weeks, the last one 8 weeks before the end of the history; from each cut-off both forecasts run
@@ -32,7 +32,7 @@ def main(postgres: bool = False, dossiers: int = DEFAULT_DOSSIERS) -> bool:
     label = fresh_database("forecast", postgres)
     from django.core.management import call_command
 
-    from motcua.dossiers import demo
+    from motcua.demo import history as demo
     from motcua.insights import forecast
 
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}

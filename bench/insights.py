@@ -7,7 +7,7 @@
     python -m bench.insights --prepared --dossiers 1000000  # measure them (10^5, 10^6 and 10^7)
 
 Method (ADR 0018, 0026): a database with the reference data (calendar, places, catalogue, e-forms)
-and the demo history (`motcua.dossiers.demo`), grown through the sizes (N/10, then N; seed 1, then
+and the demo history (`motcua.demo.history`), grown through the sizes (N/10, then N; seed 1, then
 seed 2), ANALYZE, then at each size, in the same run:
 
 * rebuild: `realtime.rebuild()`, every per-dossier fact and tally row derived from the dossiers
@@ -353,7 +353,7 @@ def _load_reference_data(label: str) -> None:
 def _grow(label: str, n: int, seed: int) -> None:
     from django.db import connection
 
-    from motcua.dossiers import demo
+    from motcua.demo import history as demo
 
     t0 = time.perf_counter()
     demo.generate(n, seed=seed, force=True, realtime=False)

@@ -5,7 +5,7 @@
     python -m bench realtime --dossiers 20000      # another size
 
 Method: a fresh database (`bench.database.fresh_database`), migrate, reference data, the demo history
-(`motcua.dossiers.demo.generate(N, realtime=False)`), ANALYZE, then in the same run:
+(`motcua.demo.history.generate(N, realtime=False)`), ANALYZE, then in the same run:
 
 * rebuild: `realtime.rebuild()` — every per-dossier fact and tally row from the dossiers;
 * the province report for the last 12 months and for the current month, `source="live"` (the
@@ -134,7 +134,7 @@ def run(postgres: bool, dossiers: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from motcua.dossiers import demo
+    from motcua.demo import history as demo
     from motcua.dossiers.models import Dossier
     from motcua.insights import realtime
     from motcua.insights.models import IndexTally

@@ -46,7 +46,7 @@ sees these numbers (a test scans its imports); it learns only from the histories
   - **ID card** at 25, 40, 60 (Luật Căn cước 2023): cấp đổi thẻ căn cước, 60 % within the year
     before the birthday up to two months after;
   - **background demand**: the province's common procedures by a Zipf law (as the demo history,
-    `motcua.dossiers.demo.COMMON_PROCEDURES` first, then 982 citizen-facing procedures of the
+    `motcua.catalog.province_catalog.COMMON_PROCEDURES` first, then 982 citizen-facing procedures of the
     shipped catalog; exponent 1.07 as the demo), 0.5 per person per year (noisy world: × 3), and
     **chứng thực** (certified copies, signatures) at 1.2 per person per year — always-on, left
     out of lists and targets.

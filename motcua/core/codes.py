@@ -167,3 +167,18 @@ def parse_dossier_code(code: str) -> DossierCode:
         sequence=sequence,
         owner_code=match["owner"] if kind == CENTRALISED else None,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# National codes: the national portal's MaHoSo, issued by Văn phòng Chính phủ (G22) for us
+# ---------------------------------------------------------------------------------------------
+
+
+def national_code_prefix() -> str:
+    """`G22.<province>`: codes issued by the national portal (Văn phòng Chính phủ, G22) for us."""
+    return f"G22.{str(getattr(settings, 'MOTCUA_PROVINCE_CODE', '14')).zfill(2)}"
+
+
+def national_code(day: date, sequence: int, prefix: str | None = None) -> str:
+    """A national portal code, e.g. `G22.14-260302-0001` (prefix, date, the day's sequence)."""
+    return f"{prefix or national_code_prefix()}-{day:%y%m%d}-{sequence:04d}"

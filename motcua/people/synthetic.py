@@ -1,6 +1,6 @@
 """Synthetic people: realistic Vietnamese names, personal ID numbers, phones, e-mails, addresses.
 
-Fake personal data for the demo history (motcua.dossiers.demo), the national portal's sandbox
+Fake personal data for the demo history (motcua.demo.history), the national portal's sandbox
 (motcua.sync.portal) and the registries' sandbox population (motcua.registries.sandbox). It lives
 on floor 2 so that every floor above can share the same names and numbers. Never for production.
 """

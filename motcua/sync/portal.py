@@ -30,10 +30,15 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from motcua.catalog.models import Procedure, ProcedureAgency
-from motcua.core.codes import normalise_agency_code, parse_dossier_code
+from motcua.catalog.province_catalog import ProvinceCatalog
+from motcua.core.codes import (
+    national_code,
+    national_code_prefix,
+    normalise_agency_code,
+    parse_dossier_code,
+)
 from motcua.core.text import fold
 from motcua.dossiers import services
-from motcua.dossiers.demo import ProvinceCatalog, national_code, national_code_prefix
 from motcua.dossiers.intake import Applicant, OnlineSubmission, Paper, receive_online
 from motcua.dossiers.models import ApplicantKind, Channel
 from motcua.people.synthetic import FastRandom, PeopleGenerator, pick_weighted, weighted_table

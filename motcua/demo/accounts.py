@@ -6,9 +6,8 @@ from django.conf import settings
 from django.db import transaction
 
 from motcua.eid import officers
+from motcua.people.models import OfficerRole, User
 from motcua.places.models import Agency
-
-from .models import OfficerRole, User
 
 DEMO_PASSWORD = "motcua-demo-2026"  # noqa: S105 — printed on purpose; demo accounts only
 
@@ -50,7 +49,7 @@ ACCOUNTS = [
 ]
 
 #: The agencies the demo consults (liên thông, xin ý kiến): the personas' histories leave questions
-#: open at each (motcua/dossiers/demo_personas.py), so each gets one usable officer per answering role.
+#: open at each (motcua/demo/personas.py), so each gets one usable officer per answering role.
 CONSULTED_AGENCIES = {
     "000.00.14": ("congan", ("Đỗ Văn Hùng", "Vũ Thị Thu", "Bùi Đức Thắng")),  # Công an tỉnh
     "000.00.03": ("taichinh", ("Ngô Thị Mai", "Đinh Văn Long", "Lý Thị Hạnh")),  # Sở Tài chính

@@ -11,7 +11,7 @@ another agency (liên thông) that the consulted agency's printed officers can a
 
 To give a new persona (another app's) a history: add the role to the sandbox's personas and, if the
 default does not fit, a line to HISTORIES. Building is idempotent: a persona who already has a
-dossier is left as is. Like the bulk demo history (demo.py), this module reaches the payments,
+dossier is left as is. Like the bulk demo history (motcua/demo/history.py), this module reaches the payments,
 feedback and insights apps above it: it is demo tooling, not a domain service.
 """
 
@@ -24,14 +24,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from motcua.catalog.models import Procedure
+from motcua.dossiers import services
+from motcua.dossiers.intake import Applicant, Paper, receive_in_person
+from motcua.dossiers.models import Consultation, Dossier
 from motcua.people.models import User
 from motcua.places.models import Agency
 
-from . import services
-from .intake import Applicant, Paper, receive_in_person
-from .models import Consultation, Dossier
-
-#: The printed demo officers who act on the personas' dossiers (motcua/people/demo.py).
+#: The printed demo officers who act on the personas' dossiers (motcua/demo/accounts.py).
 RECEPTION, SPECIALIST, LEADER = "tiepnhan", "chuyenvien", "lanhdao"
 #: Where the personas' dossiers are received (the provincial centre) and handled (Sở Tư pháp).
 RECEIVING_SUFFIX = "000.00.30"
@@ -53,7 +52,7 @@ class Story:
     ends: str  # RETURNED | PROCESSING | PAYMENT | SUPPLEMENT | CONSULTING
     fee: int = 0  # đồng, requested by the specialist (paid online when the story is RETURNED)
     rating: int = 4  # Satisfaction, for RETURNED
-    consult: str = ""  # agency code suffix asked (CONSULTING), one of people.demo.CONSULTED_AGENCIES
+    consult: str = ""  # agency code suffix asked (CONSULTING), one of demo.accounts.CONSULTED_AGENCIES
 
 
 # Fees of TT 281/2016/TT-BTC and TT 106/2021/TT-BTC (demo amounts where the catalog has no line).
@@ -159,7 +158,7 @@ def _tell(story: Story, person, user: User, receiving: Agency, officers: dict) -
     if story.fee:
         dossier = _pay_online(dossier)
     dossier = services.perform(dossier, "approve", leader)
-    from .results import issue_result
+    from motcua.dossiers.results import issue_result
 
     issue_result(dossier, leader, expected_version=dossier.version)
     dossier = services.perform(Dossier.objects.get(pk=dossier.pk), "return_result", reception)

@@ -10,14 +10,15 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from motcua.dossiers import demo_personas, services
+from motcua.demo import personas as demo_personas
+from motcua.demo.accounts import CONSULTED_AGENCIES, DEMO_PASSWORD
+from motcua.dossiers import services
 from motcua.dossiers.models import Consultation, Dossier, Status
 from motcua.eid import officers
 from motcua.eid.testing import sign_in_citizen, sign_in_officer
 from motcua.feedback.models import Rating
 from motcua.insights.models import Target
 from motcua.payments.models import Payment
-from motcua.people.demo import CONSULTED_AGENCIES, DEMO_PASSWORD
 from motcua.people.models import DataStoreItem, User
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from motcua.dossiers.demo import DemoRefused, demo_allowed, generate
-from motcua.dossiers.demo_personas import build_histories, seed_targets
+from motcua.demo.history import DemoRefused, demo_allowed, generate
+from motcua.demo.personas import build_histories, seed_targets
 from motcua.dossiers.models import Dossier
 
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from motcua.core.codes import next_dossier_code
 from motcua.core.models import DossierCodeCounter
-from motcua.dossiers.demo import PeopleGenerator, personal_id_number, tax_code
 from motcua.dossiers.models import (
     FINAL_STATUSES,
     PAUSED_STATUSES,
@@ -25,6 +24,7 @@ from motcua.eforms.models import Draft
 from motcua.feedback.models import FeedbackCase, Rating
 from motcua.payments.models import Charge, Payment
 from motcua.people.models import OfficerRole
+from motcua.people.synthetic import PeopleGenerator, personal_id_number, tax_code
 
 pytestmark = pytest.mark.django_db
 ONLINE = (Channel.NATIONAL_PORTAL, Channel.OWN_PORTAL)
@@ -249,7 +249,7 @@ def test_the_sqlite_writer_prepares_values_as_django_would():
 
     from django.db import connection
 
-    from motcua.dossiers.demo import _map_columns, _Sink
+    from motcua.demo.history import _map_columns, _Sink
 
     if connection.vendor != "sqlite":
         pytest.skip("executemany conversions are the SQLite path; PostgreSQL writes binary COPY")
@@ -294,7 +294,7 @@ def test_the_frozen_calendar_answers_as_the_calendar(reference_data):
 def test_the_bulk_writer_sends_the_defaults_of_fields_it_does_not_know():
     """A field added to a model after the generator (Payment.excess, NOT NULL with a Django-side
     default) must not make the demo's bulk insert fail on NULL."""
-    from motcua.dossiers.demo import PAYMENT_COLUMNS, _with_defaults
+    from motcua.demo.history import PAYMENT_COLUMNS, _with_defaults
     from motcua.payments.models import Payment
 
     row = (1, 2, None, "national", 150000, "DEMO1", None, None, "BL-1", "", "", None, "")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from motcua.people.demo import create_demo_accounts
+from motcua.demo.accounts import create_demo_accounts
 
 
 class Command(BaseCommand):
