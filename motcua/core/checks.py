@@ -1,4 +1,5 @@
-"""System checks: refuse to run in production with the embedded mode's public sandbox keys.
+"""System checks: refuse to run in production with the embedded mode's public sandbox keys, or
+without the keys that encrypt personal data at rest (E003, ADR 0040).
 
 The embedded mode (`make run`), debug and tests use sandbox adapters whose keys are constants in
 the source (payments HMAC secrets, the national portal password) and a sandbox eID provider that
@@ -59,10 +60,42 @@ def sandbox_keys_in_production(app_configs=None, **kwargs) -> list[checks.CheckM
     return errors
 
 
+@checks.register(checks.Tags.security, TAG)
+def data_keys_in_production(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Encryption at rest (ADR 0040): on, with data and blind-index keys given (never generated)."""
+    if not is_production():
+        return []
+    from django.core.exceptions import ImproperlyConfigured
+
+    from . import crypto
+
+    if not crypto.enabled():
+        return [
+            checks.Error(
+                "MOTCUA_ENCRYPT_AT_REST is off outside the embedded mode, debug and tests.",
+                hint="Remove MOTCUA_ENCRYPT_AT_REST=0: personal data must be stored encrypted.",
+                id="motcua.E003",
+            )
+        ]
+    errors = []
+    for what in (crypto.fernet, crypto.blind_index_key):
+        try:
+            what()
+        except ImproperlyConfigured as exc:
+            errors.append(
+                checks.Error(
+                    str(exc),
+                    hint="Set MOTCUA_DATA_KEYS and MOTCUA_BLIND_INDEX_KEY (or their key files).",
+                    id="motcua.E003",
+                )
+            )
+    return errors
+
+
 def refuse_sandbox_in_production() -> None:
     """Raise ImproperlyConfigured when the checks above fail (the WSGI application calls it)."""
     from django.core.exceptions import ImproperlyConfigured
 
-    errors = sandbox_keys_in_production()
+    errors = sandbox_keys_in_production() + data_keys_in_production()
     if errors:
         raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg}" for e in errors))

@@ -21,6 +21,7 @@ See docs/adr/0006-documents-and-signatures.md.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import fcntl
 import hashlib
@@ -204,9 +205,36 @@ def _write(path: Path, data: bytes, mode: int) -> None:
         raise
 
 
+SIGNING_PASSPHRASE_FILE = "signing.pass"  # noqa: S105 — a file name
+_ENCRYPTED_PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
+_loaded_keys: dict[tuple[str, int, int], Any] = {}
+
+
+def key_passphrase() -> bytes:
+    """The passphrase that encrypts the sandbox CA's and the officers' private keys on disk (ADR 0040):
+    ``MOTCUA_SIGNING_KEY_PASSPHRASE``, else the key file ``MOTCUA_KEYS_DIR/signing.pass`` (0600, created
+    only in the embedded mode, debug and tests; kept apart from the PKI folder and out of the database)."""
+    from . import crypto
+
+    configured = (getattr(settings, "MOTCUA_SIGNING_KEY_PASSPHRASE", "") or "").strip()
+    if configured:
+        return configured.encode()
+    path = crypto.keys_dir() / SIGNING_PASSPHRASE_FILE
+    if not path.exists():
+        if not crypto.may_create_keys():
+            raise ImproperlyConfigured(
+                f"Chưa có mật khẩu bảo vệ khóa ký: đặt MOTCUA_SIGNING_KEY_PASSPHRASE hoặc tệp {path}."
+            )
+        crypto._create_file(path, base64.urlsafe_b64encode(os.urandom(32)).decode() + "\n")
+    return path.read_text().strip().encode()
+
+
 def _key_pem(key) -> bytes:
+    """PKCS#8, encrypted with the passphrase (cryptography's best available: AES-256-CBC, PBKDF2)."""
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(key_passphrase()),
     )
 
 
@@ -217,9 +245,24 @@ def _cert_pem(cert: x509.Certificate) -> bytes:
 def _load_key(path: Path):
     # Our own keys, written by this module into a 0700 folder: the RSA consistency check
     # (~0.1 s for 3072 bits) guards against crafted keys, and whoever can write there owns the CA anyway.
-    return serialization.load_pem_private_key(
-        path.read_bytes(), password=None, unsafe_skip_rsa_key_validation=True
+    # Decrypted keys are kept per process (file, size, mtime): the passphrase's key derivation is
+    # deliberately slow and an officer signs many documents.
+    stat = path.stat()
+    cache_key = (str(path), stat.st_mtime_ns, stat.st_size)
+    key = _loaded_keys.get(cache_key)
+    if key is not None:
+        return key
+    data = path.read_bytes()
+    encrypted = data.lstrip().startswith(_ENCRYPTED_PEM)
+    key = serialization.load_pem_private_key(
+        data, password=key_passphrase() if encrypted else None, unsafe_skip_rsa_key_validation=True
     )
+    if not encrypted:  # a key written before ADR 0040: encrypted in place, atomically
+        _write(path, _key_pem(key), 0o600)
+        stat = path.stat()
+        cache_key = (str(path), stat.st_mtime_ns, stat.st_size)
+    _loaded_keys[cache_key] = key
+    return key
 
 
 def _now() -> datetime:

@@ -111,6 +111,9 @@ _REAL_KEYS = {
     "MOTCUA_PAYMENTS_SANDBOX": False,
     "MOTCUA_LGSP_SANDBOX": False,
     "MOTCUA_NATIONAL_PORTAL_SANDBOX": False,
+    # encryption at rest (ADR 0040): keys from the vault, never generated in production
+    "MOTCUA_DATA_KEYS": ["pKqJ1pJ0o2Wq3T1y3nKJmF4Qx0lqU9jz2yFZc1c7t0E="],
+    "MOTCUA_BLIND_INDEX_KEY": "a-real-blind-index-key",
 }
 
 
