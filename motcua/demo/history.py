@@ -470,6 +470,9 @@ class _Sink:
             return
         columns, rows = _with_defaults(model, columns, rows)
         fields = [next(f for f in model._meta.concrete_fields if f.column == c) for c in columns]
+        # Encrypted columns (ADR 0040) are stored as the ORM would store them: ciphertext.
+        sealed = {i: f.seal_column for i, f in enumerate(fields) if hasattr(f, "seal_column")}
+        rows = _map_columns(rows, sealed)
         qn = self.connection.ops.quote_name
         table = qn(model._meta.db_table)
         cols = ", ".join(qn(c) for c in columns)
