@@ -19,6 +19,7 @@ BENCHES = {
     "foryou": "foryou",
     "forecast": "forecast",
     "audit": "audit",
+    "encryption": "encryption",
 }
 
 if __name__ == "__main__":

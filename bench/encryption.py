@@ -1,0 +1,225 @@
+"""Encryption at rest (ADR 0040): what it costs the work queue, the dossier page and submissions.
+
+    python -m bench encryption                         # SQLite, 5,000 demo dossiers
+    python -m bench encryption --postgres --dossiers 20000
+
+Method, everything on vs off in the same run:
+
+1. Crypto alone: encrypting and decrypting one dossier's encrypted values (address, phone, e-mail,
+   the form data of a demo dossier) with the data keys, per row, against json.dumps/loads of the same.
+2. Officer pages: the back-office bench's setup (fresh database, reference data, N demo dossiers written
+   by `motcua.demo.history`, encrypted as the ORM writes them), one reception officer signed in with
+   the second factor; the queues "mine" and "unit" and the dossier page timed (test Client, every answer
+   checked) — ON. Then the same rows decrypted in place and MOTCUA_ENCRYPT_AT_REST off — OFF: same
+   database, same rows, same officer. Checked: a raw row holds a token ON and the plaintext OFF.
+3. Writes: saving a submission's encrypted values (the dossier's contact fields and form data, the
+   draft's answers) per row, ON vs OFF.
+4. The submissions bench (HTTP end to end, `bench/submissions.py`) run twice, MOTCUA_ENCRYPT_AT_REST=0
+   then 1 (BENCH_SUBMISSIONS submissions each, default 80 here); BENCH_ENCRYPTION_SUBMISSIONS=0 skips it.
+"""
+
+import contextlib
+import io
+import itertools
+import os
+import re
+import time
+
+from bench.backoffice_bench import _pct, _setup_django, _time, page_url, queryset_rows, sign_in
+from bench.checks import BenchCheckFailed, checked
+
+DEFAULT_DOSSIERS = 5_000
+REPEAT = 30
+WARMUP = 3
+
+
+def _fmt(values) -> str:
+    return f"p50 {_pct(values, 50) * 1000:7.2f} ms, p95 {_pct(values, 95) * 1000:7.2f} ms"
+
+
+def _ratio(on, off) -> str:
+    p50 = _pct(on, 50) / max(_pct(off, 50), 1e-12)
+    return f"ON/OFF p50 {p50:.2f}x, p95 {_pct(on, 95) / max(_pct(off, 95), 1e-12):.2f}x"
+
+
+def _submissions(enabled: bool) -> tuple[float | None, float | None, str]:
+    """One run of the submissions bench: (submissions/s, prefilled page p95 ms, its printed text)."""
+    from bench import submissions
+
+    os.environ["MOTCUA_ENCRYPT_AT_REST"] = "1" if enabled else "0"
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            submissions.main(postgres=False)
+    finally:
+        os.environ.pop("MOTCUA_ENCRYPT_AT_REST", None)
+    text = out.getvalue()
+    rate = re.search(r"= ([\d.]+) /s end to end", text)
+    page = re.search(r"prefilled form page: p50 [\d.]+ ms, p95 ([\d.]+) ms", text)
+    errors = re.search(r"(\d+) errors", text)
+    if errors and int(errors.group(1)):
+        return None, None, text
+    return (float(rate.group(1)) if rate else None, float(page.group(1)) if page else None, text)
+
+
+def main(postgres: bool = False, dossiers: int | None = None) -> None:
+    os.environ.setdefault("BENCH_SUBMISSIONS", "80")
+    run_submissions = os.environ.get("BENCH_ENCRYPTION_SUBMISSIONS", "1") != "0"
+    sub = {}
+    if run_submissions:  # before Django is set up here: its servers are subprocesses of their own
+        for enabled in (False, True):
+            sub[enabled] = _submissions(enabled)
+
+    label = _setup_django(postgres)
+    n = int(dossiers or DEFAULT_DOSSIERS)
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import override_settings
+    from django.test.utils import setup_test_environment
+
+    from motcua.core import crypto
+    from motcua.demo import history as demo
+    from motcua.dossiers.models import Dossier
+    from motcua.eforms.models import Draft
+    from motcua.people.models import OfficerRole, User
+    from motcua.places.models import Agency
+
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    call_command("migrate", verbosity=0)
+    for command in ("load_calendar", "load_places", "import_catalog"):
+        call_command(command, **quiet)
+    report = demo.generate(n, seed=1, force=True)
+    print(f"[encryption, {label}] demo history: " + report.lines()[0])
+
+    # 1. crypto alone, per row ---------------------------------------------------------------
+    columns = ("applicant_address", "applicant_phone", "applicant_email", "form_data")
+    sample = list(Dossier.objects.order_by("id").values_list(*columns)[:1000])
+    sample = [row for row in sample if row[3]][:200] or sample[:200]
+    if not sample:
+        print("  crypto per row: NOT MEASURED (no dossier)")
+        return
+    import json
+
+    rows = itertools.cycle(sample)
+
+    def seal_open():
+        address, phone, email, form = next(rows)
+        tokens = [
+            crypto.encrypt_text(v) for v in (address, phone, email, json.dumps(form, ensure_ascii=False))
+        ]
+        return [crypto.decrypt_text(t) for t in tokens]
+
+    def plain():
+        address, phone, email, form = next(rows)
+        return [address, phone, email, json.loads(json.dumps(form, ensure_ascii=False))]
+
+    size = sum(len(json.dumps(s[3], ensure_ascii=False)) for s in sample) // len(sample)
+    on, off = _time(seal_open, 2000, 50), _time(plain, 2000, 50)
+    print(
+        f"  crypto per dossier row (4 values, form data ~{size} chars): encrypt+decrypt {_fmt(on)} "
+        f"| plain {_fmt(off)}"
+    )
+
+    # 2. officer pages ON vs OFF --------------------------------------------------------------
+    centre = Agency.objects.get(code__startswith="000.00.30.")
+    user, _ = User.objects.get_or_create(
+        username="bench_enc_reception",
+        defaults={"full_name": "bench", "kind": User.Kind.OFFICER, "is_staff": True},
+    )
+    OfficerRole.objects.get_or_create(user=user, agency=centre, role=OfficerRole.Role.RECEPTION)
+    setup_test_environment()
+    client = sign_in(user)
+    mine = Dossier.objects.filter(receiving_agency=centre).order_by("id")
+    codes = list(mine.values_list("code", flat=True)[:: max(1, mine.count() // REPEAT)][:REPEAT])
+    if not codes:
+        print("  officer pages: NOT MEASURED (no dossier at the provincial centre)")
+        return
+    probe = mine.exclude(applicant_phone="").values_list("pk", flat=True).first()
+
+    def raw_phone():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT applicant_phone FROM dossiers_dossier WHERE id = %s", [probe])
+            return cursor.fetchone()[0]
+
+    def pages(state: str) -> dict:
+        out = {}
+        for queue in ("mine", "unit"):
+            url = page_url(queue)
+            ids = queryset_rows(queue, user)
+            expect = (
+                Dossier.objects.values_list("code", flat=True).get(pk=ids[0])
+                if ids
+                else "Không có hồ sơ nào."
+            )
+            out[queue] = _time(
+                lambda url=url, expect=expect: checked(client.get(url), expect=expect, what=url),
+                REPEAT,
+                WARMUP,
+            )
+        cycle = itertools.cycle(codes)
+
+        def detail():
+            code = next(cycle)
+            return checked(client.get(f"/can-bo/ho-so/{code}/"), expect=code, what=code)
+
+        out["dossier"] = _time(detail, REPEAT, WARMUP)
+        return out
+
+    if probe is not None and not crypto.is_token(raw_phone()):
+        raise BenchCheckFailed("ON: the demo wrote a plaintext phone")
+    timed_on = pages("on")
+    t0 = time.perf_counter()
+    changed = 0
+    with transaction.atomic():
+        for model, field in crypto.encrypted_fields():
+            changed += crypto.rewrite_column(
+                connection, model._meta.db_table, field.column, crypto.decrypt_text
+            )
+    print(f"  {changed:,} encrypted values decrypted in place in {time.perf_counter() - t0:.1f} s (for OFF)")
+    with override_settings(MOTCUA_ENCRYPT_AT_REST=False):
+        if probe is not None and crypto.is_token(raw_phone()):
+            raise BenchCheckFailed("OFF: the phone is still a token")
+        timed_off = pages("off")
+    for name in ("mine", "unit", "dossier"):
+        where = "/can-bo/ho-so/<code>/" if name == "dossier" else page_url(name)
+        on_, off_ = timed_on[name], timed_off[name]
+        print(f"    {name:8} {where:32.32} ON {_fmt(on_)} | OFF {_fmt(off_)} | {_ratio(on_, off_)}")
+
+    # 3. writes per row ON vs OFF ----------------------------------------------------------------
+    targets = list(Dossier.objects.order_by("id")[:200])
+    drafts = list(Draft.objects.order_by("id")[:200])
+    fields = ["applicant_address", "applicant_phone", "applicant_email", "form_data"]
+
+    def writes():
+        it_d, it_r = itertools.cycle(targets), itertools.cycle(drafts or [None])
+
+        def one():
+            with transaction.atomic():
+                next(it_d).save(update_fields=fields)
+                draft = next(it_r)
+                if draft is not None:
+                    draft.save(update_fields=["answers"])
+
+        return one
+
+    w_on = _time(writes(), 300, 20)
+    with override_settings(MOTCUA_ENCRYPT_AT_REST=False):
+        w_off = _time(writes(), 300, 20)
+    what = "dossier contact fields + form data" + (" + a draft's answers" if drafts else "")
+    print(f"  writes per submission ({what}): ON {_fmt(w_on)} | OFF {_fmt(w_off)} | {_ratio(w_on, w_off)}")
+
+    # 4. the submissions bench ON vs OFF -------------------------------------------------------------
+    if not run_submissions:
+        print("  submissions bench ON vs OFF: NOT MEASURED (BENCH_ENCRYPTION_SUBMISSIONS=0)")
+        return
+    (r_off, p_off, t_off), (r_on, p_on, t_on) = sub[False], sub[True]
+    if None in (r_off, p_off, r_on, p_on):
+        print("  submissions bench ON vs OFF: NOT MEASURED (a run failed)")
+        print("    OFF:\n" + t_off + "    ON:\n" + t_on)
+        return
+    print(
+        f"  submissions bench (HTTP, {os.environ['BENCH_SUBMISSIONS']} each, SQLite): OFF {r_off:.1f}/s, "
+        f"prefilled page p95 {p_off:.1f} ms | ON {r_on:.1f}/s, p95 {p_on:.1f} ms "
+        f"| throughput ON/OFF {r_on / r_off:.2f}x, "
+        f"page p95 ON/OFF {p_on / p_off:.2f}x"
+    )
