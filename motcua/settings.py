@@ -314,6 +314,8 @@ SECURE_SSL_REDIRECT = _https and env_bool("MOTCUA_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31536000 if _https else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+#: Probes on loopback (systemd, monitoring) ask over plain HTTP: answered, not redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 #: The reverse proxy in front (nginx, see README "Production"): the header it sets with the client's
 #: address, e.g. X-Forwarded-For (nginx: proxy_add_x_forwarded_for) or X-Real-IP; empty: no proxy,
 #: REMOTE_ADDR is the client. Rate limits and the officers' lockout count per this address.
