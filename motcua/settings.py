@@ -176,6 +176,15 @@ elif TESTING:
     DATABASES["replica"] = {**_db, "OPTIONS": dict(_db.get("OPTIONS", {})), "TEST": {"MIRROR": "default"}}
 MOTCUA_READ_REPLICA = bool(os.environ.get("DATABASE_REPLICA_URL"))
 DATABASE_ROUTERS = ["motcua.core.dbrouter.ReplicaRouter"]
+# The exchange message log on its own connection (issue 19 item 6, ADR 0043): on PostgreSQL a row
+# written by an outside call made inside a transaction is committed on "log" (the same database, a
+# second connection in autocommit) and survives that transaction's rollback. SQLite has one writer
+# at a time: the log stays on "default" there. Tests keep it on "default" unless they ask for "log".
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["log"] = {**_db, "OPTIONS": dict(_db.get("OPTIONS", {})), "TEST": {"MIRROR": "default"}}
+MOTCUA_EXCHANGE_LOG_DATABASE = os.environ.get(
+    "MOTCUA_EXCHANGE_LOG_DATABASE", "log" if "log" in DATABASES and not TESTING else "default"
+)
 
 
 def cache_config(url: str, testing: bool) -> dict:
