@@ -13,9 +13,12 @@ class ForyouConfig(AppConfig):
 
         from motcua.core import events, jobs
 
-        from . import nightly, recommendations, services
+        from . import feed, nightly, recommendations, services
 
         jobs.register("foryou.nightly", nightly.run, 24 * 3600)
+        # Registry events (a birth, a death, a document renewed, a business registered): the people
+        # they name are re-evaluated within a minute (feed.py, its own cursor on the event log).
+        jobs.register(feed.CONSUMER, feed.run, 60)
         # The learned recommender, rebuilt from the province's dossiers (issue 15).
         jobs.register("foryou.recommender", recommendations.rebuild_job, 24 * 3600)
         events.subscribe(services.on_event)

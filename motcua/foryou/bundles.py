@@ -326,10 +326,37 @@ def fees(case: BundleCase) -> dict:
         lines.append({"charge": charge, "dossier": charge.dossier.code, "paid": paid})
     return {
         "lines": lines,
+        "later": _later(case),
         "total": sum(line["charge"].amount for line in lines),
         "due": sum(line["charge"].amount for line in lines if not line["paid"]),
         "open": [line["charge"] for line in lines if not line["paid"]],
     }
+
+
+def _later(case: BundleCase) -> list[dict]:
+    """Steps not filed yet (waiting for an earlier step's result), with the catalog's fee text.
+
+    A fee (lệ phí) is owed for a dossier and assessed when it is filed (Luật Phí và lệ phí 2015;
+    ADR 0032): nothing can be collected for a step before its dossier exists. Its fee, if any, is
+    paid when it is filed, on this same page with the same one button (ADR 0044)."""
+    from motcua.catalog.models import Procedure
+
+    from .presenters import channel_options
+
+    waiting = [s for s in case.steps.all() if s.state == BundleStep.State.WAITING]
+    procedures = {p.code: p for p in Procedure.objects.filter(code__in=[s.procedure_code for s in waiting])}
+    out = []
+    for step in waiting:
+        procedure = procedures.get(step.procedure_code)
+        options = channel_options(procedure) if procedure else []
+        out.append(
+            {
+                "name": step.name or (procedure.name if procedure else step.procedure_code),
+                "agency": step.agency,
+                "fee_text": options[0]["fee"] if options else "—",
+            }
+        )
+    return out
 
 
 def pay(case: BundleCase, gateway: str, *, idempotency_key: str, return_url: str = ""):

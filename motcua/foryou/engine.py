@@ -62,6 +62,9 @@ class Evaluation:
     delayed: list[str] = field(default_factory=list)
     full_name: str = ""
     preference: Preference | None = None
+    #: The kinds read for this evaluation and their ids (the page reuses them: no second read).
+    kinds: list = field(default_factory=list)
+    kind_ids: dict = field(default_factory=dict)
 
     @property
     def suggestions(self) -> list[Candidate]:
@@ -70,30 +73,38 @@ class Evaluation:
 
 #: Kinds and the codes with forms change rarely (an administrator's edit): kept a minute in the cache.
 CACHE_SECONDS = 60
+#: The three read together: one round trip to the cache per page instead of one per use.
+_META_KEYS = ("foryou:kinds", "foryou:kind_ids", "foryou:forms")
 
 
-def kinds() -> list[TriggerKind]:
+def meta() -> tuple[list[TriggerKind], dict[str, int], set[str]]:
+    """(active kinds, code → pk of every kind, procedure codes with an interactive form)."""
     from django.core.cache import cache
+
+    found = cache.get_many(_META_KEYS)
+    if len(found) == len(_META_KEYS):
+        return tuple(found[k] for k in _META_KEYS)
+    from motcua.eforms.services import codes_with_forms
 
     from .services import ensure_kinds
 
-    rows = cache.get("foryou:kinds")
-    if rows is None:
-        ensure_kinds()
-        rows = list(TriggerKind.objects.filter(active=True))
-        cache.set("foryou:kinds", rows, CACHE_SECONDS)
-    return rows
+    ensure_kinds()
+    values = (
+        list(TriggerKind.objects.filter(active=True)),
+        dict(TriggerKind.objects.values_list("code", "pk")),
+        codes_with_forms(),
+    )
+    cache.set_many(dict(zip(_META_KEYS, values, strict=True)), CACHE_SECONDS)
+    return values
+
+
+def kinds() -> list[TriggerKind]:
+    return meta()[0]
 
 
 def kind_ids() -> dict[str, int]:
     """code → pk of every kind (active or not)."""
-    from django.core.cache import cache
-
-    ids = cache.get("foryou:kind_ids")
-    if ids is None:
-        ids = dict(TriggerKind.objects.values_list("code", "pk"))
-        cache.set("foryou:kind_ids", ids, CACHE_SECONDS)
-    return ids
+    return meta()[1]
 
 
 def _fmt(day: date) -> str:
@@ -109,18 +120,6 @@ def _birthday(born: date, age: int) -> date:
         return born.replace(year=born.year + age)
     except ValueError:
         return born.replace(year=born.year + age, day=28)
-
-
-def _forms() -> set[str]:
-    from django.core.cache import cache
-
-    from motcua.eforms.services import codes_with_forms
-
-    codes = cache.get("foryou:forms")
-    if codes is None:
-        codes = codes_with_forms()
-        cache.set("foryou:forms", codes, CACHE_SECONDS)
-    return codes
 
 
 class _Context:
@@ -451,9 +450,17 @@ def evaluate(id_number: str, as_of: date | None = None, *, kind_rows=None) -> Ev
         return Evaluation(id_number, as_of, refused=False, delayed=["population"], preference=pref)
     if person is None:
         raise UnknownPerson("Không có người mang số định danh này trong Cơ sở dữ liệu quốc gia về dân cư.")
-    forms = _forms()
-    evaluation = Evaluation(id_number, as_of, refused=False, full_name=person.full_name, preference=pref)
-    for kind in kind_rows if kind_rows is not None else kinds():
+    active, ids, forms = meta()
+    evaluation = Evaluation(
+        id_number,
+        as_of,
+        refused=False,
+        full_name=person.full_name,
+        preference=pref,
+        kinds=active,
+        kind_ids=ids,
+    )
+    for kind in kind_rows if kind_rows is not None else active:
         if pref is not None and pref.refuses(kind.code):
             continue
         source = _SOURCES.get(kind.source)

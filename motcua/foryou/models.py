@@ -317,3 +317,21 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.suggestion_id} {self.channel}"
+
+
+class EventCursor(models.Model):
+    """How far a consumer of the event log has read (con trỏ đọc nhật ký sự kiện): its last event id.
+
+    `feed.consume` moves it in the same transaction as the suggestions it creates, so a run that
+    fails leaves it where it was and the next run reads the same events again (idempotent)."""
+
+    name = models.CharField("bộ đọc", max_length=60, unique=True)
+    last_event_id = models.BigIntegerField("sự kiện cuối đã đọc", default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "con trỏ đọc sự kiện"
+        verbose_name_plural = "con trỏ đọc sự kiện"
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_event_id}"

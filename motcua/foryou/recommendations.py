@@ -118,8 +118,10 @@ def current() -> tuple[str, rec.Recommender]:
     return version, recommender
 
 
-def refused(person_id: str) -> bool:
-    pref = Preference.objects.filter(person_id=person_id).first()
+def refused(person_id: str, pref: Preference | None = None) -> bool:
+    """`pref`: the person's row already read in this request (not read again)."""
+    if pref is None or pref.person_id != person_id:
+        pref = Preference.objects.filter(person_id=person_id).first()
     return bool(pref and (pref.refused_all or SCOPE in (pref.refused_kinds or [])))
 
 
@@ -140,12 +142,13 @@ def for_person(
     k: int = 3,
     as_of: date | None = None,
     viewer=None,
+    preference: Preference | None = None,
 ) -> list[Shown]:
     """The person's next services, each with why; [] for a refusal or an unknown person.
 
     Records each one shown (RecommendationShown) with the model version; when an officer
     (`viewer`) sees them at the counter, the read of that person's history is audited."""
-    if not person_id or refused(person_id):
+    if not person_id or refused(person_id, preference):
         return []
     as_of = as_of or timezone.localdate()
     end = as_of.toordinal()

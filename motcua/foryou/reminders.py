@@ -52,12 +52,13 @@ def _message(suggestion: Suggestion) -> tuple[str, str, str]:
     return subject[:200], body, sms[:300]
 
 
-def send_due(today=None) -> dict:
-    """Queue and send the reminders due today; returns {"queued": n, "sent": n, "failed": n}."""
+def send_due(today=None, person_ids=None) -> dict:
+    """Queue and send the reminders due today; returns {"queued": n, "sent": n, "failed": n}.
+    `person_ids`: only these people (the registry-event consumer), else everyone who consented."""
     from motcua.people.models import User
 
     today = today or timezone.localdate()
-    people = consenting()
+    people = consenting(person_ids)
     if not people:
         return {"queued": 0, "sent": 0, "failed": 0}
     contacts = {

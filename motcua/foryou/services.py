@@ -98,9 +98,9 @@ class Shown:
     candidate: engine.Candidate
 
 
-def _upsert(candidates, person_id: str, origin: str) -> dict:
+def _upsert(candidates, person_id: str, origin: str, kind_ids: dict | None = None) -> dict:
     """The Suggestion rows of these candidates (created when missing), keyed by (kind, due)."""
-    kind_ids = engine.kind_ids()
+    kind_ids = kind_ids or engine.kind_ids()
     existing = {
         (s.kind_id, s.due): s
         for s in Suggestion.objects.filter(person_id=person_id, kind_id__in=kind_ids.values())
@@ -140,7 +140,7 @@ def refresh_watches(evaluation: engine.Evaluation) -> None:
     for c in evaluation.candidates:
         if c.kind not in nearest or c.due < nearest[c.kind].due:
             nearest[c.kind] = c
-    kinds = engine.kind_ids()
+    kinds = evaluation.kind_ids or engine.kind_ids()
     stored = {
         w.kind_id: w for w in Watch.objects.filter(person_id=evaluation.person_id).select_related("kind")
     }
@@ -191,7 +191,7 @@ def show(person_id: str, *, channel: str = "page", as_of=None) -> tuple[engine.E
     current = evaluation.suggestions  # dismissed ones are dropped below, from the rows read anyway
     now = timezone.now()
     with transaction.atomic():
-        rows = _upsert(current, person_id, channel)
+        rows = _upsert(current, person_id, channel, evaluation.kind_ids)
         shown = []
         traces = []
         for c in current:

@@ -75,8 +75,10 @@ def home(request):
         "refused_all": pref.refused_all,
         "kinds": [
             {"code": k.code, "name": k.name, "refused": pref.refuses(k.code), "basis": k.data_basis}
-            for k in engine.kinds()
+            for k in (evaluation.kinds if evaluation and evaluation.kinds else engine.kinds())
         ],
+        # Read once by the evaluation; the "also needed" block honours the same refusal.
+        "foryou_preference": pref,
         "reminders": services.reminder_consent(person_id),
         "notice": services.REFUSE_TEXT,
         "reminder_text": services.REMINDER_CONSENT_TEXT,

@@ -52,6 +52,7 @@ class ReconciliationLineAdmin(admin.ModelAdmin):
         "gateway",
         "agency",
         "reference",
+        "group",
         "kind",
         "our_amount",
         "their_amount",

@@ -233,6 +233,8 @@ class ReconciliationLine(models.Model):
         "places.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reference = models.CharField("mã giao dịch", max_length=64)
+    #: The grouped transaction (one line of the gateway's file) this member line is a share of.
+    group = models.CharField("mã giao dịch gộp", max_length=40, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     our_amount = models.BigIntegerField(null=True, blank=True)
     their_amount = models.BigIntegerField(null=True, blank=True)

@@ -17,7 +17,11 @@ def also_needed(context, channel: str = "page", k: int = 3):
     user = getattr(request, "user", None)
     person_id = getattr(user, "personal_id", None) if user is not None and user.is_authenticated else None
     items = recommendations.for_person(
-        person_id, channel=channel, birth=getattr(user, "birth_date", None), k=k
+        person_id,
+        channel=channel,
+        birth=getattr(user, "birth_date", None),
+        k=k,
+        preference=context.get("foryou_preference"),
     )
     return {"items": items, "for_officer": False}
 

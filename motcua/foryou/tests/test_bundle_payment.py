@@ -2,6 +2,7 @@
 step, assessed at submission from the catalog (ADR 0032), paid with one gateway transaction that
 settles every step's charge; another person can neither see nor pay it."""
 
+from dataclasses import replace
 from datetime import date
 from urllib.parse import parse_qs, urlparse
 
@@ -13,7 +14,7 @@ from motcua.foryou import bundles
 from motcua.foryou.models import Bundle
 from motcua.payments import services as payments
 from motcua.payments.gateways import signed, stamp
-from motcua.payments.models import Charge, FeeLine, Payment, PaymentIntent
+from motcua.payments.models import Charge, FeeLine, Payment, PaymentIntent, ReconciliationLine
 from motcua.people.models import User
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,116 @@ def test_a_grouped_transaction_refunds_a_member_as_part_of_the_group(two_fees, o
     assert payments.apply_notice("national", notice, receipts=False) == "applied"
     assert asked == [(first.group, first.amount)]
     assert Payment.objects.filter(charge=members[1].charge, intent=members[1]).exists()
+
+
+class StatementGateway:
+    """The platform's daily reconciliation file: one line for the group's one transaction."""
+
+    def __init__(self, lines):
+        self.lines = lines
+
+    def statement(self, day):
+        return self.lines
+
+
+def test_a_grouped_transaction_reconciles_line_by_line_to_each_dossiers_fee(two_fees, owner, monkeypatch):
+    from django.utils import timezone
+
+    from motcua.payments.gateways import StatementLine
+
+    case = bundles.start(owner, "two_fees", {"full_name": owner.full_name})
+    members, _start = bundles.pay(case, "national", idempotency_key="k1")
+    group = members[0].group
+    assert payments.receive_notification("national", notice_for(group, 400_000), receipts=False) == "applied"
+    today = timezone.localdate()
+    file_line = StatementLine(group, "987654321", 400_000, timezone.now())
+    monkeypatch.setattr(payments, "get_gateway", lambda code: StatementGateway([file_line]))
+
+    lines = {line.reference: line for line in payments.reconcile(today, "national")}
+
+    # No "only at the gateway" line for the group, no "only ours" for its members: one line per dossier.
+    assert set(lines) == {m.reference for m in members}
+    for member in members:
+        line = lines[member.reference]
+        assert line.kind == "matched" and line.group == group
+        assert line.our_amount == line.their_amount == member.charge.amount
+        assert line.agency_id == member.charge.dossier.receiving_agency_id
+    assert sum(line.their_amount for line in lines.values()) == file_line.amount
+
+    # A file whose total differs cannot be split: one line for the group, the member lines replaced.
+    monkeypatch.setattr(
+        payments, "get_gateway", lambda code: StatementGateway([replace(file_line, amount=390_000)])
+    )
+    lines = payments.reconcile(today, "national")
+    assert [(line.reference, line.kind, line.our_amount, line.their_amount) for line in lines] == [
+        (group, "amount_differs", 400_000, 390_000)
+    ]
+    assert not ReconciliationLine.objects.filter(reference__in=[m.reference for m in members]).exists()
+
+
+def test_a_member_refunded_as_part_of_the_group_is_its_own_reconciliation_line(two_fees, owner, monkeypatch):
+    from django.utils import timezone
+
+    from motcua.payments.gateways import StatementLine
+
+    case = bundles.start(owner, "two_fees", {"full_name": owner.full_name})
+    members, _start = bundles.pay(case, "national", idempotency_key="k1")
+    kept, refunded = members
+    Payment.objects.create(  # paid at the counter meanwhile: the gateway's share must be given back
+        charge=refunded.charge,
+        gateway="cash",
+        amount=refunded.amount,
+        paid_at=timezone.now(),
+        receipt_number="Q1",
+    )
+    assert (
+        payments.receive_notification("national", notice_for(kept.group, 400_000), receipts=False)
+        == "applied"
+    )
+    line = StatementLine(kept.group, "987654321", 400_000, timezone.now())
+    monkeypatch.setattr(payments, "get_gateway", lambda code: StatementGateway([line]))
+
+    lines = {x.reference: x for x in payments.reconcile(timezone.localdate(), "national")}
+
+    assert lines[kept.reference].kind == "matched"
+    assert (lines[refunded.reference].kind, lines[refunded.reference].their_amount) == (
+        "only_gateway",
+        refunded.amount,
+    )
+    assert lines[refunded.reference].our_amount is None
+
+
+def test_a_later_step_is_assessed_when_filed_and_paid_then_on_the_same_page(client, two_fees, owner):
+    """Nothing is collected for a step before its dossier exists (its fee is assessed when filed);
+    the page says so, and once filed its fee is paid with the same one button."""
+    from .test_bundles import sign_result
+
+    Bundle.objects.create(
+        code="chained",
+        name="Hộ kinh doanh rồi ANTT (thử)",
+        legal_total="≤ 6 ngày làm việc",
+        legal_basis="NĐ 297/2025",
+        steps=[
+            {"key": "hkd", "procedure": HKD, "agency": "UBND cấp xã"},
+            {"key": "antt", "procedure": ANTT, "agency": "Công an cấp tỉnh", "after": "hkd"},
+        ],
+    )
+    case = bundles.start(owner, "chained", {"full_name": owner.full_name})
+    view = bundles.fees(case)
+    assert view["due"] == 100_000 and [s["agency"] for s in view["later"]] == ["Công an cấp tỉnh"]
+    sign_in_citizen(client, owner)
+    url = f"/danh-cho-ban/lien-thong/ho-so/{case.code}/"
+    page = client.get(url).content.decode()
+    assert "Phí, lệ phí của các bước chưa nộp" in page and "trong một giao dịch riêng" in page
+
+    first, _start = bundles.pay(case, "national", idempotency_key="k1")
+    assert [m.amount for m in first] == [100_000]
+    notice = notice_for(first[0].group, 100_000)
+    assert payments.receive_notification("national", notice, receipts=False) == "applied"
+    sign_result(case.steps.get(key="hkd").dossier)  # the chain files the next step, assessed at once
+
+    view = bundles.fees(case)
+    assert view["later"] == [] and view["due"] == 300_000
+    assert "Phí, lệ phí của các bước chưa nộp" not in client.get(url).content.decode()
+    second, _start = bundles.pay(case, "national", idempotency_key="k2")
+    assert [m.amount for m in second] == [300_000] and second[0].group != first[0].group
