@@ -7,7 +7,7 @@ from .models import AuditEntry
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the log is written by services only."""
 
-    list_display = ["sequence", "at", "actor", "action", "object_type", "object_id"]
+    list_display = ["sequence", "at", "actor", "action", "object_type", "object_id", "shard"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor", "object_id", "action"]
     date_hierarchy = "at"

@@ -1,30 +1,117 @@
-"""Write and verify the hash-chained audit log. The only code that writes AuditEntry rows."""
+"""Write, anchor, purge and verify the audit log. The only code that writes AuditEntry rows (ADR 0038).
+
+- `record()` appends to one of `MOTCUA_AUDIT_SHARDS` chains: the transaction takes the first
+  chain head nobody holds (PostgreSQL `FOR UPDATE SKIP LOCKED`), keeps it for its later entries,
+  and keys each entry's hash with the chain key (HMAC-SHA256, key outside the database).
+- `anchor()` signs and time-stamps every chain head into the anchor store (outside the database);
+  the worker runs it every `MOTCUA_AUDIT_ANCHOR_EVERY` seconds.
+- `purge_before()` deletes the entries past retention and leaves a keyed checkpoint per chain.
+- `verify()` recomputes every chain with the key and checks it against every anchor.
+"""
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
-from datetime import UTC
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from .models import AuditChainHead, AuditEntry
+from . import anchors, conf, keys
+from .models import LEGACY_SHARD, AuditChainHead, AuditCheckpoint, AuditEntry
 
 GENESIS = "0" * 64
+
+
+def _iso(at: datetime) -> str:
+    # UTC: the database may give the moment back in another zone than it was written in.
+    return at.astimezone(UTC).isoformat()
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
 
 
 def _digest(
     prev_hash: str, sequence: int, at, actor: str, action: str, object_type: str, object_id: str, data: dict
 ) -> str:
-    body = json.dumps(
-        # UTC: the database may give the moment back in another zone than it was written in.
-        [prev_hash, sequence, at.astimezone(UTC).isoformat(), actor, action, object_type, object_id, data],
-        sort_keys=True,
-        ensure_ascii=False,
-        cls=DjangoJSONEncoder,
-    )
+    """The legacy chain's unkeyed hash (entries written before ADR 0038)."""
+    body = _dumps([prev_hash, sequence, _iso(at), actor, action, object_type, object_id, data])
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _mac(key: bytes, value) -> str:
+    return hmac.new(key, _dumps(value).encode(), hashlib.sha256).hexdigest()
+
+
+def _entry_mac(key: bytes, entry: AuditEntry) -> str:
+    return _mac(
+        key,
+        [
+            "motcua-audit-v2",
+            entry.key_id,
+            entry.shard,
+            entry.shard_sequence,
+            entry.sequence,
+            entry.prev_hash,
+            _iso(entry.at),
+            entry.actor,
+            entry.actor_id,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            entry.data,
+        ],
+    )
+
+
+def _checkpoint_mac(key: bytes, shard: int, sequence: int, hash_: str) -> str:
+    return _mac(key, ["motcua-audit-checkpoint", shard, sequence, hash_])
+
+
+def _next_sequence() -> int:
+    """The province-wide order number, taken without a lock held to commit."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval('audit_entry_sequence')")
+        else:
+            # SQLite: the transaction (IMMEDIATE) already holds the database's one write lock.
+            cursor.execute("SELECT COALESCE(MAX(sequence), 0) + 1 FROM audit_auditentry")
+        return cursor.fetchone()[0]
+
+
+def _lock_head() -> AuditChainHead:
+    """Lock a chain head for this transaction: the one it already holds, else a free one."""
+    outer = connection.atomic_blocks[0] if len(connection.atomic_blocks) > 1 else None
+    held = getattr(connection, "_motcua_audit_shard", None)
+    if outer is not None and held is not None and held[0] is outer:
+        # One chain per transaction: two heads locked in two orders by two transactions would deadlock.
+        return AuditChainHead.objects.select_for_update().get(shard=held[1])
+    n = conf.shards()
+    head = (
+        AuditChainHead.objects.select_for_update(skip_locked=True)
+        .filter(shard__gte=0, shard__lt=n)
+        .order_by("?")
+        .first()
+    )
+    if head is None:  # all busy (wait for one at random), or not created yet
+        if AuditChainHead.objects.filter(shard__gte=0, shard__lt=n).count() < n:
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(shard=k) for k in range(n)], ignore_conflicts=True
+            )
+        head = AuditChainHead.objects.select_for_update().get(shard=random.randrange(n))
+    if outer is not None:
+        connection._motcua_audit_shard = (outer, head.shard)
+        transaction.on_commit(_forget_shard)
+    return head
+
+
+def _forget_shard() -> None:
+    connection._motcua_audit_shard = None
 
 
 def record(
@@ -39,64 +126,196 @@ def record(
     actor_id = getattr(actor, "pk", None)
     # Round-trip through JSON so the stored value hashes the same way when verified.
     data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+    key = keys.hmac_key()
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        sequence = head.sequence + 1
-        at = timezone.now()
-        digest = _digest(head.hash, sequence, at, actor_name, action, object_type, object_id, data)
-        entry = AuditEntry.objects.create(
-            sequence=sequence,
-            at=at,
+        head = _lock_head()
+        entry = AuditEntry(
+            sequence=_next_sequence(),
+            shard=head.shard,
+            shard_sequence=head.sequence + 1,
+            at=timezone.now(),
             actor=actor_name,
             actor_id=actor_id,
             action=action,
             object_type=object_type,
             object_id=object_id,
             data=data,
+            key_id=keys.key_id(key),
             prev_hash=head.hash,
-            hash=digest,
         )
-        head.sequence, head.hash = sequence, digest
+        entry.hash = _entry_mac(key, entry)
+        entry.save(force_insert=True)
+        head.sequence, head.hash = entry.shard_sequence, entry.hash
         head.save(update_fields=["sequence", "hash"])
     return entry
+
+
+def _now_iso(now: datetime | None) -> str:
+    return (now or timezone.now()).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def anchor(now: datetime | None = None) -> str:
+    """Sign and time-stamp every chain head into the anchor store (outside the database)."""
+    heads = {str(h.shard): [h.sequence, h.hash] for h in AuditChainHead.objects.order_by("shard")}
+    anchors.append({"kind": "anchor", "at": _now_iso(now), "heads": heads, "key_id": keys.key_id()})
+    return f"{len(heads)} chains anchored"
+
+
+def purge_before(cutoff: datetime | None = None) -> int:
+    """Delete the entries older than `cutoff` (default: the retention, `MOTCUA_RETENTION_AUDIT_DAYS`),
+    chain by chain as a prefix, and leave a keyed checkpoint where each chain now starts, also
+    written to the anchor store. Returns the number of entries deleted."""
+    cutoff = cutoff or timezone.now() - timedelta(days=conf.retention_days())
+    key = keys.hmac_key()
+    deleted, moved = 0, {}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # the append-only trigger lets this transaction delete
+                cursor.execute("SET LOCAL motcua.audit_purge = 'on'")
+        last = AuditEntry.objects.filter(at__lt=cutoff).values("shard").annotate(upto=Max("shard_sequence"))
+        for row in last:
+            shard, upto = row["shard"], row["upto"]
+            end = AuditEntry.objects.get(shard=shard, shard_sequence=upto)
+            AuditCheckpoint.objects.update_or_create(
+                shard=shard,
+                defaults={
+                    "sequence": upto,
+                    "hash": end.hash,
+                    "purged_at": timezone.now(),
+                    "mac": _checkpoint_mac(key, shard, upto, end.hash),
+                },
+            )
+            count, _ = AuditEntry.objects.filter(shard=shard, shard_sequence__lte=upto).delete()
+            deleted += count
+            moved[str(shard)] = [upto, end.hash]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('motcua.audit_purge', 'off', true)")
+        if moved:
+            record("audit.purge", data={"cutoff": _iso(cutoff), "deleted": deleted, "checkpoints": moved})
+    if moved:
+        anchors.append(
+            {"kind": "checkpoint", "at": _now_iso(None), "checkpoints": moved, "cutoff": _iso(cutoff)}
+        )
+    return deleted
+
+
+def purge_job() -> str:
+    return f"{purge_before()} entries purged"
 
 
 @dataclass
 class VerifyResult:
     checked: int
     problems: list[str]
+    anchors: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
+def _label(shard: int, position: int, sequence: int) -> str:
+    return f"#{position}" if shard == LEGACY_SHARD else f"#{sequence} (chuỗi {shard}, vị trí {position})"
+
+
+def _gap(shard: int, first: int, last: int) -> str:
+    span = f"{first}…{last}" if last > first else f"{first}"
+    return f"#{span}" if shard == LEGACY_SHARD else f"vị trí {span} của chuỗi {shard}"
+
+
 def verify() -> VerifyResult:
-    """Recompute the chain; report edited, deleted, inserted or truncated entries."""
+    """Recompute every chain with the key; check it against its head, its checkpoint and every
+    anchor. Reports edited, deleted, inserted or truncated entries, and a moved head."""
     problems: list[str] = []
-    prev_hash, expected_sequence, checked = GENESIS, 1, 0
-    for entry in AuditEntry.objects.order_by("sequence").iterator(chunk_size=2000):
+    notes: list[str] = []
+    key = keys.hmac_key()
+    current_key_id = keys.key_id(key)
+    starts = {}
+    for cp in AuditCheckpoint.objects.all():
+        if not hmac.compare_digest(cp.mac, _checkpoint_mac(key, cp.shard, cp.sequence, cp.hash)):
+            problems.append(f"chuỗi {cp.shard}: điểm bắt đầu sau khi xóa theo thời hạn lưu trữ bị sửa")
+        starts[cp.shard] = (cp.sequence, cp.hash)
+    store = anchors.read_all()
+    problems += store.problems
+    anchor_records = [r for r in store.records if r.get("kind") == "anchor"]
+    wanted = {(int(s), seq) for r in anchor_records for s, (seq, _) in r.get("heads", {}).items()}
+    by_position: dict[tuple[int, int], str] = {}
+    tips: dict[int, tuple[int, str]] = {}
+    checked = 0
+    shard, prev_hash, expected = None, GENESIS, 1
+    for entry in AuditEntry.objects.order_by("shard", "shard_sequence").iterator(chunk_size=2000):
+        if entry.shard != shard:
+            if shard is not None:
+                tips[shard] = (expected - 1, prev_hash)
+            shard = entry.shard
+            start_sequence, prev_hash = starts.get(shard, (0, GENESIS))
+            expected = start_sequence + 1
         checked += 1
-        if entry.sequence != expected_sequence:
-            problems.append(f"thiếu bản ghi #{expected_sequence}…#{entry.sequence - 1} (đã bị xóa)")
+        if (shard, entry.shard_sequence) in wanted:
+            by_position[(shard, entry.shard_sequence)] = entry.hash
+        where = _label(shard, entry.shard_sequence, entry.sequence)
+        if entry.shard_sequence != expected:
+            problems.append(f"thiếu bản ghi {_gap(shard, expected, entry.shard_sequence - 1)} (đã bị xóa)")
         if entry.prev_hash != prev_hash:
-            problems.append(f"#{entry.sequence}: không nối với bản ghi trước (chuỗi bị cắt hoặc chèn)")
-        digest = _digest(
-            entry.prev_hash,
-            entry.sequence,
-            entry.at,
-            entry.actor,
-            entry.action,
-            entry.object_type,
-            entry.object_id,
-            entry.data,
-        )
-        if digest != entry.hash:
-            problems.append(f"#{entry.sequence}: nội dung đã bị sửa (mã băm không khớp)")
-        prev_hash, expected_sequence = entry.hash, entry.sequence + 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.sequence != expected_sequence - 1 or head.hash != prev_hash):
-        problems.append(
-            f"các bản ghi cuối đã bị xóa: đầu chuỗi ở #{head.sequence}, còn lại đến #{expected_sequence - 1}"
-        )
-    return VerifyResult(checked, problems)
+            problems.append(f"{where}: không nối với bản ghi trước (chuỗi bị cắt hoặc chèn)")
+        if shard == LEGACY_SHARD:
+            digest = _digest(
+                entry.prev_hash,
+                entry.sequence,
+                entry.at,
+                entry.actor,
+                entry.action,
+                entry.object_type,
+                entry.object_id,
+                entry.data,
+            )
+        elif entry.key_id != current_key_id:
+            problems.append(f"{where}: khóa {entry.key_id!r} không phải khóa của nhật ký")
+            digest = None
+        else:
+            digest = _entry_mac(key, entry)
+        if digest is not None and not hmac.compare_digest(digest, entry.hash):
+            problems.append(f"{where}: nội dung đã bị sửa (mã băm không khớp)")
+        prev_hash, expected = entry.hash, entry.shard_sequence + 1
+    if shard is not None:
+        tips[shard] = (expected - 1, prev_hash)
+    for shard_, start in starts.items():
+        tips.setdefault(shard_, start)
+
+    heads = {h.shard: h for h in AuditChainHead.objects.all()}
+    for shard_, head in heads.items():
+        tip = tips.get(shard_, (0, GENESIS))
+        if (head.sequence, head.hash) != tip:
+            problems.append(
+                f"các bản ghi cuối đã bị xóa: đầu chuỗi {shard_} ở vị trí {head.sequence}, "
+                f"còn lại đến vị trí {tip[0]}"
+            )
+    for shard_ in tips.keys() - heads.keys():
+        if tips[shard_][0]:
+            problems.append(f"chuỗi {shard_}: không có đầu chuỗi")
+
+    for record in anchor_records:
+        for s, (seq, h) in record.get("heads", {}).items():
+            s = int(s)
+            if seq == 0:
+                continue
+            start = starts.get(s, (0, GENESIS))
+            if seq < start[0]:
+                continue  # purged by retention, behind a keyed checkpoint
+            found = start[1] if seq == start[0] else by_position.get((s, seq))
+            if found is None:
+                problems.append(
+                    f"{record['_where']} ({record['at']}): chuỗi {s} có bản ghi vị trí {seq}, "
+                    "nay không còn (các bản ghi cuối bị cắt, đầu chuỗi bị lùi)"
+                )
+            elif found != h:
+                problems.append(
+                    f"{record['_where']} ({record['at']}): chuỗi {s} vị trí {seq} không khớp mốc neo "
+                    "(chuỗi bị viết lại)"
+                )
+    anchored = len(anchor_records)
+    if not anchored:
+        notes.append("chưa có mốc neo nào: chỉ kiểm tra được bằng khóa, chưa kiểm tra việc cắt đuôi chuỗi")
+    return VerifyResult(checked, problems, anchored, notes)

@@ -4,12 +4,14 @@ from django.core.management import CommandError, call_command
 from motcua.audit.models import AuditEntry
 from motcua.audit.services import record, verify
 
+from .conftest import as_database_administrator
+
 pytestmark = pytest.mark.django_db
 
 
 def _three_entries(django_user_model):
     officer = django_user_model.objects.create(username="canbo")
-    for n in range(3):
+    return [
         record(
             "catalog.procedure.change",
             actor=officer,
@@ -17,42 +19,52 @@ def _three_entries(django_user_model):
             object_id=f"1.00000{n}",
             data={"field": "status", "to": "expired"},
         )
+        for n in range(3)
+    ]
 
 
 def test_an_untouched_chain_verifies(django_user_model):
-    _three_entries(django_user_model)
+    entries = _three_entries(django_user_model)
     result = verify()
     assert result.ok and result.checked == 3
-    assert list(AuditEntry.objects.values_list("sequence", flat=True)) == [1, 2, 3]
+    # One transaction (the test's) writes into one chain, at consecutive positions.
+    assert len({e.shard for e in entries}) == 1
+    assert [e.shard_sequence for e in entries] == [1, 2, 3]
+    sequences = list(AuditEntry.objects.values_list("sequence", flat=True))
+    assert sequences == sorted(sequences) and sequences == [e.sequence for e in entries]
     first, second = AuditEntry.objects.all()[:2]
     assert second.prev_hash == first.hash
 
 
 def test_an_edited_entry_is_found(django_user_model):
-    _three_entries(django_user_model)
-    AuditEntry.objects.filter(sequence=2).update(data={"field": "status", "to": "in_force"})
+    second = _three_entries(django_user_model)[1]
+    with as_database_administrator():
+        AuditEntry.objects.filter(pk=second.pk).update(data={"field": "status", "to": "in_force"})
     result = verify()
     assert not result.ok
-    assert any("#2" in p and "sửa" in p for p in result.problems)
+    assert any(f"#{second.sequence}" in p and "sửa" in p for p in result.problems)
 
 
 def test_a_deleted_entry_in_the_middle_is_found(django_user_model):
-    _three_entries(django_user_model)
-    AuditEntry.objects.filter(sequence=2).delete()
-    assert any("#2" in p for p in verify().problems)
+    second = _three_entries(django_user_model)[1]
+    with as_database_administrator():
+        AuditEntry.objects.filter(pk=second.pk).delete()
+    assert any(f"vị trí 2 của chuỗi {second.shard}" in p for p in verify().problems)
 
 
 def test_deleting_the_last_entries_is_found(django_user_model):
-    _three_entries(django_user_model)
-    AuditEntry.objects.filter(sequence=3).delete()
+    third = _three_entries(django_user_model)[2]
+    with as_database_administrator():
+        AuditEntry.objects.filter(pk=third.pk).delete()
     assert any("cuối" in p for p in verify().problems)
 
 
 def test_the_command_fails_on_a_broken_chain(django_user_model, capsys):
-    _three_entries(django_user_model)
+    first = _three_entries(django_user_model)[0]
     call_command("audit", "verify")
     assert "toàn vẹn: 3" in capsys.readouterr().out
-    AuditEntry.objects.filter(sequence=1).update(actor="someone-else")
+    with as_database_administrator():
+        AuditEntry.objects.filter(pk=first.pk).update(actor="someone-else")
     with pytest.raises(CommandError, match="KHÔNG toàn vẹn"):
         call_command("audit", "verify")
 
