@@ -78,24 +78,27 @@ def _purge_range(queryset, field: str, cutoff, dry_run: bool) -> int:
     old = queryset.filter(**{f"{field}__lt": cutoff})
     if dry_run:
         return old.count()
+    size, total = _batch(), 0
     last = _boundary(queryset, field, cutoff)
-    if last is None:
-        return 0
-    first = queryset.order_by("pk").values_list("pk", flat=True).first()
-    size, total, lo = _batch(), 0, first
-    while lo is not None and lo <= last:
+    if last is not None:
+        lo = queryset.order_by("pk").values_list("pk", flat=True).first()
+        while lo is not None and lo <= last:
+            with transaction.atomic():
+                total += old.filter(pk__gte=lo, pk__lt=lo + size, pk__lte=last).delete()[0]
+            lo = (
+                queryset.filter(pk__gte=lo + size, pk__lte=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+    # Rows out of id order (a clock moved back, rows back-dated): few, deleted by their time.
+    stray = old if last is None else old.filter(pk__gt=last)
+    while True:
         with transaction.atomic():
-            deleted, _ = old.filter(pk__gte=lo, pk__lt=lo + size, pk__lte=last).delete()
-        total += deleted
-        lo = (
-            queryset.filter(pk__gte=lo + size, pk__lte=last)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
-    # Rows that were out of id order (a clock moved back): few, deleted by their time.
-    with transaction.atomic():
-        total += old.filter(pk__gt=last).delete()[0]
+            ids = list(stray.order_by("pk").values_list("pk", flat=True)[:size])
+            if not ids:
+                break
+            total += queryset.filter(pk__in=ids).delete()[0]
     return total
 
 
