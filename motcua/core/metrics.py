@@ -21,7 +21,7 @@ import os
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.utils import timezone
 from prometheus_client import (
@@ -75,6 +75,23 @@ class DatabaseCollector:
     """Gauges read at scrape time from the shared database (correct whatever the process count)."""
 
     def collect(self):
+        """Each part on its own: a database that does not answer (or lacks a table) turns
+        motcua_scrape_error on for that part instead of failing the whole scrape."""
+        errors = GaugeMetricFamily(
+            "motcua_scrape_error", "1 when a part of the figures could not be read.", labels=["part"]
+        )
+        for part, method in (("queues", self._queues), ("jobs", self._jobs), ("breakers", self._breakers)):
+            try:
+                families = list(method())
+            except DatabaseError:
+                errors.add_metric([part], 1.0)
+                continue
+            errors.add_metric([part], 0.0)
+            yield from families
+        yield errors
+
+    @staticmethod
+    def _queues():
         from . import health
 
         now = timezone.now()
@@ -100,6 +117,11 @@ class DatabaseCollector:
                 lag.add_metric([], q.oldest_age_seconds)
         yield from (depth, age, dead, lag)
 
+    @staticmethod
+    def _jobs():
+        from . import health
+
+        now = timezone.now()
         started = GaugeMetricFamily(
             "motcua_job_last_started_age_seconds",
             "Seconds since each periodic job last started.",
@@ -121,8 +143,6 @@ class DatabaseCollector:
             failed.add_metric([state.name], 1.0 if state.last_outcome == "failed" else 0.0)
         yield from (started, finished, failed)
 
-        yield self._breakers()
-
     @staticmethod
     def _breakers():
         from motcua.exchange.client import CircuitBreaker
@@ -138,7 +158,7 @@ class DatabaseCollector:
                 service, conf.get("breaker_failures", 5), conf.get("breaker_reset_seconds", 30)
             )
             family.add_metric([service], codes.get(breaker.state(), 2))
-        return family
+        yield family
 
 
 _DB_COLLECTOR = DatabaseCollector()
