@@ -2,17 +2,22 @@
 (NĐ 224/2026 Art 15.1): in-app always when they have an account, e-mail and SMS when known.
 
 E-mail goes through Django's mail backends; SMS through the SMS port (`MOTCUA_SMS_GATEWAY`),
-whose sandbox adapter keeps the messages in the database. Both are sent after the transaction
-commits, so a rolled-back transition never tells anyone anything.
+whose sandbox adapter keeps the messages in the database. Both leave the request (ADR 0041): the
+transition writes the notification rows and enqueues `deliver_notifications` in its own transaction
+(the task is a row of the same database), so a rolled-back transition tells nobody anything, a
+committed one is delivered even if the process dies right after the commit, and the officer's
+click never waits on SMTP or the SMS gateway. A failed channel is tried again with backoff; after
+the last attempt the task is a dead letter in the admin, replayable. Delivery is at least once.
 """
 
 import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from motcua.core import tasks
 
 from .models import Notification
 
@@ -108,12 +113,18 @@ def notify_applicant(dossier, entry, details=()) -> list[Notification]:
         )
     outgoing = [n.pk for n in made if n.channel != Notification.Channel.IN_APP]
     if outgoing:
-        transaction.on_commit(lambda: deliver(outgoing))
+        tasks.enqueue(deliver_notifications, outgoing)
     return made
 
 
-def deliver(notification_ids) -> None:
-    """Send e-mails and SMS; a failure is recorded on the notification, never raised."""
+class NotDelivered(Exception):
+    """Some channel failed for a reason that may pass (the task tries again later)."""
+
+
+def deliver(notification_ids) -> list[int]:
+    """Send the e-mails and SMS not sent yet; a failure is recorded on the notification. Returns the
+    ids that failed for a reason that may pass (an invalid number will not: it is not retried)."""
+    retry = []
     for note in Notification.objects.filter(pk__in=notification_ids, sent_at__isnull=True):
         try:
             if note.channel == Notification.Channel.EMAIL:
@@ -124,7 +135,19 @@ def deliver(notification_ids) -> None:
         except Exception as exc:  # noqa: BLE001 — a channel's failure must not lose the others
             log.warning("notification %s failed: %s", note.pk, exc)
             note.error = str(exc)[:300]
+            if not isinstance(exc, ValueError):
+                retry.append(note.pk)
         note.save(update_fields=["sent_at", "error"])
+    return retry
+
+
+@tasks.durable(retries=8, timeout=60, backoff_seconds=30, cap_seconds=3600)
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """The task: deliver, and fail (so the queue retries with backoff) while a channel is down."""
+    retry = deliver(notification_ids)
+    if retry:
+        raise NotDelivered(f"{len(retry)} thông báo chưa gửi được: {retry}")
+    return len(notification_ids)
 
 
 def mark_read(notification_ids) -> int:
