@@ -688,6 +688,14 @@ MOTCUA_SYNC_BACKOFF_MAX_SECONDS = float(os.environ.get("MOTCUA_SYNC_BACKOFF_MAX_
 MOTCUA_SYNC_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_SYNC_MAX_ATTEMPTS", "150"))
 #: Nightly reconciliation against TraCuuHoSo: period (seconds) and dossiers looked up per call.
 MOTCUA_SYNC_RECONCILE_EVERY = int(os.environ.get("MOTCUA_SYNC_RECONCILE_EVERY", "86400"))
+#: The nightly jobs' local times (ADR 0041): reconciliation, catalog sync.
+MOTCUA_SYNC_RECONCILE_AT = os.environ.get("MOTCUA_SYNC_RECONCILE_AT", "02:00")
+MOTCUA_SYNC_CATALOG_AT = os.environ.get("MOTCUA_SYNC_CATALOG_AT", "01:30")
+#: Outbox drains kept in the task queue at once (set to the number of worker processes).
+MOTCUA_SYNC_WORKERS = int(os.environ.get("MOTCUA_SYNC_WORKERS", "1"))
+#: Seconds between inbound pulls from the national portal; unset: 60 with a real adapter, off with
+#: the sandbox (it makes up new dossiers at each call).
+MOTCUA_SYNC_PULL_EVERY = int(os.environ.get("MOTCUA_SYNC_PULL_EVERY", "0"))
 MOTCUA_SYNC_RECONCILE_CHUNK = int(os.environ.get("MOTCUA_SYNC_RECONCILE_CHUNK", "100"))
 #: The nightly reconciliation also queues the repairs (re-sends are idempotent on the portal).
 MOTCUA_SYNC_NIGHTLY_REPAIR = env_bool("MOTCUA_SYNC_NIGHTLY_REPAIR", True)
