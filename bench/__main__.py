@@ -20,6 +20,7 @@ BENCHES = {
     "forecast": "forecast",
     "audit": "audit",
     "encryption": "encryption",
+    "resilience": "resilience",
 }
 
 if __name__ == "__main__":

@@ -1,0 +1,504 @@
+"""Resilience under failure: e-form submissions while processes are killed (issue 17, "Prove it").
+
+    python -m bench resilience               # SQLite file (WAL)
+    python -m bench resilience --postgres    # PostgreSQL: a private cluster on loopback, restarted mid-load
+
+Method (loopback only, bounded: LOAD_SECONDS of load, then at most DRAIN_SECONDS of drain): a fresh
+database with the catalogue and forms; SERVERS web processes (wsgiref on one port with SO_REUSEPORT,
+as in bench/submissions.py), one `motcua worker` delivering the outbox to the national portal
+sandbox, and that sandbox served by its own process on another port (it stands for the national
+portal). CLIENTS threads submit "Cấp bản sao trích lục hộ tịch" end to end; a step that fails (a killed
+server) is retried as a browser's user would, same draft, same idempotency key. During the load:
+
+  t=10 s  kill -9 one web process, started again;     t=20 s  kill -9 every web process, started again;
+  t=30 s  kill -9 the worker, started again;          t=40 s  PostgreSQL restarted (immediate mode);
+  t=50 s  the national portal killed, back at t=62 s.
+
+PostgreSQL: the bench runs its own cluster (initdb as the postgres user, a free port, `pg_ctl restart
+-m immediate`, i.e. a crash and WAL recovery), so the machine's server and other users are never
+touched. Without initdb or root it falls back to the machine's server and terminates every backend
+of the bench's own database (pg_terminate_backend) — and says so. SQLite has no server: that step is
+NOT MEASURED there.
+
+Printed: acknowledged (a receipt with a dossier code reached the client), stored (those codes in
+the database), duplicated (a draft that gave more than one dossier, a code acknowledged for two
+drafts), lost (acknowledged but not stored), and for the national portal: dossiers stored, on the
+portal after the drain, lost. Exit status 1 on any loss or duplicate; "NOT MEASURED" when no
+submission was acknowledged.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+from bench.submissions import _CSRF, CODE, SERVER, _free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "motcua_bench_resilience"
+SERVERS = int(os.environ.get("BENCH_SERVERS", "3"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "6"))
+LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "75"))
+DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "90"))
+#: (second of the load, action)
+SCHEDULE = [
+    (10, "kill_one_web"),
+    (20, "kill_all_web"),
+    (30, "kill_worker"),
+    (40, "restart_postgres"),
+    (50, "portal_down"),
+    (62, "portal_up"),
+]
+
+
+# ------------------------------------------------------------------------------------------- counting
+
+
+def tally(acks: list[tuple[int, str]], stored: dict[str, int], dossiers_per_draft: dict[int, int]) -> dict:
+    """The figures from what the clients saw and what the database holds.
+
+    acks: (draft pk, dossier code) per acknowledged submission; stored: code -> rows with that code;
+    dossiers_per_draft: draft pk -> dossiers made from it."""
+    codes = Counter(code for _, code in acks)
+    drafts_per_code = Counter(code for _, code in set(acks))
+    acknowledged = len(set(acks))
+    found = {code for code in codes if stored.get(code, 0) > 0}
+    duplicated = sum(1 for n in dossiers_per_draft.values() if n > 1) + sum(
+        1 for n in drafts_per_code.values() if n > 1
+    )
+    return {
+        "acknowledged": acknowledged,
+        "stored": len(found),
+        "duplicated": duplicated,
+        "lost": len(set(codes) - found),
+    }
+
+
+# ------------------------------------------------------------------------------------------ processes
+
+
+class Postgres:
+    """A private cluster for the bench (initdb as `postgres`), so a restart touches nobody else."""
+
+    def __init__(self):
+        self.bin = Path("/usr/lib/postgresql") / self._version() / "bin" if self._version() else None
+        self.dir = None
+        self.port = None
+        self.private = False
+
+    @staticmethod
+    def _version() -> str:
+        base = Path("/usr/lib/postgresql")
+        versions = sorted((p.name for p in base.iterdir() if (p / "bin" / "initdb").exists()), key=int)
+        return versions[-1] if base.is_dir() and versions else ""
+
+    def start(self) -> str:
+        if self.bin and os.geteuid() == 0 and shutil.which("runuser"):
+            self.dir = Path(tempfile.mkdtemp(prefix="motcua-resilience-pg-"))
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.port = _free_port()
+            data = self.dir / "data"
+            self._as_postgres(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+            self._ctl("start")
+            self.private = True
+            self._as_postgres(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), DB_NAME)
+            return f"postgres://postgres@127.0.0.1:{self.port}/{DB_NAME}"
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        return f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+
+    def _as_postgres(self, *args):
+        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True)
+
+    def _ctl(self, action: str, *extra):
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        data, log = str(self.dir / "data"), str(self.dir / "log")
+        self._as_postgres(
+            str(self.bin / "pg_ctl"), "-D", data, "-o", options, "-l", log, "-w", action, *extra
+        )
+
+    def restart(self) -> str:
+        if self.private:
+            started = time.monotonic()
+            self._ctl("restart", "-m", "immediate")
+            took = time.monotonic() - started
+            return f"PostgreSQL restarted (pg_ctl restart -m immediate: crash + WAL recovery) in {took:.1f} s"
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            n = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s", [DB_NAME]
+            ).fetchone()[0]
+        return (
+            f"PostgreSQL NOT restarted (no private cluster: needs root and initdb); simulated by "
+            f"pg_terminate_backend of the bench database's {n} connections"
+        )
+
+    def stop(self):
+        if self.private:
+            try:
+                self._ctl("stop", "-m", "fast")
+            finally:
+                shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Fleet:
+    """The web processes, the worker and the portal, started and killed by the schedule."""
+
+    def __init__(self, env: dict, port: int, portal_port: int):
+        self.env, self.port, self.portal_port = env, port, portal_port
+        self.web: list[subprocess.Popen] = []
+        self.worker = None
+        self.portal = None
+        self.worker_crashes = 0
+
+    def _server(self, port: int) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=self.env)
+
+    def start_web(self, n: int):
+        self.web += [self._server(self.port) for _ in range(n)]
+        _wait(f"http://127.0.0.1:{self.port}/healthz")
+
+    def start_portal(self):
+        self.portal = self._server(self.portal_port)
+        _wait(f"http://127.0.0.1:{self.portal_port}/healthz")
+
+    def start_worker(self):
+        self.worker = subprocess.Popen(
+            [sys.executable, "manage.py", "worker", "--tick", "1"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def keep_worker(self):
+        """A supervisor's job (systemd Restart=always): a worker that died on its own is started again."""
+        if self.worker and self.worker.poll() is not None:
+            self.worker_crashes += 1
+            self.start_worker()
+
+    @staticmethod
+    def kill(proc):
+        if proc and proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+
+    def stop(self):
+        for proc in [*self.web, self.worker, self.portal]:
+            if proc and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.kill(proc)
+
+
+def _wait(url: str, seconds: float = 120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer in {seconds:.0f} s")
+
+
+# ------------------------------------------------------------------------------------------- clients
+
+
+def _retry(call, until: float):
+    """A user's retries: the same request again while the server is down (connection refused, 5xx)."""
+    while True:
+        try:
+            response = call()
+            if response.status_code < 500:
+                return response
+        except requests.RequestException:
+            pass
+        if time.monotonic() > until:
+            raise RuntimeError("gave up")
+        time.sleep(0.5)
+
+
+def _submit(base: str, session_key: str, give_up: float) -> tuple[int, str]:
+    """One whole submission with retries on each step; (draft pk, dossier code) once acknowledged."""
+    http = requests.Session()
+    http.cookies.set("sessionid", session_key)
+    t = 15
+
+    response = _retry(
+        lambda: http.get(f"{base}/nop-ho-so/{CODE}/", allow_redirects=False, timeout=t), give_up
+    )
+    page1 = base + response.headers["Location"]
+    draft = int(re.search(r"/ho-so/(\d+)/", page1).group(1))
+    html = _retry(lambda: http.get(page1, allow_redirects=False, timeout=t), give_up).text
+    token = _CSRF.search(html).group(1)
+    values = dict(
+        re.findall(r'<input type="(?:text|tel|email|date)" name="([a-z_]+)" id="[^"]+" value="([^"]*)"', html)
+    )
+    values.setdefault("phone", "")
+    values.update(
+        {"csrfmiddlewaretoken": token, "permanent_address": values.get("permanent_address") or "Sơn La"}
+    )
+    response = _retry(lambda: http.post(page1, data=values, allow_redirects=False, timeout=t), give_up)
+    page2 = base + response.headers["Location"]
+    data = {
+        "csrfmiddlewaretoken": token,
+        "record_kind": "Khai sinh",
+        "birth_registration_number": "12/2026",
+        "copies": "1",
+        "result_delivery": "Nhận trực tuyến",
+    }
+    response = _retry(lambda: http.post(page2, data=data, allow_redirects=False, timeout=t), give_up)
+    check = base + response.headers["Location"]
+    # The submission itself: retried with the same draft (its idempotency key) after a kill.
+    response = _retry(
+        lambda: http.post(check, data={"csrfmiddlewaretoken": token}, allow_redirects=False, timeout=t),
+        give_up,
+    )
+    if "bien-nhan" not in response.headers.get("Location", ""):
+        raise RuntimeError(f"submit answered {response.status_code} {response.headers.get('Location')}")
+    receipt = _retry(lambda: http.get(base + response.headers["Location"], timeout=t), give_up).text
+    return draft, re.search(r'class="dossier-code">([^<]+)<', receipt).group(1)
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def _env(postgres_url: str | None, portal_port: int, port: int, folder: Path) -> dict:
+    return {
+        **os.environ,
+        "MOTCUA_EMBEDDED": "1",
+        "MOTCUA_INSECURE_HTTP": "1",
+        "DJANGO_SETTINGS_MODULE": "motcua.settings",
+        "MOTCUA_VAR_DIR": str(folder / "var"),
+        "DATABASE_URL": postgres_url or f"sqlite:///{folder / 'resilience.sqlite3'}",
+        "MOTCUA_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "MOTCUA_EXCHANGE_NATIONAL_PORTAL_URL": f"http://127.0.0.1:{portal_port}/sandbox/dvcqg/",
+        "MOTCUA_SYNC_DELIVER_EVERY": "1",
+        "MOTCUA_SYNC_LEASE_SECONDS": "10",
+        "MOTCUA_SYNC_BACKOFF_SECONDS": "1",
+        "MOTCUA_SYNC_BACKOFF_MAX_SECONDS": "4",
+    }
+
+
+def _prepare(env: dict, users: int) -> list[str]:
+    for command in (
+        ["migrate", "--no-input", "-v", "0"],
+        ["createcachetable"],
+        ["load_calendar"],
+        ["load_places"],
+        ["import_catalog"],
+        ["load_forms"],
+        ["signing", "init"],
+    ):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
+    script = (
+        "import django; django.setup()\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "from django.utils import timezone\n"
+        "from motcua.people.models import User\n"
+        "from motcua.registries.sandbox import person_at\n"
+        f"for i in range(100, 100 + {users}):\n"
+        "    p = person_at(i)\n"
+        "    if p.deceased_on: continue\n"
+        "    u, _ = User.objects.get_or_create(username='bench-'+p.id_number, defaults={'kind': 'citizen',"
+        " 'personal_id': p.id_number, 'full_name': p.full_name})\n"
+        "    s = SessionStore(); s['_auth_user_id'] = str(u.pk);"
+        " s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend';"
+        " s['_auth_user_hash'] = u.get_session_auth_hash(); s['eid_sub'] = p.id_number;"
+        " s['signed_in_at'] = timezone.now().isoformat(); s.create(); print(s.session_key)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return out.stdout.split()
+
+
+COUNT = """
+import json, django; django.setup()
+from django.db.models import Count
+from motcua.dossiers.models import Dossier
+from motcua.eforms.models import Draft
+from motcua.sync.models import OutboxMessage, SandboxDossier
+acks = json.loads(input())
+codes = [c for _, c in acks]
+stored = dict(Dossier.objects.filter(code__in=codes).values_list("code").annotate(n=Count("id")))
+keys = dict(Draft.objects.filter(pk__in=[d for d, _ in acks]).values_list("submission_key", "pk"))
+per_draft = {keys[k]: n for k, n in Dossier.objects.filter(submission_key__in=[str(k) for k in keys])
+             .values_list("submission_key").annotate(n=Count("id"))}
+all_codes = set(Dossier.objects.values_list("code", flat=True))  # a fresh database: all the bench's
+on_portal = set(SandboxDossier.objects.filter(code__in=all_codes).values_list("code", flat=True))
+pending = OutboxMessage.objects.exclude(state="sent").count()
+print(json.dumps({"stored": stored, "per_draft": {str(k): v for k, v in per_draft.items()},
+                  "dossiers": len(all_codes), "on_portal": len(on_portal), "pending": pending,
+                  "dead": OutboxMessage.objects.filter(state="dead").count()}))
+"""
+
+
+def _count(env: dict, acks: list) -> dict:
+    import json
+
+    done = subprocess.run(
+        [sys.executable, "-c", COUNT],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps(acks),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(postgres: bool = False) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="motcua-bench-resilience-"))
+    pg = Postgres() if postgres else None
+    port, portal_port = _free_port(), _free_port()
+    fleet = None
+    started = time.monotonic()
+    try:
+        url = pg.start() if pg else None
+        env = _env(url, portal_port, port, folder)
+        sessions = _prepare(env, max(CLIENTS * 4, 24))
+        label = (
+            "SQLite (WAL)"
+            if not pg
+            else ("PostgreSQL (private cluster)" if pg.private else "PostgreSQL (shared server)")
+        )
+        print(
+            f"resilience bench on {label}: setup {time.monotonic() - started:.0f} s, {SERVERS} web "
+            f"processes, 1 worker, the national portal sandbox in its own process, {CLIENTS} clients, "
+            f"{LOAD_SECONDS:.0f} s of load"
+        )
+        fleet = Fleet(env, port, portal_port)
+        fleet.start_portal()
+        fleet.start_web(SERVERS)
+        fleet.start_worker()
+        base = f"http://127.0.0.1:{port}"
+        acks, errors, lock = [], [], threading.Lock()
+        load_ends = time.monotonic() + LOAD_SECONDS
+
+        def client(n: int):
+            own, i = sessions[n::CLIENTS], 0
+            while time.monotonic() < load_ends:
+                try:
+                    ack = _submit(base, own[i % len(own)], give_up=load_ends + 30)
+                    with lock:
+                        acks.append(ack)
+                except Exception as exc:  # noqa: BLE001 — an unacknowledged attempt, counted
+                    with lock:
+                        errors.append(repr(exc)[:160])
+                i += 1
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        load_started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        events = []
+        for at, action in SCHEDULE:
+            while time.monotonic() - load_started < at:
+                fleet.keep_worker()
+                time.sleep(0.2)
+            t0 = time.monotonic()
+            if action == "kill_one_web":
+                victim = fleet.web.pop(0)
+                fleet.kill(victim)
+                fleet.start_web(1)
+                note = "kill -9 of 1 web process"
+            elif action == "kill_all_web":
+                for proc in fleet.web:
+                    fleet.kill(proc)
+                fleet.web = []
+                fleet.start_web(SERVERS)
+                note = f"kill -9 of all {SERVERS} web processes"
+            elif action == "kill_worker":
+                fleet.kill(fleet.worker)
+                time.sleep(1)
+                fleet.start_worker()
+                note = "kill -9 of the worker"
+            elif action == "restart_postgres":
+                note = pg.restart() if pg else "PostgreSQL restart: NOT MEASURED (SQLite has no server)"
+            elif action == "portal_down":
+                fleet.kill(fleet.portal)
+                note = "national portal down (kill -9)"
+            else:
+                fleet.start_portal()
+                note = "national portal back"
+            with lock:
+                done_before = len(acks)
+            events.append(
+                f"  t={at:>3.0f} s  {note}; back in {time.monotonic() - t0:.1f} s "
+                f"({done_before} acknowledged so far)"
+            )
+        while any(t.is_alive() for t in threads):
+            fleet.keep_worker()
+            time.sleep(0.5)
+        load_elapsed = time.monotonic() - load_started
+        # Drain: the worker delivers what the portal outage left behind.
+        drain_started = time.monotonic()
+        counts = _count(env, acks)
+        while counts["pending"] and time.monotonic() - drain_started < DRAIN_SECONDS:
+            fleet.keep_worker()
+            time.sleep(2)
+            counts = _count(env, acks)
+        drained = time.monotonic() - drain_started
+    finally:
+        if fleet:
+            fleet.stop()
+        if pg:
+            pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    for line in events:
+        print(line)
+    if not acks:
+        print("  NOT MEASURED: no submission was acknowledged")
+        for error in errors[:3]:
+            print(f"    error: {error}")
+        return
+    figures = tally(acks, counts["stored"], {int(k): v for k, v in counts["per_draft"].items()})
+    portal_lost = counts["dossiers"] - counts["on_portal"]
+    print(
+        f"  submissions: acknowledged {figures['acknowledged']} / stored {figures['stored']} / "
+        f"duplicated {figures['duplicated']} / lost {figures['lost']}  "
+        f"({figures['acknowledged'] / load_elapsed:.1f}/s over {load_elapsed:.0f} s; "
+        f"{len(errors)} attempts unacknowledged, retried by a new draft)"
+    )
+    print(
+        f"  national portal: {counts['dossiers']} dossiers stored, {counts['on_portal']} on the portal, "
+        f"lost {portal_lost}; outbox pending {counts['pending']}, dead {counts['dead']} "
+        f"(drained {drained:.0f} s after the load)"
+    )
+    if fleet and fleet.worker_crashes:
+        print(
+            f"  worker: exited on its own {fleet.worker_crashes}× and was started again "
+            "(as a supervisor would)"
+        )
+    for error in Counter(errors).most_common(3):
+        print(f"    unacknowledged: {error[1]}× {error[0]}")
+    if figures["lost"] or figures["duplicated"] or portal_lost or counts["pending"]:
+        print("  FAIL: loss or duplicate")
+        raise SystemExit(1)
+    print("  PASS: nothing acknowledged was lost or doubled; the portal got every dossier")
+
+
+if __name__ == "__main__":
+    main("--postgres" in sys.argv)
