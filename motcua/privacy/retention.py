@@ -6,8 +6,9 @@ default to 365 days and may never be set below `LOG_FLOOR_DAYS` (90): a smaller 
 to it. Dossiers, results and payments are records under archive and accounting law and are never
 purged here. The audit log is kept and purged by the audit app (docs/adr/0039).
 
-Rows are deleted in batches by primary-key range (`MOTCUA_RETENTION_BATCH` rows per statement):
-the ids of these tables grow with their time column, so the old rows are one id range found by
+On PostgreSQL the message log is partitioned by month (partitions.py): a month past retention is
+dropped whole. Other rows are deleted in batches by primary-key range (`MOTCUA_RETENTION_BATCH` rows
+per statement): the ids of these tables grow with their time column, so the old rows are one id range found by
 a binary search on the primary key, and each batch is a short transaction that never scans the
 table; the time condition is kept in every DELETE so a row out of order is never lost early.
 """
@@ -110,17 +111,25 @@ def _kind(kind, setting, default, queryset, field, now, dry_run, floor=LOG_FLOOR
 
 
 def message_log(now, dry_run) -> Outcome:
+    """On PostgreSQL whole months past retention are dropped (partitions.py); the rest in batches."""
     from motcua.exchange.models import MessageLog
 
-    return _kind(
-        "message_log",
-        "MOTCUA_RETENTION_MESSAGE_LOG_DAYS",
-        365,
-        MessageLog.objects.all(),
-        "created_at",
-        now,
-        dry_run,
-    )
+    from . import partitions
+
+    setting = "MOTCUA_RETENTION_MESSAGE_LOG_DAYS"
+    days = _days(setting, 365)
+    cutoff = now - timedelta(days=days)
+    dropped, note = 0, ""
+    if partitions.enabled():
+        if not dry_run:
+            partitions.ensure_ahead(timezone.localdate(now))
+            old_months = partitions.droppable(cutoff)
+            dropped = sum(partitions.drop(name) for name, _month in old_months)
+            note = f"{len(old_months)} monthly partitions dropped"
+        else:
+            note = f"{len(partitions.droppable(cutoff))} monthly partitions to drop"
+    rows = dropped + _purge_range(MessageLog.objects.all(), "created_at", cutoff, dry_run)
+    return Outcome("message_log", setting, days, cutoff.isoformat(), rows, dry_run, note)
 
 
 def axes(now, dry_run) -> list[Outcome]:

@@ -150,3 +150,33 @@ def test_retention_is_never_below_level_3(reference_data, settings):
 def test_the_purge_is_a_nightly_job():
     job = {j.name: j for j in jobs.registered()}["privacy.purge"]
     assert job.every_seconds == 24 * 3600 and job.run is retention.purge_job
+
+
+def test_a_whole_month_past_retention_is_dropped_on_postgresql(reference_data):
+    """PostgreSQL: the month's partition goes with one DDL; SQLite: the same rows go by batches."""
+    from django.db import connection
+
+    from motcua.privacy import partitions
+
+    month_ago = (timezone.now() - timedelta(days=420)).date()
+    if connection.vendor == "postgresql":
+        assert partitions.enabled()
+        assert partitions.create_month(month_ago)
+    else:
+        assert not partitions.enabled()
+    old, new = _log(420, 4), _log(5, 2)
+    name = f"{partitions.PREFIX}{month_ago:%Y%m}"
+    if connection.vendor == "postgresql":
+        assert partitions.count_rows(name) == 4  # the update moved them into their month
+    [dry] = [o for o in retention.purge(dry_run=True) if o.kind == "message_log"]
+    assert dry.rows == 4 and MessageLog.objects.count() == 6
+    [outcome] = [o for o in retention.purge() if o.kind == "message_log"]
+    assert outcome.rows == 4
+    assert set(MessageLog.objects.values_list("pk", flat=True)) == set(new)
+    if connection.vendor == "postgresql":
+        assert name not in {n for n, _m in partitions.partitions()}
+        assert outcome.note == "1 monthly partitions dropped"
+        # and the next months are ready before their rows arrive
+        this_month = f"{partitions.PREFIX}{timezone.now():%Y%m}"
+        assert this_month in {n for n, _m in partitions.partitions()}
+    assert old[0] < new[0]
