@@ -65,6 +65,8 @@ class Evaluation:
     #: The kinds read for this evaluation and their ids (the page reuses them: no second read).
     kinds: list = field(default_factory=list)
     kind_ids: dict = field(default_factory=dict)
+    #: The person's dossiers as read by the rules (None when no rule needed them).
+    dossiers: list | None = None
 
     @property
     def suggestions(self) -> list[Candidate]:
@@ -122,6 +124,10 @@ def _birthday(born: date, age: int) -> date:
         return born.replace(year=born.year + age, day=28)
 
 
+#: The person's latest dossiers read by an evaluation (enough for every rule; the page reuses them).
+DOSSIERS_READ = 200
+
+
 class _Context:
     """The person's records, each fetched at most once, with the registries that failed."""
 
@@ -152,8 +158,16 @@ class _Context:
 
             self._cache["dossiers"] = list(
                 Dossier.objects.filter(applicant_id_number=self.id_number)
-                .values("code", "procedure__code", "status", "finished_at", "submitted_at", "received_at")
-                .order_by("-id")[:200]
+                .values(
+                    "code",
+                    "procedure__code",
+                    "status",
+                    "finished_at",
+                    "submitted_at",
+                    "received_at",
+                    "applicant_kind",
+                )
+                .order_by("-id")[:DOSSIERS_READ]
             )
         return self._cache["dossiers"]
 
@@ -472,4 +486,5 @@ def evaluate(id_number: str, as_of: date | None = None, *, kind_rows=None) -> Ev
             continue
     evaluation.candidates.sort(key=lambda c: (c.due, c.kind))
     evaluation.delayed = sorted(ctx.delayed)
+    evaluation.dossiers = ctx._cache.get("dossiers")
     return evaluation

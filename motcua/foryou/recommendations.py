@@ -23,6 +23,7 @@ from motcua.audit.services import record
 from motcua.dossiers.models import ApplicantKind, Dossier
 
 from . import recommend as rec
+from .engine import DOSSIERS_READ
 from .models import Preference, RecommendationShown, RecommenderModel
 
 #: Refusing this scope (or every proactive service) turns the recommendations off for the person.
@@ -143,6 +144,7 @@ def for_person(
     as_of: date | None = None,
     viewer=None,
     preference: Preference | None = None,
+    dossiers: list[dict] | None = None,
 ) -> list[Shown]:
     """The person's next services, each with why; [] for a refusal or an unknown person.
 
@@ -152,11 +154,17 @@ def for_person(
         return []
     as_of = as_of or timezone.localdate()
     end = as_of.toordinal()
-    own = sorted(
-        (_day(at), code)
-        for code, at in _dossiers(applicant_id_number=person_id).values_list("procedure__code", "at")
-        if _day(at) <= end
-    )
+    if dossiers is not None and len(dossiers) < DOSSIERS_READ:
+        # Read already by the page's evaluation (all of them: fewer than its limit): not read again.
+        pairs = [
+            (d["procedure__code"], d["received_at"] or d["submitted_at"])
+            for d in dossiers
+            if d.get("applicant_kind") == ApplicantKind.CITIZEN
+        ]
+        pairs = [(code, at) for code, at in pairs if at is not None]
+    else:
+        pairs = _dossiers(applicant_id_number=person_id).values_list("procedure__code", "at")
+    own = sorted((_day(at), code) for code, at in pairs if _day(at) <= end)
     version, recommender = current()
     items = recommender.recommend(rec.History(person_id, birth, own), as_of, k)
     catalog = recommender.catalog

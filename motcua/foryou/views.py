@@ -36,7 +36,10 @@ def home(request):
     except engine.UnknownPerson:
         evaluation, shown = None, []
     procedures = {
-        p.code: p for p in Procedure.objects.filter(code__in={s.candidate.procedure for s in shown})
+        p.code: p
+        for p in Procedure.objects.filter(code__in={s.candidate.procedure for s in shown}).only(
+            "pk", "code", "name", "updated_at"
+        )
     }
     cards = []
     for item in shown:
@@ -79,6 +82,7 @@ def home(request):
         ],
         # Read once by the evaluation; the "also needed" block honours the same refusal.
         "foryou_preference": pref,
+        "foryou_dossiers": evaluation.dossiers if evaluation else None,
         "reminders": services.reminder_consent(person_id),
         "notice": services.REFUSE_TEXT,
         "reminder_text": services.REMINDER_CONSENT_TEXT,

@@ -22,6 +22,7 @@ def also_needed(context, channel: str = "page", k: int = 3):
         birth=getattr(user, "birth_date", None),
         k=k,
         preference=context.get("foryou_preference"),
+        dossiers=context.get("foryou_dossiers"),
     )
     return {"items": items, "for_officer": False}
 
