@@ -3,9 +3,10 @@
     python -m bench submissions             # SQLite file (WAL)
     python -m bench submissions --postgres  # PostgreSQL at 127.0.0.1 (database motcua_bench_submissions)
 
-Method: a fresh database (migrate, calendar, places, catalogue, forms, in subprocesses); a server
-of SERVERS processes, each Python's wsgiref serving motcua.wsgi on the same port with SO_REUSEPORT
-(gunicorn is not a dependency; the kernel spreads connections over the processes); eID sessions
+Method: a fresh database (migrate, calendar, places, catalogue, forms, in subprocesses); the
+production server, gunicorn with `deploy/gunicorn.conf.py` and SERVERS workers (BENCH_SERVER=wsgiref
+gives the earlier baseline: SERVERS processes of Python's wsgiref on one port with SO_REUSEPORT,
+the kernel spreading connections over them); eID sessions
 for USERS synthetic residents of the registries' sandbox written into the session store (the
 sign-in itself is the eID's bench, not this one). Then CLIENTS threads with `requests` each run
 whole submissions of "Cấp bản sao trích lục hộ tịch" (2.000635): open the form (draft + prefill from
@@ -31,6 +32,7 @@ from bench.checks import checked
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "motcua_bench_submissions"
 SERVERS = int(os.environ.get("BENCH_SERVERS", "4"))
+SERVER_KIND = os.environ.get("BENCH_SERVER", "gunicorn")
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "160"))
 CODE = "2.000635"
@@ -42,6 +44,7 @@ def _env(postgres: bool) -> dict:
         **os.environ,
         "MOTCUA_EMBEDDED": "1",
         "MOTCUA_INSECURE_HTTP": "1",
+        "MOTCUA_WEB_ACCESS_LOG": "0",  # gunicorn: no access log line per request (nginx keeps one)
         "DJANGO_SETTINGS_MODULE": "motcua.settings",
     }
     if postgres:
@@ -127,9 +130,18 @@ def _free_port() -> int:
 
 
 def _start_servers(env, port: int) -> list[subprocess.Popen]:
-    procs = [
-        subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env) for _ in range(SERVERS)
-    ]
+    if SERVER_KIND == "gunicorn":
+        command = [
+            sys.executable, "-m", "gunicorn", "motcua.wsgi:application",
+            "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{port}", "--workers", str(SERVERS),
+        ]  # fmt: skip
+        procs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)]
+    else:
+        procs = [
+            subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env)
+            for _ in range(SERVERS)
+        ]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -205,7 +217,7 @@ def main(postgres: bool = False) -> None:
     sessions = _prepare(env, postgres, max(CLIENTS * 4, 32))
     print(
         f"submissions bench on {label}: setup {time.monotonic() - t0:.0f} s, {len(sessions)} residents, "
-        f"{SERVERS} server processes (wsgiref, SO_REUSEPORT), {CLIENTS} client threads"
+        f"{SERVERS} server processes ({SERVER_KIND}), {CLIENTS} client threads"
     )
     port = _free_port()
     procs = _start_servers(env, port)
