@@ -32,6 +32,8 @@ from motcua.places.models import Agency
 
 from . import labels
 from . import queues as queue_lists
+from .charts import bars as bar_chart
+from .charts import line as line_chart
 from .guards import forbidden, officer_required
 
 #: How many working days ahead a dossier counts as at risk (sắp đến hạn) on the dashboard.
@@ -334,6 +336,30 @@ def dashboard(request):
             "totals": [r["total"] for r in rankings.get("department", [])],
         },
     }
+    charts = {
+        "groups": bar_chart(
+            "groups",
+            _("Biểu đồ điểm từng nhóm so với điểm tối đa; số liệu ở bảng ngay sau"),
+            chart_data["groups"]["labels"],
+            chart_data["groups"]["points"],
+            scale=max(chart_data["groups"]["max"] or [1]),
+            maxes=chart_data["groups"]["max"],
+        ),
+        "trend": line_chart(
+            "trend",
+            _("Biểu đồ tổng điểm 12 tháng gần nhất; số liệu ở bảng ngay sau"),
+            chart_data["trend"]["labels"],
+            chart_data["trend"]["totals"],
+        ),
+        "ranking": bar_chart(
+            "ranking",
+            _("Biểu đồ tổng điểm các sở, ban, ngành; số liệu ở bảng ngay sau"),
+            chart_data["ranking"]["labels"],
+            chart_data["ranking"]["totals"],
+            scale=100,
+            low=50,
+        ),
+    }
     count_rows = [
         {
             "name": name,
@@ -375,6 +401,7 @@ def dashboard(request):
             "criteria": _criteria(period, unit),
             "report_links": _report_links(choice),
             "chart_data": chart_data,
+            "charts": charts,
             "index_data": report,
         }
     )

@@ -85,7 +85,7 @@ def test_monitor_reads_the_dashboard_follows_a_number_and_sets_a_target(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sở Tư pháp")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Tháng 09/2026")
 
-    # The charts are drawn (Chart.js from the static file, under the strict CSP).
+    # The charts are drawn (SVG drawn by the server, under the strict CSP).
     for chart in ("groups", "trend"):
         canvas = page.locator(f"#chart-{chart}")
         expect(canvas).to_be_visible()

@@ -1,0 +1,109 @@
+"""Performance budgets that are deterministic (issue 18 §3, ADR 0042): the number of SQL queries
+of the main pages and API endpoints, and each page's weight — its HTML plus the CSS and JavaScript
+files it loads — at most 100 kB.
+
+Query budgets are the counts measured when they were set plus a small margin; a change that adds
+a query per row or an N+1 fails here before it reaches a province. Counted on the second request
+(the first warms the calendar and per-process caches, as a running server has them).
+"""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from motcua.api import services as api_services
+from motcua.backoffice.tests.conftest import as_user, media_root  # noqa: F401 — fixtures
+from motcua.dossiers.tests.conftest import CENTER, JUSTICE, clock, make_dossier, people, procedure  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+PAGE_BUDGET = 100 * 1024  # bytes: HTML + CSS + JS the page loads
+#: Pages allowed over PAGE_BUDGET, with their real figure (bytes) and why. Empty is the goal.
+#: (The dashboard was 272,117 bytes with Chart.js; its charts are now SVG drawn by the server.)
+PAGE_EXCEPTIONS: dict[str, int] = {}
+
+#: name → most queries allowed: measured on 2026-12-06 (in brackets) + a small margin.
+#: home [6], list [6], detail [10], search [5], open data [0: its tables come from the cache],
+#: queue [14, 6 dossiers], dossier page [23], monitoring [90], API [3, 9, 7].
+QUERY_BUDGETS = {
+    "portal:home": 8,
+    "portal:procedure_list": 8,
+    "portal:procedure_detail": 12,
+    "portal:search": 7,
+    "portal:opendata": 2,
+    "backoffice:queue": 16,
+    "backoffice:dossier": 26,
+    "backoffice:monitoring": 100,
+    "api:procedures": 5,
+    "api:dossiers": 11,
+    "api:statistics_index": 9,
+}
+
+_STATIC = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="/static/([^"?#]+)"')
+MEASURED: dict[str, tuple[int, int]] = {}
+
+
+def page_weight(html: bytes) -> tuple[int, list[str]]:
+    """HTML bytes plus every /static/ CSS and JS file it references, read from the static files."""
+    total, files = len(html), []
+    for path in dict.fromkeys(_STATIC.findall(html.decode())):
+        if not path.endswith((".css", ".js")):
+            continue
+        found = finders.find(path)
+        assert found, f"the page loads /static/{path}, which does not exist"
+        with open(found, "rb") as handle:
+            total += len(handle.read())
+        files.append(path)
+    return total, files
+
+
+def measure(name: str, client, url: str, *, page: bool = True, **extra):
+    client.get(url, **extra)  # warm
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    assert response.status_code == 200, (name, response.status_code, response.content[:300])
+    count = len(queries.captured_queries)
+    weight = page_weight(response.content)[0] if page else 0
+    MEASURED[name] = (count, weight)
+    print(f"BUDGET {name}: {count} queries, {weight} bytes")  # noqa: T201
+    assert count <= QUERY_BUDGETS[name], f"{name}: {count} queries > budget {QUERY_BUDGETS[name]}"
+    if page:
+        limit = PAGE_EXCEPTIONS.get(name, PAGE_BUDGET)
+        assert weight <= limit, f"{name}: {weight} bytes > {limit} ({page_weight(response.content)[1]})"
+    return response
+
+
+def test_citizen_pages(client, reference_data):
+    measure("portal:home", client, reverse("portal:home"))
+    measure("portal:procedure_list", client, reverse("portal:procedure_list"))
+    measure("portal:procedure_detail", client, reverse("portal:procedure_detail", args=["1.000426"]))
+    measure("portal:search", client, reverse("portal:search") + "?q=khai+sinh")
+    measure("portal:opendata", client, reverse("portal:opendata"))
+
+
+def test_officer_pages(make_dossier, people, as_user):  # noqa: F811
+    for _ in range(5):
+        make_dossier()
+    client = as_user(people["reception"])
+    measure("backoffice:queue", client, reverse("backoffice:queue"))
+    dossier = make_dossier()
+    measure("backoffice:dossier", client, reverse("backoffice:dossier", args=[dossier.code]))
+    monitor = as_user(people["head"])
+    measure("backoffice:monitoring", monitor, reverse("backoffice:monitoring"))
+
+
+def test_api_endpoints(client, make_dossier, people):  # noqa: F811
+    for _ in range(3):
+        make_dossier()
+    api_client, secret = api_services.create_client(
+        "Hệ thống đo", [JUSTICE, CENTER], "procedures:read dossiers:read statistics:read", created_by="test"
+    )
+    token = api_services.issue_token(api_client.client_id, secret, None).access_token
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    measure("api:procedures", client, "/api/v1/procedures?limit=20", page=False, **auth)
+    measure("api:dossiers", client, "/api/v1/dossiers?limit=20", page=False, **auth)
+    measure("api:statistics_index", client, "/api/v1/statistics/index?period=2026-02", page=False, **auth)
