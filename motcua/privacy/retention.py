@@ -125,9 +125,9 @@ def message_log(now, dry_run) -> Outcome:
             partitions.ensure_ahead(timezone.localdate(now))
             old_months = partitions.droppable(cutoff)
             dropped = sum(partitions.drop(name) for name, _month in old_months)
-            note = f"{len(old_months)} monthly partitions dropped"
+            note = f"đã xóa {len(old_months)} phân vùng tháng"
         else:
-            note = f"{len(partitions.droppable(cutoff))} monthly partitions to drop"
+            note = f"sẽ xóa {len(partitions.droppable(cutoff))} phân vùng tháng"
     rows = dropped + _purge_range(MessageLog.objects.all(), "created_at", cutoff, dry_run)
     return Outcome("message_log", setting, days, cutoff.isoformat(), rows, dry_run, note)
 
@@ -191,12 +191,14 @@ def sessions(now, dry_run) -> Outcome:
         rows = Session.objects.filter(expire_date__lt=now).count()
     if not dry_run:
         engine.SessionStore.clear_expired()
-    note = "" if rows is not None else "engine keeps its own expiry"
+    note = "" if rows is not None else "bộ lưu phiên tự xóa phiên hết hạn"
     return Outcome("sessions", "SESSION_COOKIE_AGE", None, now.isoformat(), rows, dry_run, note)
 
 
 def audit_note() -> Outcome:
-    return Outcome("audit", "", None, None, None, True, "kept and purged by the audit app")
+    return Outcome(
+        "audit", "", None, None, None, True, "do ứng dụng audit lưu giữ và xóa theo chính sách riêng"
+    )
 
 
 def purge(*, dry_run: bool = False, now=None) -> list[Outcome]:
@@ -209,7 +211,7 @@ def purge(*, dry_run: bool = False, now=None) -> list[Outcome]:
             got = step(now, dry_run)
         except Exception:
             logger.exception("retention step %s failed", step.__name__)
-            outcomes.append(Outcome(step.__name__, "", None, None, None, dry_run, "failed"))
+            outcomes.append(Outcome(step.__name__, "", None, None, None, dry_run, "lỗi, xem nhật ký"))
             continue
         outcomes.extend(got if isinstance(got, list) else [got])
     outcomes.append(audit_note())

@@ -175,7 +175,7 @@ def test_a_whole_month_past_retention_is_dropped_on_postgresql(reference_data):
     assert set(MessageLog.objects.values_list("pk", flat=True)) == set(new)
     if connection.vendor == "postgresql":
         assert name not in {n for n, _m in partitions.partitions()}
-        assert outcome.note == "1 monthly partitions dropped"
+        assert outcome.note == "đã xóa 1 phân vùng tháng"
         # and the next months are ready before their rows arrive
         this_month = f"{partitions.PREFIX}{timezone.now():%Y%m}"
         assert this_month in {n for n, _m in partitions.partitions()}

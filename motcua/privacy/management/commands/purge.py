@@ -26,5 +26,5 @@ class Command(BaseCommand):
         verb = "sẽ xóa" if dry_run else "đã xóa"
         for o in outcomes:
             rows = "—" if o.rows is None else o.rows
-            keep = f"giữ {o.days} ngày" if o.days else (o.note or "")
+            keep = "; ".join(part for part in (f"giữ {o.days} ngày" if o.days else "", o.note) if part)
             self.stdout.write(f"{o.kind:28} {verb} {rows:>8}   {keep}")
