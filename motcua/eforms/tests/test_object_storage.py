@@ -58,7 +58,12 @@ def s3_storage(s3_server, settings):
         aws_secret_access_key="testing",
     )
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": env["MOTCUA_S3_REGION"]})
-    settings.STORAGES = {**settings.STORAGES, "default": storage_config(env)}
+    chosen = storage_config(env)
+    configured = settings.STORAGES["default"]
+    if "backend" in configured.get("OPTIONS", {}):  # the encrypting wrapper around the chosen storage
+        chosen = {**configured, "OPTIONS": {**configured["OPTIONS"], "backend": chosen["BACKEND"],
+                                            "options": chosen["OPTIONS"]}}  # fmt: skip
+    settings.STORAGES = {**settings.STORAGES, "default": chosen}
     return s3
 
 
