@@ -1,5 +1,6 @@
 """Production settings as shipped (docs/security/asvs-l2.md V3, V14): `check --deploy` has no error,
-and a response carries HSTS, CSP, frame and sniffing protections and Secure/HttpOnly cookies.
+a response carries HSTS, CSP, frame and sniffing protections and Secure/HttpOnly cookies;
+passwords are hashed with Argon2id.
 
 Run in a subprocess with a production environment (no MOTCUA_EMBEDDED, DEBUG or test mode), the
 way `tests/test_production_profile.py` starts gunicorn."""
@@ -28,6 +29,7 @@ print(json.dumps({
     "session_cookie": [settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,
                        settings.SESSION_COOKIE_SAMESITE],
     "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "hasher": settings.PASSWORD_HASHERS[0],
 }))
 """
 
@@ -88,4 +90,5 @@ def test_check_deploy_has_no_error_and_responses_carry_the_security_headers(tmp_
     assert headers["referrer-policy"] == "same-origin"
     assert seen["session_cookie"] == [True, True, "Lax"]
     assert seen["ssl_redirect"] is True
+    assert seen["hasher"] == "django.contrib.auth.hashers.Argon2PasswordHasher"  # Argon2id in Django
     assert seen["csrf_cookie"] == [True, "Lax"]
