@@ -12,9 +12,10 @@ triggers is safe.
 Triggers, in the transaction that changes the dossier: every event of the event log about a dossier
 (transitions, payments, ratings, feedback cases) and the saves of the rows the index reads (dossier,
 documents, result, charges, payments, ratings, feedback cases, national-portal outbox), which write an
-`IndexDirty` row. Right after the commit the dirty dossiers are applied (lag: milliseconds); the
-worker job `insights.realtime` applies whatever is left every second (a crash between the commit and
-the apply) and builds the aggregates when they are missing or the settings they depend on changed.
+`IndexDirty` row and enqueue, once per transaction, the task `apply_index` (ADR 0041): a worker
+applies the dirty dossiers right after the commit (lag: the queue's poll), never the request; the
+worker job `insights.realtime` applies whatever is left every second (safety net) and builds the
+aggregates when they are missing or the settings they depend on changed.
 
 Reading a period sums the tally rows of its days (plus, for the counts at the end of the period, the
 steps up to its end): the cost grows with the days × units that have dossiers, not with dossiers.
@@ -38,6 +39,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from motcua.catalog.models import OnlineLevel, Procedure
+from motcua.core import tasks
 from motcua.dossiers.models import Dossier, Status
 from motcua.places.models import Agency
 
@@ -420,22 +422,36 @@ def apply_pending(limit: int = 2000) -> int:
 
 
 def mark(dossier_id: int | None) -> None:
-    """Mark a dossier dirty in the current transaction, and apply it right after the commit."""
+    """Mark a dossier dirty in the current transaction; a task applies it (ADR 0041), not the request.
+
+    One task per transaction whatever the number of marks, enqueued in it (database backend: it
+    commits with the change, so the 1-second job is only a safety net)."""
     if not dossier_id:
         return
     IndexDirty.objects.create(dossier_id=dossier_id)
-    transaction.on_commit(_apply_after_commit)
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(
+        isinstance(func, _Enqueued) and not func.committed for _, func, _ in conn.run_on_commit
+    ):
+        return  # this transaction (or a savepoint of it that still stands) has its task already
+    tasks.enqueue(apply_index)
+    if conn.in_atomic_block:
+        transaction.on_commit(_Enqueued())
 
 
-def _apply_after_commit() -> None:
-    # The change is committed: a failure here only delays the figure until the worker's next run.
-    # Several marks of one transaction register several callbacks: the first applies, the others
-    # find nothing left (one query).
-    try:
-        if IndexDirty.objects.exists():
-            apply_pending()
-    except Exception:  # noqa: BLE001
-        logger.exception("insights: applying the index after commit failed; the worker will retry")
+class _Enqueued:
+    """A marker among the transaction's commit callbacks (dropped with a rolled-back savepoint)."""
+
+    committed = False
+
+    def __call__(self) -> None:
+        self.committed = True
+
+
+@tasks.durable(retries=5, timeout=300, backoff_seconds=1, cap_seconds=60)
+def apply_index() -> int:
+    """The task: apply the dossiers marked dirty (idempotent: several tasks find nothing left)."""
+    return apply_pending()
 
 
 def on_event(event) -> None:
