@@ -134,6 +134,36 @@ def consume(day=None, *, limit: int = BATCH) -> dict:
     return outcome
 
 
+def sandbox_events() -> int:
+    """The sandbox registries' pending events (a birth, a death) published as their change feed
+    would send them (`make run`, demos); each once. Returns how many were published."""
+    from django.conf import settings
+
+    from motcua.core import events
+
+    if getattr(settings, "MOTCUA_REGISTRIES", "sandbox") != "sandbox":
+        return 0
+    from motcua.registries import sandbox
+
+    published = 0
+    for pending in sandbox.pending_registrations().values():
+        if pending.get("kind") == "birth":
+            topic = "registry.birth_notice"
+            reference = f"birth:{pending['mother_id']}:{pending['birth_date']}"
+            persons = [pending["father_id"], pending["mother_id"]]
+        elif pending.get("kind") == "death":
+            topic = "registry.death_notice"
+            reference = f"death:{pending['deceased_id']}:{pending['died_on']}"
+            persons = [pending["declarant_id"]]
+        else:
+            continue
+        if Event.objects.filter(topic=topic, aggregate_id=reference).exists():
+            continue
+        events.publish(topic, "registry", reference, {"persons": persons})
+        published += 1
+    return published
+
+
 def run() -> str:
     """The periodic job (core.jobs): one pass over what arrived since the last."""
     outcome = consume()

@@ -19,7 +19,10 @@ def add_arguments(parser):
 def handle(command, options):
     if not (settings.EMBEDDED or settings.DEBUG or settings.TESTING):
         raise CommandError("Chỉ dùng trong chế độ nhúng (make run) hoặc phát triển.")
-    from motcua.foryou import services
+    from motcua.foryou import feed, services
 
+    # The sandbox's birth and death notices reach the event log as a registry feed would send them;
+    # the worker's job foryou.registry_events turns them into suggestions within a minute.
+    feed.sandbox_events()
     for role, person_id, kinds in services.demo_personas():
         command.stdout.write(f"{role}: {person_id} — {', '.join(kinds) or 'không có gợi ý hôm nay'}")

@@ -113,3 +113,11 @@ def test_the_consumer_is_a_periodic_job_of_the_worker(reference_data):
     birth_event(parent.id_number)
     assert "1 events" in job.run()
     assert Suggestion.objects.filter(person_id=parent.id_number, kind__code="birth_registration").exists()
+
+
+def test_the_sandbox_feed_publishes_its_birth_and_death_once_and_the_widow_is_told(reference_data):
+    widow = demo_people()["widow"]
+    assert feed.sandbox_events() == 2
+    assert feed.sandbox_events() == 0  # once each
+    feed.consume()
+    assert Suggestion.objects.filter(person_id=widow.id_number, kind__code="death_registration").exists()
