@@ -3,16 +3,18 @@
     python -m bench resilience               # SQLite file (WAL)
     python -m bench resilience --postgres    # PostgreSQL: a private cluster on loopback, restarted mid-load
 
-Method (loopback only, bounded: LOAD_SECONDS of load, then at most DRAIN_SECONDS of drain): a fresh
+Method (loopback only, bounded: at most MAX_WAIT s per failure, then DRAIN_SECONDS of drain): a fresh
 database with the catalogue and forms; SERVERS web processes (wsgiref on one port with SO_REUSEPORT,
 as in bench/submissions.py), one `motcua worker` delivering the outbox to the national portal
 sandbox, and that sandbox served by its own process on another port (it stands for the national
 portal). CLIENTS threads submit "Cấp bản sao trích lục hộ tịch" end to end; a step that fails (a killed
 server) is retried as a browser's user would, same draft, same idempotency key. During the load:
 
-  t=10 s  kill -9 one web process, started again;     t=20 s  kill -9 every web process, started again;
-  t=30 s  kill -9 the worker, started again;          t=40 s  PostgreSQL restarted (immediate mode);
-  t=50 s  the national portal killed, back at t=62 s.
+  kill -9 one web process, started again;  kill -9 every web process, started again;
+  kill -9 the worker, started again;  PostgreSQL restarted (immediate mode);
+  the national portal killed, then back;
+each once ACKS_BETWEEN more submissions were acknowledged since the previous one (so each strikes a
+running load), at least GAP_SECONDS apart.
 
 PostgreSQL: the bench runs its own cluster (initdb as the postgres user, a free port, `pg_ctl restart
 -m immediate`, i.e. a crash and WAL recovery), so the machine's server and other users are never
@@ -47,17 +49,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "motcua_bench_resilience"
 SERVERS = int(os.environ.get("BENCH_SERVERS", "3"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "6"))
-LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "75"))
+#: Each failure waits for ACKS_BETWEEN new acknowledgements since the previous one (so it strikes a
+#: running load) and at least GAP_SECONDS, or MAX_WAIT seconds; the load stops ACKS_BETWEEN after the last.
+ACKS_BETWEEN = int(os.environ.get("BENCH_ACKS_BETWEEN", "6"))
+GAP_SECONDS = float(os.environ.get("BENCH_GAP_SECONDS", "8"))
+MAX_WAIT = float(os.environ.get("BENCH_MAX_WAIT_SECONDS", "60"))
 DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "90"))
-#: (second of the load, action)
-SCHEDULE = [
-    (10, "kill_one_web"),
-    (20, "kill_all_web"),
-    (30, "kill_worker"),
-    (40, "restart_postgres"),
-    (50, "portal_down"),
-    (62, "portal_up"),
-]
+SCHEDULE = ["kill_one_web", "kill_all_web", "kill_worker", "restart_postgres", "portal_down", "portal_up"]
 
 
 # ------------------------------------------------------------------------------------------- counting
@@ -341,7 +339,8 @@ from motcua.sync.models import OutboxMessage, SandboxDossier
 acks = json.loads(input())
 codes = [c for _, c in acks]
 stored = dict(Dossier.objects.filter(code__in=codes).values_list("code").annotate(n=Count("id")))
-keys = dict(Draft.objects.filter(pk__in=[d for d, _ in acks]).values_list("submission_key", "pk"))
+drafts = Draft.objects.filter(pk__in=[d for d, _ in acks])
+keys = {str(k): pk for k, pk in drafts.values_list("submission_key", "pk")}
 per_draft = {keys[k]: n for k, n in Dossier.objects.filter(submission_key__in=[str(k) for k in keys])
              .values_list("submission_key").annotate(n=Count("id"))}
 all_codes = set(Dossier.objects.values_list("code", flat=True))  # a fresh database: all the bench's
@@ -363,8 +362,9 @@ def _count(env: dict, acks: list) -> dict:
         input=json.dumps(acks),
         capture_output=True,
         text=True,
-        check=True,
     )
+    if done.returncode:
+        raise RuntimeError(f"counting failed: {done.stderr[-1500:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -377,6 +377,7 @@ def main(postgres: bool = False) -> None:
     try:
         url = pg.start() if pg else None
         env = _env(url, portal_port, port, folder)
+        (folder / "var" / "static").mkdir(parents=True)
         sessions = _prepare(env, max(CLIENTS * 4, 24))
         label = (
             "SQLite (WAL)"
@@ -385,8 +386,9 @@ def main(postgres: bool = False) -> None:
         )
         print(
             f"resilience bench on {label}: setup {time.monotonic() - started:.0f} s, {SERVERS} web "
-            f"processes, 1 worker, the national portal sandbox in its own process, {CLIENTS} clients, "
-            f"{LOAD_SECONDS:.0f} s of load"
+            f"processes, 1 worker, the national portal sandbox in its own process, {CLIENTS} clients; "
+            f"each failure after {ACKS_BETWEEN} new acknowledgements and {GAP_SECONDS:.0f} s (at most "
+            f"{MAX_WAIT:.0f} s)"
         )
         fleet = Fleet(env, port, portal_port)
         fleet.start_portal()
@@ -394,13 +396,14 @@ def main(postgres: bool = False) -> None:
         fleet.start_worker()
         base = f"http://127.0.0.1:{port}"
         acks, errors, lock = [], [], threading.Lock()
-        load_ends = time.monotonic() + LOAD_SECONDS
+        stop = threading.Event()
+        _submit(base, sessions[0], give_up=time.monotonic() + 120)  # warm-up: imports, sandbox tables
 
         def client(n: int):
             own, i = sessions[n::CLIENTS], 0
-            while time.monotonic() < load_ends:
+            while not stop.is_set():
                 try:
-                    ack = _submit(base, own[i % len(own)], give_up=load_ends + 30)
+                    ack = _submit(base, own[i % len(own)], give_up=time.monotonic() + MAX_WAIT)
                     with lock:
                         acks.append(ack)
                 except Exception as exc:  # noqa: BLE001 — an unacknowledged attempt, counted
@@ -408,15 +411,23 @@ def main(postgres: bool = False) -> None:
                         errors.append(repr(exc)[:160])
                 i += 1
 
+        def wait_for_load():
+            """Until ACKS_BETWEEN new acknowledgements and GAP_SECONDS have passed (or MAX_WAIT)."""
+            since, before = time.monotonic(), len(acks)
+            while time.monotonic() - since < MAX_WAIT:
+                if len(acks) - before >= ACKS_BETWEEN and time.monotonic() - since >= GAP_SECONDS:
+                    return
+                fleet.keep_worker()
+                time.sleep(0.2)
+
         threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
         load_started = time.monotonic()
         for thread in threads:
             thread.start()
         events = []
-        for at, action in SCHEDULE:
-            while time.monotonic() - load_started < at:
-                fleet.keep_worker()
-                time.sleep(0.2)
+        for action in SCHEDULE:
+            wait_for_load()
+            at = time.monotonic() - load_started
             t0 = time.monotonic()
             if action == "kill_one_web":
                 victim = fleet.web.pop(0)
@@ -445,9 +456,12 @@ def main(postgres: bool = False) -> None:
             with lock:
                 done_before = len(acks)
             events.append(
-                f"  t={at:>3.0f} s  {note}; back in {time.monotonic() - t0:.1f} s "
+                f"  t={at:>4.0f} s  {note}; back in {time.monotonic() - t0:.1f} s "
                 f"({done_before} acknowledged so far)"
             )
+            print(events[-1], flush=True)
+        wait_for_load()
+        stop.set()
         while any(t.is_alive() for t in threads):
             fleet.keep_worker()
             time.sleep(0.5)
@@ -467,8 +481,6 @@ def main(postgres: bool = False) -> None:
             pg.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
-    for line in events:
-        print(line)
     if not acks:
         print("  NOT MEASURED: no submission was acknowledged")
         for error in errors[:3]:
