@@ -480,7 +480,13 @@ def _commune_of(draft: Draft, acting: dict) -> str:
 
 
 def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
-    """Submit once: a second call (double click, retry, lost response) returns the same dossier."""
+    """Submit once: a second call (double click, retry, lost response) returns the same dossier.
+
+    The applicant's commune is looked up in the population registry before the transaction: an
+    outside call (seconds, with retries) never runs while the draft's row is locked, and its
+    message-log row is committed whatever happens to the submission."""
+    fresh = Draft.objects.select_related("owner").get(pk=draft.pk)
+    commune = _commune_of(fresh, acting) if fresh.dossier_id is None else ""
     with transaction.atomic():
         # The row lock serialises two submits of one draft; the key makes a retry return the first dossier.
         locked = Draft.objects.select_for_update().select_related("definition__procedure").get(pk=draft.pk)
@@ -502,7 +508,7 @@ def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
             email=str(answers.get("email") or acting.get("email") or ""),
             user=locked.owner,
         )
-        receiving = intake.online_receiving_agency(procedure, _commune_of(locked, acting))
+        receiving = intake.online_receiving_agency(procedure, commune)
         papers = _papers(locked)
         try:
             dossier, created = intake.submit_on_own_portal(

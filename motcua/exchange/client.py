@@ -37,6 +37,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from motcua.core import requestid
 
@@ -185,6 +186,21 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + f"… [cắt bớt, tổng {len(text)} ký tự]"
 
 
+def log_database() -> str:
+    """The database alias a message-log row is written on.
+
+    Outside a transaction: "default", in autocommit, so the row is committed at once. Inside one:
+    the alias named by MOTCUA_EXCHANGE_LOG_DATABASE ("log" on PostgreSQL: a second connection to
+    the same database, in autocommit), so that the record of an outside call survives the rollback
+    of the caller's transaction (X-Road keeps every message). SQLite has one writer at a time, so
+    there the row stays on "default" and the services make their outside calls before their
+    transactions (eforms.services.submit)."""
+    alias = getattr(settings, "MOTCUA_EXCHANGE_LOG_DATABASE", "default")
+    if alias not in settings.DATABASES or not connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        return DEFAULT_DB_ALIAS
+    return alias
+
+
 class ExchangeClient:
     def __init__(
         self,
@@ -291,7 +307,7 @@ class ExchangeClient:
         fields["response_body"] = _truncate(redact_secrets(fields.get("response_body") or ""), limit)
         fields["url"] = fields["url"][:1000]
         try:
-            MessageLog.objects.create(service=self.service, **fields)
+            MessageLog.objects.using(log_database()).create(service=self.service, **fields)
         except Exception:  # the log must never hide the answer; the failure is reported loudly
             logger.exception("exchange: could not write the message log for %s", self.service)
 
