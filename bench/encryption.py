@@ -21,6 +21,7 @@ Method, everything on vs off in the same run:
 import contextlib
 import io
 import itertools
+import json
 import os
 import re
 import time
@@ -31,6 +32,7 @@ from bench.checks import BenchCheckFailed, checked
 DEFAULT_DOSSIERS = 5_000
 REPEAT = 30
 WARMUP = 3
+ROUNDS = 2
 
 
 def _fmt(values) -> str:
@@ -80,7 +82,6 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
     from motcua.core import crypto
     from motcua.demo import history as demo
     from motcua.dossiers.models import Dossier
-    from motcua.eforms.models import Draft
     from motcua.people.models import OfficerRole, User
     from motcua.places.models import Agency
 
@@ -92,48 +93,55 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
     print(f"[encryption, {label}] demo history: " + report.lines()[0])
 
     # 1. crypto alone, per row ---------------------------------------------------------------
-    columns = ("applicant_address", "applicant_phone", "applicant_email", "form_data")
-    sample = list(Dossier.objects.order_by("id").values_list(*columns)[:1000])
-    sample = [row for row in sample if row[3]][:200] or sample[:200]
-    if not sample:
-        print("  crypto per row: NOT MEASURED (no dossier)")
-        return
-    import json
+    # A submitted form's data as the e-forms write it (~1.5 kB of answers and their sources); the
+    # demo's dossiers carry none, so every timed row gets this one (ON and OFF alike).
+    form = {
+        "ho_ten": "Nguyễn Thị Ánh", "ngay_sinh": "1990-04-12", "gioi_tinh": "Nữ",
+        "so_dinh_danh": "014190001111",
+        "noi_thuong_tru": "Tổ 3, phường Tô Hiệu, tỉnh Sơn La", "so_dien_thoai": "0912345678",
+        "email": "anh@example.vn", "quan_he": "Mẹ", "ten_nguoi_duoc_cap": "Lò Văn Pâng",
+        "noi_dang_ky": "UBND phường Tô Hiệu", "so_ban_sao": 2, "ly_do": "Bổ sung hồ sơ nhập học cho con " * 8,
+        "prefilled_from": {k: "CSDL quốc gia về dân cư" for k in ("ho_ten", "ngay_sinh", "so_dinh_danh")},
+    }  # fmt: skip
+    form_text = json.dumps(form, ensure_ascii=False)
+    address, phone, email = form["noi_thuong_tru"], form["so_dien_thoai"], form["email"]
 
-    rows = itertools.cycle(sample)
-
+    # 1. crypto alone, per row ---------------------------------------------------------------
     def seal_open():
-        address, phone, email, form = next(rows)
         tokens = [
             crypto.encrypt_text(v) for v in (address, phone, email, json.dumps(form, ensure_ascii=False))
         ]
-        return [crypto.decrypt_text(t) for t in tokens]
+        return [crypto.decrypt_text(t) for t in tokens[:3]] + [json.loads(crypto.decrypt_text(tokens[3]))]
 
     def plain():
-        address, phone, email, form = next(rows)
         return [address, phone, email, json.loads(json.dumps(form, ensure_ascii=False))]
 
-    size = sum(len(json.dumps(s[3], ensure_ascii=False)) for s in sample) // len(sample)
-    on, off = _time(seal_open, 2000, 50), _time(plain, 2000, 50)
+    on, off = [], []
+    for _ in range(ROUNDS):
+        on += _time(seal_open, 1000, 50)
+        off += _time(plain, 1000, 50)
     print(
-        f"  crypto per dossier row (4 values, form data ~{size} chars): encrypt+decrypt {_fmt(on)} "
-        f"| plain {_fmt(off)}"
+        f"  crypto per dossier row (address, phone, e-mail, form data of {len(form_text.encode())} bytes): "
+        f"encrypt+decrypt {_fmt(on)} | plain JSON {_fmt(off)}"
     )
 
-    # 2. officer pages ON vs OFF --------------------------------------------------------------
+    # 2. officer pages ON vs OFF, alternating -------------------------------------------------------
     centre = Agency.objects.get(code__startswith="000.00.30.")
     user, _ = User.objects.get_or_create(
         username="bench_enc_reception",
         defaults={"full_name": "bench", "kind": User.Kind.OFFICER, "is_staff": True},
     )
     OfficerRole.objects.get_or_create(user=user, agency=centre, role=OfficerRole.Role.RECEPTION)
-    setup_test_environment()
-    client = sign_in(user)
     mine = Dossier.objects.filter(receiving_agency=centre).order_by("id")
     codes = list(mine.values_list("code", flat=True)[:: max(1, mine.count() // REPEAT)][:REPEAT])
     if not codes:
         print("  officer pages: NOT MEASURED (no dossier at the provincial centre)")
         return
+    for dossier in Dossier.objects.filter(code__in=codes):  # the dossier page shows a real form
+        dossier.form_data = form
+        dossier.save(update_fields=["form_data"])
+    setup_test_environment()
+    client = sign_in(user)
     probe = mine.exclude(applicant_phone="").values_list("pk", flat=True).first()
 
     def raw_phone():
@@ -141,8 +149,14 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
             cursor.execute("SELECT applicant_phone FROM dossiers_dossier WHERE id = %s", [probe])
             return cursor.fetchone()[0]
 
-    def pages(state: str) -> dict:
-        out = {}
+    def rewrite(transform) -> int:
+        with transaction.atomic():
+            return sum(
+                crypto.rewrite_column(connection, model._meta.db_table, field.column, transform)
+                for model, field in crypto.encrypted_fields()
+            )
+
+    def pages(timed: dict) -> None:
         for queue in ("mine", "unit"):
             url = page_url(queue)
             ids = queryset_rows(queue, user)
@@ -151,10 +165,12 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
                 if ids
                 else "Không có hồ sơ nào."
             )
-            out[queue] = _time(
-                lambda url=url, expect=expect: checked(client.get(url), expect=expect, what=url),
-                REPEAT,
-                WARMUP,
+            timed.setdefault(queue, []).extend(
+                _time(
+                    lambda url=url, expect=expect: checked(client.get(url), expect=expect, what=url),
+                    REPEAT,
+                    WARMUP,
+                )
             )
         cycle = itertools.cycle(codes)
 
@@ -162,51 +178,62 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
             code = next(cycle)
             return checked(client.get(f"/can-bo/ho-so/{code}/"), expect=code, what=code)
 
-        out["dossier"] = _time(detail, REPEAT, WARMUP)
-        return out
+        timed.setdefault("dossier", []).extend(_time(detail, REPEAT, WARMUP))
 
-    if probe is not None and not crypto.is_token(raw_phone()):
-        raise BenchCheckFailed("ON: the demo wrote a plaintext phone")
-    timed_on = pages("on")
-    t0 = time.perf_counter()
-    changed = 0
-    with transaction.atomic():
-        for model, field in crypto.encrypted_fields():
-            changed += crypto.rewrite_column(
-                connection, model._meta.db_table, field.column, crypto.decrypt_text
+    timed_on, timed_off = {}, {}
+    for round_ in range(ROUNDS):
+        if round_:
+            rewrite(crypto.rotate_text)  # back to ciphertext
+        if probe is not None and not crypto.is_token(raw_phone()):
+            raise BenchCheckFailed("ON: a plaintext phone in the row")
+        pages(timed_on)
+        t0 = time.perf_counter()
+        changed = rewrite(crypto.decrypt_text)
+        if round_ == 0:
+            print(
+                f"  {changed:,} encrypted values decrypted in place in "
+                f"{time.perf_counter() - t0:.1f} s (for OFF)"
             )
-    print(f"  {changed:,} encrypted values decrypted in place in {time.perf_counter() - t0:.1f} s (for OFF)")
-    with override_settings(MOTCUA_ENCRYPT_AT_REST=False):
-        if probe is not None and crypto.is_token(raw_phone()):
-            raise BenchCheckFailed("OFF: the phone is still a token")
-        timed_off = pages("off")
+        with override_settings(MOTCUA_ENCRYPT_AT_REST=False):
+            if probe is not None and crypto.is_token(raw_phone()):
+                raise BenchCheckFailed("OFF: the phone is still a token")
+            pages(timed_off)
+    print(f"  officer pages, {ROUNDS} rounds ON then OFF (same rows, same officer, {REPEAT} requests each):")
     for name in ("mine", "unit", "dossier"):
         where = "/can-bo/ho-so/<code>/" if name == "dossier" else page_url(name)
         on_, off_ = timed_on[name], timed_off[name]
         print(f"    {name:8} {where:32.32} ON {_fmt(on_)} | OFF {_fmt(off_)} | {_ratio(on_, off_)}")
 
-    # 3. writes per row ON vs OFF ----------------------------------------------------------------
+    # 3. writes per row ON vs OFF, alternating ------------------------------------------------------
     targets = list(Dossier.objects.order_by("id")[:200])
-    drafts = list(Draft.objects.order_by("id")[:200])
+    for dossier in targets:
+        dossier.form_data = form
     fields = ["applicant_address", "applicant_phone", "applicant_email", "form_data"]
 
-    def writes():
-        it_d, it_r = itertools.cycle(targets), itertools.cycle(drafts or [None])
+    it = itertools.cycle(targets)
+    plain_mode = override_settings(MOTCUA_ENCRYPT_AT_REST=False)
 
-        def one():
-            with transaction.atomic():
-                next(it_d).save(update_fields=fields)
-                draft = next(it_r)
-                if draft is not None:
-                    draft.save(update_fields=["answers"])
+    def one():
+        with transaction.atomic():
+            next(it).save(update_fields=fields)
 
-        return one
-
-    w_on = _time(writes(), 300, 20)
-    with override_settings(MOTCUA_ENCRYPT_AT_REST=False):
-        w_off = _time(writes(), 300, 20)
-    what = "dossier contact fields + form data" + (" + a draft's answers" if drafts else "")
-    print(f"  writes per submission ({what}): ON {_fmt(w_on)} | OFF {_fmt(w_off)} | {_ratio(w_on, w_off)}")
+    # ON and OFF alternate call by call, so the machine's noise falls on both alike.
+    w_on, w_off = [], []
+    for n in range(20 + 400 * ROUNDS):
+        off_now = n % 2 == 1
+        if off_now:
+            plain_mode.enable()
+        t0 = time.perf_counter()
+        one()
+        spent = time.perf_counter() - t0
+        if off_now:
+            plain_mode.disable()
+        if n >= 20:
+            (w_off if off_now else w_on).append(spent)
+    print(
+        "  writes per submission (a dossier's contact fields + form data, one transaction): "
+        f"ON {_fmt(w_on)} | OFF {_fmt(w_off)} | {_ratio(w_on, w_off)}"
+    )
 
     # 4. the submissions bench ON vs OFF -------------------------------------------------------------
     if not run_submissions:

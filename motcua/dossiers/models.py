@@ -4,7 +4,10 @@ State changes go through `motcua.dossiers.services` only; these models hold the 
 """
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
+
+from motcua.core.crypto import EncryptedJSONField, EncryptedTextField
 
 
 class Status(models.IntegerChoices):
@@ -74,9 +77,11 @@ class Dossier(models.Model):
     applicant_name = models.CharField("chủ hồ sơ", max_length=200)
     #: Số định danh cá nhân (citizen) or mã số thuế / mã số doanh nghiệp (organisation).
     applicant_id_number = models.CharField("số giấy tờ", max_length=20, db_index=True)
-    applicant_address = models.CharField("địa chỉ", max_length=300, blank=True)
-    applicant_phone = models.CharField("điện thoại", max_length=20, blank=True)
-    applicant_email = models.EmailField("thư điện tử", blank=True)
+    applicant_address = EncryptedTextField("địa chỉ", max_length=300, blank=True)
+    applicant_phone = EncryptedTextField("điện thoại", max_length=20, blank=True)
+    applicant_email = EncryptedTextField(
+        "thư điện tử", max_length=254, blank=True, validators=[validate_email]
+    )
     applicant_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="tài khoản người nộp",
@@ -86,7 +91,7 @@ class Dossier(models.Model):
         related_name="dossiers",
     )
     summary = models.CharField("trích yếu", max_length=500, blank=True)
-    form_data = models.JSONField("dữ liệu tờ khai", default=dict, blank=True)
+    form_data = EncryptedJSONField("dữ liệu tờ khai", default=dict, blank=True)
     #: Idempotency key of an online submission on our own portal: a retry returns the same dossier.
     submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from motcua.core.crypto import EncryptedJSONField
+
 
 class FormDefinition(models.Model):
     """One version of a procedure's interactive e-form, loaded from data/forms/<code>.json.
@@ -55,7 +57,7 @@ class Draft(models.Model):
     acting_for = models.CharField("nộp thay cho (số định danh / mã số thuế)", max_length=20)
     definition = models.ForeignKey(FormDefinition, on_delete=models.PROTECT, related_name="drafts")
     state = models.CharField("tình trạng", max_length=12, choices=State.choices, default=State.OPEN)
-    answers = models.JSONField("câu trả lời", default=dict)
+    answers = EncryptedJSONField("câu trả lời", default=dict)
     #: field → {"value", "label", "source", "locked"} or {"unavailable": label}
     provenance = models.JSONField("nguồn dữ liệu điền sẵn", default=dict)
     #: paper key → {"mode": "registry"|"datastore"|"upload", …}

@@ -3,9 +3,11 @@
 * `redact_secrets(text)` — before a body is stored: passwords, session tokens, client secrets and
   bearer tokens become "***" (the log is evidence of what was exchanged, not a store of credentials).
 * `mask_personal(text)` — when a body or URL is shown on a screen: names, ID numbers, tax codes, phone
-  numbers, e-mail addresses and birth dates are partly hidden (che bớt dữ liệu cá nhân). The stored row
-  keeps them whole, as the X-Road security server does, for disputes; reading it whole stays in the
-  audited admin.
+  numbers, e-mail addresses and birth dates are partly hidden (che bớt dữ liệu cá nhân).
+* `mask_for_storage(text)` — the same masking, compact, for the row's searchable columns (url and
+  bodies): the plaintext columns hold no ID number or phone. The whole exchange is kept for disputes,
+  as the X-Road security server keeps it, but encrypted (`MessageLog.sealed`, ADR 0040); reading it
+  whole stays in the audited admin.
 """
 
 from __future__ import annotations
@@ -116,6 +118,19 @@ def mask_personal(text: str) -> str:
     if stripped.startswith(("{", "[")):
         try:
             return json.dumps(_mask(json.loads(text)), ensure_ascii=False, indent=2)
+        except ValueError:
+            pass
+    return mask_text(text)
+
+
+def mask_for_storage(text: str) -> str:
+    """A body or URL as the log stores it in plaintext: personal values masked, JSON kept compact (so
+    the operators' searches by dossier code and operation still match)."""
+    if not text:
+        return text or ""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.dumps(_mask(json.loads(text)), ensure_ascii=False)
         except ValueError:
             pass
     return mask_text(text)

@@ -40,7 +40,8 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     add_form = UserCreationForm
     list_display = ["username", "full_name", "kind", "email", "is_staff", "is_active"]
     list_filter = ["kind", "is_staff", "is_superuser", "is_active", "groups"]
-    search_fields = ["username", "full_name", "personal_id", "email", "phone"]
+    # The phone is encrypted at rest (ADR 0040): not searchable.
+    search_fields = ["username", "full_name", "personal_id", "email"]
     ordering = ["username"]
     inlines = [OfficerRoleInline]
     fieldsets = [

@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from motcua.core.crypto import EncryptedJSONField, EncryptedTextField
+
 
 class User(AbstractUser):
     """One account for every kind of person; what they may do comes from `kind` and their roles."""
@@ -16,7 +18,7 @@ class User(AbstractUser):
     full_name = models.CharField("họ và tên", max_length=150, blank=True)
     #: Số định danh cá nhân (12 digits), the key of the national population database.
     personal_id = models.CharField("số định danh cá nhân", max_length=12, null=True, blank=True, unique=True)
-    phone = models.CharField("số điện thoại", max_length=20, blank=True)
+    phone = EncryptedTextField("số điện thoại", max_length=20, blank=True)
 
     class Meta:
         verbose_name = "người dùng"
@@ -70,7 +72,7 @@ class DataStoreItem(models.Model):
     issuer = models.CharField("cơ quan cấp", max_length=200, blank=True)
     issued_at = models.DateTimeField("ngày cấp")
     document_sha256 = models.CharField(max_length=64, blank=True)
-    data = models.JSONField("dữ liệu", default=dict)
+    data = EncryptedJSONField("dữ liệu", default=dict)
     valid = models.BooleanField("còn hiệu lực", default=True)
 
     class Meta:

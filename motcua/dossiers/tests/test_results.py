@@ -81,7 +81,9 @@ def test_an_approver_issues_a_signed_result_that_verifies_as_ours(make_dossier, 
     assert result.pk and result.title == "Thẻ tư vấn viên pháp luật" and result.result_code == "KQ.G15.000077"
     assert result.signed_by == "Giam Doc" and result.signed_at == clock.now
     pdf = result.file.read()
-    assert result.file.path.startswith(str(settings.MEDIA_ROOT))
+    # Stored under MEDIA_ROOT encrypted at rest (ADR 0040): the bytes on disk are not the PDF.
+    on_disk = (Path(settings.MEDIA_ROOT) / result.file.name).read_bytes()
+    assert on_disk and not on_disk.startswith(b"%PDF") and pdf.startswith(b"%PDF")
     assert hashlib.sha256(pdf).hexdigest() == result.sha256
     assert result.data["applicant_id_number"] == "014090001111"
     assert result.data["procedure_code"] == "1.000426" and result.data["decision_date"] == "2026-03-05"

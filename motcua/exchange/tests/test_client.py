@@ -86,7 +86,9 @@ def test_json_answers_errors_and_truncated_bodies(live_server, transactional_db)
         ("GET", 404, "not_found"),
         ("POST", 403, "http_error"),
     ]
-    assert rows[2].request_body == '{"hoVaTen": "Lò Văn Pâng"}'
+    # At rest (ADR 0040): the searchable column masked, the exchange kept whole only encrypted.
+    assert rows[2].request_body == '{"hoVaTen": "Lò V. P."}'
+    assert rows[2].sealed["request_body"] == '{"hoVaTen": "Lò Văn Pâng"}'
     assert rows[1].response_body.endswith("ký tự]") and len(rows[1].response_body) < 160
     assert client.breaker.state() == "closed"
 

@@ -4,6 +4,7 @@ anyone else gets a 404, and every download is in the audit log (issue 13, item 2
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from motcua.audit.models import AuditEntry
@@ -52,7 +53,11 @@ def test_the_applicant_downloads_the_signed_pdf_and_it_is_recorded(client, peopl
     response = client.get(url)
     assert response.status_code == 200
     body = b"".join(response.streaming_content)
-    assert body.startswith(b"%PDF") and body == Path(issued.file.path).read_bytes()
+    with issued.file.open("rb") as stored:
+        assert body.startswith(b"%PDF") and body == stored.read()
+    # encrypted at rest (ADR 0040): what lies on disk is not the PDF
+    on_disk = (Path(settings.MEDIA_ROOT) / issued.file.name).read_bytes()
+    assert not on_disk.startswith(b"%PDF") and b"%PDF" not in on_disk
     assert response["Content-Type"] == "application/pdf" and "attachment" in response["Content-Disposition"]
     assert response["Cache-Control"] == "private, no-store"
     entry = AuditEntry.objects.get(action="dossier.result_download", object_id=str(issued.dossier.pk))
