@@ -22,6 +22,7 @@ BENCHES = {
     "load": "load",
     "encryption": "encryption",
     "resilience": "resilience",
+    "retention": "retention",
 }
 
 if __name__ == "__main__":
