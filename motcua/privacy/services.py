@@ -19,6 +19,7 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from motcua.audit.services import record as audit_record
 from motcua.core import calendar
@@ -354,6 +355,26 @@ def deletion_summary(outcome: dict) -> str:
 
 
 # ---- the copy of my data -----------------------------------------------------------------------
+
+
+def summary(user) -> list[tuple[str, int]]:
+    """What is held about the person, counted per kind, for the page (the copy has the rows)."""
+    person_id = user.personal_id or ""
+    return [
+        (gettext_lazy("Hồ sơ thủ tục hành chính"), access.own_dossiers(user, {person_id}).count()),
+        (
+            gettext_lazy("Giấy tờ trong kho dữ liệu"),
+            datastore.items_of(person_id).count() if person_id else 0,
+        ),
+        (
+            gettext_lazy("Tờ khai điện tử (đang soạn, bỏ dở, đã nộp)"),
+            Draft.objects.filter(owner=user).count(),
+        ),
+        (gettext_lazy("Thông báo"), Notification.objects.filter(user=user).count()),
+        (gettext_lazy("Gợi ý dịch vụ công chủ động"), Suggestion.objects.filter(person_id=person_id).count()),
+        (gettext_lazy("Bản ghi đồng ý, từ chối"), ConsentRecord.objects.filter(person_id=person_id).count()),
+        (gettext_lazy("Câu hỏi gửi trợ lý ảo"), Exchange.objects.filter(user=user).count()),
+    ]
 
 
 def _iso(value):

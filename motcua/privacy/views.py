@@ -45,6 +45,7 @@ def my_data(request):
     """Dữ liệu của tôi: what is held, the consents, the requests, and the forms to ask."""
     person_id = request.user.personal_id or ""
     context = {
+        "summary": services.summary(request.user),
         "requests": services.requests_of(request.user).order_by("-received_at")[:50],
         "kinds": [(k, label) for k, label in Kind.choices if k != Kind.ACCESS],
         "withdraw_scopes": services.WITHDRAW_SCOPES.items(),

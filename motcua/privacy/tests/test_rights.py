@@ -46,6 +46,7 @@ def test_i_download_my_data_as_json_and_each_copy_is_audited(client, people, mak
     page = client.get(reverse("privacy:my_data"))
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
     assert foryou.REMINDER_PURPOSE in page.content.decode()  # the consent with its purpose
+    assert ("Hồ sơ thủ tục hành chính", 1) in page.context["summary"]  # what is held, at a glance
     response = client.get(reverse("privacy:download_json"))
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     assert "attachment" in response["Content-Disposition"]
