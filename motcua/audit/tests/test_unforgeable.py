@@ -301,3 +301,41 @@ def test_one_shard_is_the_old_single_chain(settings):
             record("x.y")
     assert set(AuditEntry.objects.values_list("shard", flat=True)) == {0}
     assert verify().ok
+
+
+@pytest.mark.django_db
+def test_each_anchor_is_also_published_to_the_configured_url(settings, audit_dirs):
+    import http.server
+
+    received = []
+
+    class Publication(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 — the handler's protocol
+            received.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Publication)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    settings.MOTCUA_AUDIT_ANCHOR_URL = f"http://127.0.0.1:{server.server_port}/anchors"
+    _entries(1)
+    anchor()
+    thread.join(5)
+    server.server_close()
+    [path] = list((audit_dirs / "anchors").glob("*.jsonl"))
+    assert received == path.read_text().splitlines()
+    # The publication being down never loses the anchor: the file is the record.
+    settings.MOTCUA_AUDIT_ANCHOR_URL = f"http://127.0.0.1:{server.server_port}/anchors"
+    anchor()
+    assert len(path.read_text().splitlines()) == 2 and verify().ok
+
+
+@pytest.mark.django_db
+def test_the_purge_command_reports_what_it_deleted(capsys):
+    _entries(2)
+    call_command("audit", "purge")
+    assert "Đã xóa 0 bản ghi" in capsys.readouterr().out
