@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.apps import apps
 from django.conf import settings
@@ -31,6 +31,10 @@ class Queue:
     pending: tuple[str, ...]
     dead: tuple[str, ...]
     created_field: str
+    #: A "not before" field (a task's run_after): rows due later are not waiting yet, and a due row
+    #: waits since that time; `unset` is the value meaning "as soon as possible" (then: created).
+    not_before: str = ""
+    unset: datetime | None = None
 
 
 QUEUES: dict[str, Queue] = {}
@@ -44,7 +48,16 @@ register_queue(Queue("outbox", "sync.OutboxMessage", "state", ("pending",), ("de
 register_queue(Queue("webhooks", "sync.WebhookDelivery", "state", ("pending",), ("dead",), "created_at"))
 # The Django Tasks database backend (django-tasks-db), when installed and migrated.
 register_queue(
-    Queue("tasks", "django_tasks_database.DBTaskResult", "status", ("READY",), ("FAILED",), "enqueued_at")
+    Queue(
+        "tasks",
+        "django_tasks_database.DBTaskResult",
+        "status",
+        ("READY",),
+        ("FAILED",),
+        "enqueued_at",
+        not_before="run_after",
+        unset=datetime(9999, 1, 1, tzinfo=UTC),  # django-tasks-db's "no run_after"
+    )
 )
 
 
@@ -79,7 +92,7 @@ def _tables() -> set[str]:
 
 def queue_figures(now: datetime | None = None) -> list[QueueFigures]:
     """Depth, age of the oldest waiting row and dead letters of each queue (one aggregate each)."""
-    from django.db.models import Count, Min, Q
+    from django.db.models import Case, Count, F, Min, Q, When
 
     now = now or timezone.now()
     figures = []
@@ -89,9 +102,14 @@ def queue_figures(now: datetime | None = None) -> list[QueueFigures]:
             continue
         pending = Q(**{f"{queue.state_field}__in": queue.pending})
         dead = Q(**{f"{queue.state_field}__in": queue.dead})
+        since = F(queue.created_field)
+        if queue.not_before:
+            unset = Q(**{queue.not_before: queue.unset})
+            pending &= unset | Q(**{f"{queue.not_before}__lte": now})
+            since = Case(When(unset, then=F(queue.created_field)), default=F(queue.not_before))
         row = model.objects.aggregate(
             depth=Count("pk", filter=pending),
-            oldest=Min(queue.created_field, filter=pending),
+            oldest=Min(since, filter=pending),
             dead=Count("pk", filter=dead),
         )
         age = (now - row["oldest"]).total_seconds() if row["oldest"] else 0.0

@@ -5,7 +5,7 @@ import io
 import json
 import logging
 import logging.config
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings as django_settings
@@ -156,6 +156,30 @@ def test_metrics_show_latency_by_view_job_freshness_and_breakers(client, setting
     assert 'motcua_queue_depth{queue="outbox"}' in text
     assert 'motcua_queue_dead_letters{queue="webhooks"}' in text
     assert "motcua_sync_lag_seconds" in text
+
+
+@pytest.mark.django_db
+def test_the_task_queue_counts_due_tasks_from_when_they_were_due(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from motcua.core import health
+
+    now = timezone.now()
+
+    def task(**fields):
+        empty = {"args": [], "kwargs": {}}
+        return DBTaskResult.objects.create(
+            task_path="x.y", args_kwargs=empty, backend_name="default", **fields
+        )
+
+    asap = task(run_after=datetime(9999, 1, 1, tzinfo=UTC))
+    DBTaskResult.objects.filter(pk=asap.pk).update(enqueued_at=now - timedelta(minutes=5))
+    task(run_after=now - timedelta(minutes=20))  # a retry that became due 20 minutes ago
+    task(run_after=now + timedelta(hours=10))  # tonight's run: not waiting yet
+    task(run_after=now, status="FAILED")  # a dead letter
+    tasks = {q.name: q for q in health.queue_figures(now)}["tasks"]
+    assert tasks.depth == 2 and tasks.dead == 1
+    assert 20 * 60 - 5 <= tasks.oldest_age_seconds <= 20 * 60 + 60
 
 
 # --- read replica ------------------------------------------------------------------------------
