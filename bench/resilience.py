@@ -233,6 +233,12 @@ def _retry(call, until: float):
         time.sleep(0.5)
 
 
+def _location(response, step: str) -> str:
+    if "Location" not in response.headers:
+        raise RuntimeError(f"{step}: answered {response.status_code} without a redirect")
+    return response.headers["Location"]
+
+
 def _submit(base: str, session_key: str, give_up: float) -> tuple[int, str]:
     """One whole submission with retries on each step; (draft pk, dossier code) once acknowledged."""
     http = requests.Session()
@@ -242,7 +248,7 @@ def _submit(base: str, session_key: str, give_up: float) -> tuple[int, str]:
     response = _retry(
         lambda: http.get(f"{base}/nop-ho-so/{CODE}/", allow_redirects=False, timeout=t), give_up
     )
-    page1 = base + response.headers["Location"]
+    page1 = base + _location(response, "start")
     draft = int(re.search(r"/ho-so/(\d+)/", page1).group(1))
     html = _retry(lambda: http.get(page1, allow_redirects=False, timeout=t), give_up).text
     token = _CSRF.search(html).group(1)
@@ -254,7 +260,7 @@ def _submit(base: str, session_key: str, give_up: float) -> tuple[int, str]:
         {"csrfmiddlewaretoken": token, "permanent_address": values.get("permanent_address") or "Sơn La"}
     )
     response = _retry(lambda: http.post(page1, data=values, allow_redirects=False, timeout=t), give_up)
-    page2 = base + response.headers["Location"]
+    page2 = base + _location(response, "page 1")
     data = {
         "csrfmiddlewaretoken": token,
         "record_kind": "Khai sinh",
@@ -263,7 +269,7 @@ def _submit(base: str, session_key: str, give_up: float) -> tuple[int, str]:
         "result_delivery": "Nhận trực tuyến",
     }
     response = _retry(lambda: http.post(page2, data=data, allow_redirects=False, timeout=t), give_up)
-    check = base + response.headers["Location"]
+    check = base + _location(response, "page 2")
     # The submission itself: retried with the same draft (its idempotency key) after a kill.
     response = _retry(
         lambda: http.post(check, data={"csrfmiddlewaretoken": token}, allow_redirects=False, timeout=t),
