@@ -5,9 +5,11 @@ Prometheus multiprocess folder; nginx accepts deploy/nginx/*.conf (`nginx -t`)."
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -28,10 +30,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(url: str, headers: dict | None = None):
+def _get(url: str, headers: dict | None = None, timeout: float = 5):
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 — loopback only
     try:
-        with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 — loopback only
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 — loopback only
             return answer.status, dict(answer.headers), answer.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -62,6 +64,7 @@ def gunicorn(tmp_path):
         "MOTCUA_WEB_WORKERS": "2",
         "MOTCUA_METRICS_TOKEN": TOKEN,
         "MOTCUA_PROXY_CLIENT_HEADER": "X-Forwarded-For",
+        "MOTCUA_METRICS_ALLOWED_IPS": "10.9.9.9",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
         # What docs/deploy.md asks for: real providers, no sandbox secrets, keys for data at rest.
         "MOTCUA_EID": "vneid",
@@ -91,7 +94,9 @@ def gunicorn(tmp_path):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            if _get(base + "/healthz")[0] == 200:
+            # A long timeout: a request given up on while the workers boot would still be answered
+            # later, and counted after the test's first reading of the metrics.
+            if _get(base + "/healthz", timeout=90)[0] == 200:
                 break
         except OSError:
             pass
@@ -131,32 +136,116 @@ def test_gunicorn_with_the_shipped_config_serves_the_application(gunicorn):
     assert "rid=nginx-req-0123456789" in log.read_text()
 
 
-def test_the_nginx_config_passes_nginx_t(tmp_path):
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    if nginx is None:
-        pytest.skip(
-            "NOT CHECKED: nginx is not installed (apt-get install nginx-light, "
-            "or scripts/ensure-system-packages.sh); deploy/nginx/motcua.conf was not tested"
-        )
-    subprocess.run(  # noqa: S603, S607 — a throwaway self-signed certificate for the check
+def _nginx() -> str | None:
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+NO_NGINX = (
+    "NOT CHECKED: nginx is not installed (apt-get install nginx-light, "
+    "or scripts/ensure-system-packages.sh); deploy/nginx/motcua.conf was not tested"
+)
+
+
+def _nginx_config(tmp_path: Path, *, https: int = 0, http: int = 0, upstream: int = 0) -> Path:
+    """deploy/nginx as shipped, with a throwaway certificate and files under tmp_path; with ports,
+    listening on loopback and passing to the gunicorn under test."""
+    subprocess.run(  # noqa: S603, S607 — a self-signed certificate for the check
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=motcua.test",
          "-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")],
         check=True, capture_output=True,
     )  # fmt: skip
-    snippet = (DEPLOY / "nginx" / "motcua-proxy.conf").read_text()
-    (tmp_path / "motcua-proxy.conf").write_text(snippet)
+    (tmp_path / "motcua-proxy.conf").write_text((DEPLOY / "nginx" / "motcua-proxy.conf").read_text())
     site = (DEPLOY / "nginx" / "motcua.conf").read_text()
     site = site.replace("/etc/ssl/motcua/", f"{tmp_path}/").replace("/var/log/nginx/", f"{tmp_path}/")
     site = site.replace("/etc/nginx/snippets/motcua-proxy.conf", str(tmp_path / "motcua-proxy.conf"))
+    if https:
+        site = site.replace("listen [::]:443 ssl http2;", "").replace("listen [::]:80;", "")
+        site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;")
+        site = site.replace("listen 80;", f"listen 127.0.0.1:{http};")
+        site = site.replace("server 127.0.0.1:8000", f"server 127.0.0.1:{upstream}")
+        site = site.replace("/var/lib/motcua/static/", f"{tmp_path}/static/")
     (tmp_path / "site.conf").write_text(site)
-    mime = "/etc/nginx/mime.types"
-    main = (
+    # The test's own main file (Debian's /etc/nginx/nginx.conf in production). Workers run as the
+    # test's user so they can read pytest's private temporary folder.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    main = user + (
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{\n  include {mime};\n  access_log off;\n  include {tmp_path}/site.conf;\n}}\n"
+        f"http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n  include {tmp_path}/site.conf;\n}}\n"
     )
     (tmp_path / "nginx.conf").write_text(main)
+    return tmp_path / "nginx.conf"
+
+
+def test_the_nginx_config_passes_nginx_t(tmp_path):
+    nginx = _nginx()
+    if nginx is None:
+        pytest.skip(NO_NGINX)
+    config = _nginx_config(tmp_path)
     result = subprocess.run(  # noqa: S603
-        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(config)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr and "test is successful" in result.stderr
+
+
+def _https(url: str, headers: dict | None = None, data: bytes | None = None):
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the throwaway certificate
+    request = urllib.request.Request(url, headers=headers or {}, data=data)  # noqa: S310 — loopback only
+    try:
+        with urllib.request.urlopen(request, timeout=10, context=context) as answer:  # noqa: S310
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_through_nginx_the_client_cannot_choose_its_address_or_request_id(gunicorn, tmp_path):
+    nginx = _nginx()
+    if nginx is None:
+        pytest.skip(NO_NGINX)
+    base, _log = gunicorn
+    https, http = _free_port(), _free_port()
+    (tmp_path / "static" / "portal").mkdir(parents=True)
+    (tmp_path / "static" / "portal" / "site.css").write_text("body { color: #1b1f24; }\n")
+    config = _nginx_config(tmp_path, https=https, http=http, upstream=int(base.rsplit(":", 1)[1]))
+    server = subprocess.Popen(  # noqa: S603
+        [nginx, "-p", str(tmp_path), "-c", str(config), "-g", "daemon off;"], stderr=subprocess.PIPE
+    )
+    try:
+        front = f"https://127.0.0.1:{https}"
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                status, headers, body = _https(front + "/healthz", {"X-Request-ID": "chosen-by-the-client"})
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        # nginx replaces the client's id with its own $request_id (32 hex), which the application keeps.
+        assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"]), headers["X-Request-ID"]
+        # /metrics lets 10.9.9.9 in (MOTCUA_METRICS_ALLOWED_IPS): a client writing that address into
+        # X-Forwarded-For is still 127.0.0.1 (the right-most entry, appended by nginx), so refused.
+        assert _https(front + "/metrics", {"X-Forwarded-For": "10.9.9.9"})[0] == 403
+        # Static files come from nginx itself, with a year of caching.
+        status, headers, body = _https(front + "/static/portal/site.css")
+        assert (
+            status == 200
+            and body.startswith(b"body")
+            and headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        )
+        # Plain HTTP only redirects to HTTPS.
+        request = urllib.request.Request(f"http://127.0.0.1:{http}/tra-cuu/")  # noqa: S310
+        opener = urllib.request.build_opener(_NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            opener.open(request, timeout=5)
+        assert caught.value.code == 301 and caught.value.headers["Location"].startswith("https://")
+        # A body far over the limit stops at nginx (413) before it reaches the application.
+        assert _https(front + "/tra-cuu/", data=b"x" * (13 * 1024 * 1024))[0] == 413
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
