@@ -1,6 +1,7 @@
 """The production profile as shipped (deploy/, ADR 0042): gunicorn started with
 deploy/gunicorn.conf.py serves the application, with production settings, several workers and the
-Prometheus multiprocess folder; nginx accepts deploy/nginx/*.conf (`nginx -t`)."""
+Prometheus multiprocess folder; nginx accepts deploy/nginx/*.conf (`nginx -t`) and, run as shipped in
+front of that gunicorn, keeps the client from choosing its address or request id."""
 
 import base64
 import json
