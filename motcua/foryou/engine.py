@@ -65,6 +65,8 @@ class Evaluation:
     #: The kinds read for this evaluation and their ids (the page reuses them: no second read).
     kinds: list = field(default_factory=list)
     kind_ids: dict = field(default_factory=dict)
+    #: The suggested procedures' names and channels (engine.meta), for the page.
+    catalog: dict = field(default_factory=dict)
     #: The person's dossiers as read by the rules (None when no rule needed them).
     dossiers: list | None = None
 
@@ -73,29 +75,36 @@ class Evaluation:
         return [c for c in self.candidates if c.current]
 
 
-#: Kinds and the codes with forms change rarely (an administrator's edit): kept a minute in the cache.
+#: Kinds, the codes with forms and the suggested procedures' catalog entries change rarely (an
+#: administrator's edit): kept a minute in the cache.
 CACHE_SECONDS = 60
-#: The three read together: one round trip to the cache per page instead of one per use.
-_META_KEYS = ("foryou:kinds", "foryou:kind_ids", "foryou:forms")
+#: Read together: one round trip to the cache per page instead of one per use.
+_META_KEYS = ("foryou:kinds", "foryou:kind_ids", "foryou:forms", "foryou:catalog")
 
 
-def meta() -> tuple[list[TriggerKind], dict[str, int], set[str]]:
-    """(active kinds, code → pk of every kind, procedure codes with an interactive form)."""
+def meta() -> tuple[list[TriggerKind], dict[str, int], set[str], dict[str, dict]]:
+    """(active kinds, code → pk of every kind, procedure codes with an interactive form, and the
+    catalog entry of each suggested procedure: {code: {"name", "options"}} — the channels compared
+    for level-3 kinds)."""
     from django.core.cache import cache
 
     found = cache.get_many(_META_KEYS)
     if len(found) == len(_META_KEYS):
         return tuple(found[k] for k in _META_KEYS)
+    from motcua.catalog.models import Procedure
     from motcua.eforms.services import codes_with_forms
 
+    from .presenters import channel_options
     from .services import ensure_kinds
 
     ensure_kinds()
-    values = (
-        list(TriggerKind.objects.filter(active=True)),
-        dict(TriggerKind.objects.values_list("code", "pk")),
-        codes_with_forms(),
-    )
+    active = list(TriggerKind.objects.filter(active=True))
+    compared = {code for k in active if k.level >= Level.OPTIONS for code in k.procedures[:1]}
+    catalog = {
+        p.code: {"name": p.name, "options": channel_options(p) if p.code in compared else []}
+        for p in Procedure.objects.filter(code__in={c for k in active for c in k.procedures[:1]})
+    }
+    values = (active, dict(TriggerKind.objects.values_list("code", "pk")), codes_with_forms(), catalog)
     cache.set_many(dict(zip(_META_KEYS, values, strict=True)), CACHE_SECONDS)
     return values
 
@@ -464,7 +473,7 @@ def evaluate(id_number: str, as_of: date | None = None, *, kind_rows=None) -> Ev
         return Evaluation(id_number, as_of, refused=False, delayed=["population"], preference=pref)
     if person is None:
         raise UnknownPerson("Không có người mang số định danh này trong Cơ sở dữ liệu quốc gia về dân cư.")
-    active, ids, forms = meta()
+    active, ids, forms, catalog = meta()
     evaluation = Evaluation(
         id_number,
         as_of,
@@ -473,6 +482,7 @@ def evaluate(id_number: str, as_of: date | None = None, *, kind_rows=None) -> Ev
         preference=pref,
         kinds=active,
         kind_ids=ids,
+        catalog=catalog,
     )
     for kind in kind_rows if kind_rows is not None else active:
         if pref is not None and pref.refuses(kind.code):

@@ -86,7 +86,7 @@ def ensure_kinds() -> None:
 def forget_cached_kinds() -> None:
     from django.core.cache import cache
 
-    cache.delete_many(["foryou:kinds", "foryou:kind_ids", "foryou:forms"])
+    cache.delete_many(["foryou:kinds", "foryou:kind_ids", "foryou:forms", "foryou:catalog"])
 
 
 # ---- what is shown ----------------------------------------------------------------------------

@@ -35,12 +35,12 @@ def home(request):
         evaluation, shown = services.show(person_id, channel="page")
     except engine.UnknownPerson:
         evaluation, shown = None, []
-    procedures = {
-        p.code: p
-        for p in Procedure.objects.filter(code__in={s.candidate.procedure for s in shown}).only(
-            "pk", "code", "name", "updated_at"
-        )
-    }
+    # The suggested procedures' names and channels come with the evaluation's one cache read; a
+    # procedure it does not hold (a kind edited within the minute) is read from the catalog.
+    procedures = dict(evaluation.catalog) if evaluation else {}
+    missing = {s.candidate.procedure for s in shown} - set(procedures)
+    for p in Procedure.objects.filter(code__in=missing) if missing else []:
+        procedures[p.code] = {"name": p.name, "options": presenters.channel_options(p)}
     cards = []
     for item in shown:
         c = item.candidate
@@ -64,7 +64,7 @@ def home(request):
                 request.user, c.procedure, current_applicant(request), request.session.get(SIGNED_IN_AT_KEY)
             ) or reverse("eforms:start", args=[c.procedure])
         if c.level >= Level.OPTIONS and c.procedure in procedures:
-            card["options"] = presenters.channel_options(procedures[c.procedure])
+            card["options"] = procedures[c.procedure]["options"]
         cards.append(card)
     # The evaluation read the person's refusals already (None: they never refused anything).
     pref = (
