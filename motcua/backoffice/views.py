@@ -1,9 +1,9 @@
 """The officers' site (trang cán bộ, /can-bo/): thin views over the dossier services.
 
-Views read dossiers only through `visible_dossiers` (a dossier the user may not see is a 404,
-so codes cannot be probed) and change them only through `services.perform` and
-`intake.receive_in_person`. Every read of a dossier page, a document or an export is recorded
-in the audit log.
+Views read dossiers only through `visible_dossiers` and the `access_*` functions of
+`dossiers.access` (a dossier the user may not see is a 404, so codes cannot be probed) and
+change them only through `services.perform` and `intake.receive_in_person`. Every read of a
+dossier page, a document or an export is recorded in the audit log.
 """
 
 import uuid
@@ -24,9 +24,9 @@ from motcua.audit.services import record
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import search_procedures
 from motcua.dossiers import services
-from motcua.dossiers.access import can_view, visible_dossiers
+from motcua.dossiers.access import access_document, access_dossier_for_officer, visible_dossiers
 from motcua.dossiers.intake import Applicant, Paper, receive_in_person
-from motcua.dossiers.models import DossierDocument, DossierResult, Status
+from motcua.dossiers.models import DossierResult, Status
 from motcua.eid import officers
 from motcua.places.models import Agency
 
@@ -277,15 +277,7 @@ def dossier_paper_url(code: str, name: str, **kwargs) -> str:
 
 
 def _get_dossier(user, code: str):
-    dossier = (
-        visible_dossiers(user)
-        .select_related("procedure", "procedure_version", "receiving_agency", "handling_agency", "assignee")
-        .filter(code=code[:64])
-        .first()
-    )
-    if dossier is None:
-        raise Http404
-    return dossier
+    return access_dossier_for_officer(user, code)
 
 
 def _render_dossier(
@@ -408,10 +400,8 @@ def act(request, code: str, action: str):
 @officer_required
 @require_GET
 def document(request, code: str, doc_id: int):
-    """A paper's scan, streamed through a check of can_view (never a public MEDIA_URL)."""
-    doc = DossierDocument.objects.select_related("dossier").filter(pk=doc_id, dossier__code=code[:64]).first()
-    if doc is None or not doc.file or not can_view(request.user, doc.dossier):
-        raise Http404
+    """A paper's scan, streamed from a dossier the officer may open (never a public MEDIA_URL)."""
+    doc = access_document(access_dossier_for_officer(request.user, code), doc_id)
     record("dossier.document_view", actor=request.user, obj=doc.dossier, data={"document": doc.pk})
     try:
         handle = doc.file.open("rb")

@@ -3,13 +3,23 @@
 Querysets, views, exports and the API all go through `visible_dossiers` and `can_act`.
 An officer of one agency sees nothing of another's dossiers unless it was sent to them
 (liên thông / xin ý kiến).
+
+One way to reach a dossier (issue 19 §4): a view, an API endpoint or a command never loads a
+dossier and checks it afterwards; it calls one of the `access_*` functions below, which load
+through the scope in one query and raise Http404 for a dossier that does not exist and for one
+the caller may not see alike (codes cannot be probed). `tests/test_one_way_to_a_dossier.py`
+fails when one of them queries `Dossier.objects` or `DossierDocument.objects` itself.
+Reading is audited where it was (the view that shows or streams it), not here.
 """
 
+import hmac
+
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from motcua.people.models import OfficerRole
 
-from .models import Consultation, Dossier, DossierResult
+from .models import Consultation, Dossier, DossierDocument, DossierResult
 
 Role = OfficerRole.Role
 #: Roles that see every dossier of the province, read-only (monitors) or to administer.
@@ -92,3 +102,80 @@ def own_result(user, id_numbers: set[str], code: str) -> DossierResult | None:
         .select_related("dossier")
         .first()
     )
+
+
+# --- one way to reach a dossier (issue 19 §4) -------------------------------------------------------
+
+#: What an officer's page or API answer of one dossier shows next to it (one query with the dossier).
+OFFICER_RELATED = ("procedure", "procedure_version", "receiving_agency", "handling_agency", "assignee")
+#: What the applicant's pages show next to it.
+APPLICANT_RELATED = ("procedure", "receiving_agency", "handling_agency")
+
+
+def _one(queryset: QuerySet, code: str, related, message: str = "") -> Dossier:
+    dossier = queryset.select_related(*related).filter(code=code[:64]).first()
+    if dossier is None:
+        raise Http404(message) if message else Http404
+    return dossier
+
+
+def access_dossier_for_officer(user, code: str, *, related=OFFICER_RELATED) -> Dossier:
+    """The dossier with this code within the officer's scope (`visible_dossiers`), else Http404."""
+    return _one(visible_dossiers(user), code, related)
+
+
+def access_dossier_for_applicant(user, id_numbers: set[str], code: str, *, message: str = "") -> Dossier:
+    """One of the applicant's own dossiers (`own_dossiers`: their account or the ID numbers their
+    eID proved), else Http404 (with `message` shown on the 404 page when given)."""
+    return _one(own_dossiers(user, id_numbers), code, APPLICANT_RELATED, message)
+
+
+def agency_dossiers(agency_ids, queryset: QuerySet | None = None) -> QuerySet:
+    """Dossiers received or handled by these agencies: what a connected system bound to them sees."""
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    return queryset.filter(Q(receiving_agency_id__in=agency_ids) | Q(handling_agency_id__in=agency_ids))
+
+
+def access_dossier_for_agencies(agency_ids, code: str, *, related=OFFICER_RELATED) -> Dossier:
+    """The dossier with this code received or handled by one of these agencies, else Http404."""
+    return _one(agency_dossiers(agency_ids), code, related)
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def access_dossier_by_lookup(code: str, id_number: str, normalise=_alnum) -> Dossier | None:
+    """Public tracking (tra cứu hồ sơ): the dossier with this code whose applicant has this ID
+    number (`id_number` already normalised by `normalise`, which the number on file goes through
+    too); None for any mismatch, so a code alone tells nothing. Compared in constant time."""
+    if not code or not id_number:
+        return None
+    dossier = (
+        Dossier.objects.select_related("procedure", "receiving_agency", "handling_agency")
+        .filter(code__iexact=code)
+        .first()
+    )
+    if dossier is None:
+        return None
+    if not hmac.compare_digest(normalise(dossier.applicant_id_number).encode(), id_number.encode()):
+        return None
+    return dossier
+
+
+def documents_of(dossier: Dossier) -> QuerySet:
+    """The papers of a dossier already reached through an `access_*` function, oldest first."""
+    return DossierDocument.objects.filter(dossier=dossier).order_by("id")
+
+
+def access_document(dossier: Dossier, doc_id, *, with_file: bool = True) -> DossierDocument:
+    """Paper `doc_id` of a dossier already reached through an `access_*` function (so within the
+    caller's scope); Http404 when it is not this dossier's, or (`with_file`) has no scan."""
+    try:
+        doc = DossierDocument.objects.filter(pk=int(doc_id), dossier=dossier).first()
+    except (TypeError, ValueError):
+        doc = None
+    if doc is None or (with_file and not doc.file):
+        raise Http404
+    doc.dossier = dossier  # the caller's object: no second load
+    return doc

@@ -47,10 +47,7 @@ def dossier_url(code: str) -> str:
 
 
 def _visible(request, code: str) -> Dossier:
-    dossier = Dossier.objects.filter(code=code[:64]).first()
-    if dossier is None or not access.can_view(request.user, dossier):
-        raise Http404
-    return dossier
+    return access.access_dossier_for_officer(request.user, code)
 
 
 def _is_officer(user) -> bool:

@@ -43,11 +43,7 @@ ANSWERS = {
 
 
 def _own(request, code: str) -> Dossier:
-    own = access.own_dossiers(request.user, id_numbers(request))
-    return get_object_or_404(
-        own.select_related("procedure", "receiving_agency", "handling_agency"),
-        code=code,
-    )
+    return access.access_dossier_for_applicant(request.user, id_numbers(request), code)
 
 
 def _private(response):

@@ -47,10 +47,9 @@ def _own(request):
 
 
 def _get_own(request, code: str) -> Dossier:
-    dossier = _own(request).filter(code=code).first()
-    if dossier is None:
-        raise Http404(_("Không có hồ sơ này trong tài khoản của bạn."))
-    return dossier
+    return access.access_dossier_for_applicant(
+        request.user, id_numbers(request), code, message=_("Không có hồ sơ này trong tài khoản của bạn.")
+    )
 
 
 def _private(response):

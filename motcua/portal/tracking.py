@@ -13,8 +13,6 @@
 No sign-in. Personal data is shown only after the second factor, and never cached by the browser.
 """
 
-import hmac
-
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -23,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from motcua.core.ratelimit import Throttle, throttle
 from motcua.core.uploads import LimitedUploadHandler
+from motcua.dossiers import access
 from motcua.dossiers.models import Dossier, DossierResult, Status
 from motcua.dossiers.results import verify_result
 from motcua.dossiers.services import APPLICANT_READS
@@ -109,18 +108,7 @@ def normalise_id(raw: str) -> str:
 
 def find_dossier(code: str, id_number: str) -> Dossier | None:
     """The dossier with this code whose applicant has this ID number; None for any mismatch."""
-    if not code or not id_number:
-        return None
-    dossier = (
-        Dossier.objects.select_related("procedure", "receiving_agency", "handling_agency")
-        .filter(code__iexact=code)
-        .first()
-    )
-    if dossier is None:
-        return None
-    if not hmac.compare_digest(normalise_id(dossier.applicant_id_number).encode(), id_number.encode()):
-        return None
-    return dossier
+    return access.access_dossier_by_lookup(code, id_number, normalise_id)
 
 
 def status_context(dossier: Dossier) -> dict:
