@@ -73,37 +73,48 @@ def _checkpoint_mac(key: bytes, shard: int, sequence: int, hash_: str) -> str:
     return _mac(key, ["motcua-audit-checkpoint", shard, sequence, hash_])
 
 
-def _next_sequence() -> int:
-    """The province-wide order number, taken without a lock held to commit."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval('audit_entry_sequence')")
-        else:
-            # SQLite: the transaction (IMMEDIATE) already holds the database's one write lock.
-            cursor.execute("SELECT COALESCE(MAX(sequence), 0) + 1 FROM audit_auditentry")
-        return cursor.fetchone()[0]
+def _head_query(where: str, skip_locked: bool) -> str:
+    """One query: lock a chain head and take the province-wide order number of the new entry
+    (PostgreSQL: a sequence, no lock held to commit; SQLite: MAX + 1 under the one write lock
+    that the IMMEDIATE transaction already holds). The same number of queries as the old chain.
+    Table names and clauses are this module's constants; values go as parameters."""
+    head, entries = AuditChainHead._meta.db_table, AuditEntry._meta.db_table
+    if connection.vendor == "postgresql":
+        lock = "FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE"
+        order = "ORDER BY random() LIMIT 1" if skip_locked else ""
+        return (
+            "SELECT h.id, h.shard, h.sequence, h.hash, nextval('audit_entry_sequence') AS next_sequence "  # noqa: S608
+            f"FROM (SELECT id, shard, sequence, hash FROM {head} WHERE {where} {order} {lock}) h"
+        )
+    order = "ORDER BY random() LIMIT 1" if skip_locked else ""
+    return (
+        f"SELECT id, shard, sequence, hash, (SELECT COALESCE(MAX(sequence), 0) + 1 FROM {entries}) "  # noqa: S608
+        f"AS next_sequence FROM {head} WHERE {where} {order}"
+    )
+
+
+def _first(query: str, params: list) -> AuditChainHead | None:
+    return next(iter(AuditChainHead.objects.raw(query, params)), None)
 
 
 def _lock_head() -> AuditChainHead:
-    """Lock a chain head for this transaction: the one it already holds, else a free one."""
+    """Lock a chain head for this transaction: the one it already holds, else a free one.
+    The head comes with `next_sequence`, the new entry's province-wide order number."""
     outer = connection.atomic_blocks[0] if len(connection.atomic_blocks) > 1 else None
     held = getattr(connection, "_motcua_audit_shard", None)
     if outer is not None and held is not None and held[0] is outer:
         # One chain per transaction: two heads locked in two orders by two transactions would deadlock.
-        return AuditChainHead.objects.select_for_update().get(shard=held[1])
+        head = _first(_head_query("shard = %s", skip_locked=False), [held[1]])
+        if head is not None:
+            return head
     n = conf.shards()
-    head = (
-        AuditChainHead.objects.select_for_update(skip_locked=True)
-        .filter(shard__gte=0, shard__lt=n)
-        .order_by("?")
-        .first()
-    )
+    head = _first(_head_query("shard >= 0 AND shard < %s", skip_locked=True), [n])
     if head is None:  # all busy (wait for one at random), or not created yet
         if AuditChainHead.objects.filter(shard__gte=0, shard__lt=n).count() < n:
             AuditChainHead.objects.bulk_create(
                 [AuditChainHead(shard=k) for k in range(n)], ignore_conflicts=True
             )
-        head = AuditChainHead.objects.select_for_update().get(shard=random.randrange(n))
+        head = _first(_head_query("shard = %s", skip_locked=False), [random.randrange(n)])
     if outer is not None:
         connection._motcua_audit_shard = (outer, head.shard)
         transaction.on_commit(_forget_shard)
@@ -130,7 +141,7 @@ def record(
     with transaction.atomic():
         head = _lock_head()
         entry = AuditEntry(
-            sequence=_next_sequence(),
+            sequence=head.next_sequence,
             shard=head.shard,
             shard_sequence=head.sequence + 1,
             at=timezone.now(),
