@@ -18,6 +18,7 @@ BENCHES = {
     "recommend": "recommend",
     "foryou": "foryou",
     "forecast": "forecast",
+    "queue": "queue",
     "audit": "audit",
     "load": "load",
     "encryption": "encryption",

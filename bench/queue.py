@@ -1,0 +1,361 @@
+"""The task queue (ADR 0041): a backlog of deliveries to the national-portal sandbox drained by 1, 2 and
+4 worker processes, one worker killed with kill -9 mid-backlog, and transitions/s with side effects in
+the request (before) and on the queue (after), all in one run.
+
+    python -m bench queue                       # SQLite in a temporary folder (the embedded mode)
+    python -m bench queue --postgres            # PostgreSQL (database motcua_bench_queue, recreated)
+    python -m bench.queue --deliveries 3000     # a smaller backlog
+
+Method. A fresh database with the calendar, places and catalogue. The backlog: dossiers received at the
+counter and assigned through the dossier services (3 state changes each: create, receive, assign), so
+`--deliveries` outbox messages wait for the portal. The sandbox portal runs in this process on a
+threaded HTTP server on loopback (the same Django app, as in `bench sync`); a WSGI wrapper in front of
+it counts every progress record received, so re-sends are seen. The workers are real `motcua worker
+--no-scheduler` processes (db_worker loop, claim with SKIP LOCKED on PostgreSQL, an EXCLUSIVE
+transaction on SQLite); this process plays the scheduler's `sync.deliver` job (`sync.tasks.deliver_job`
+every 0.2 s, keeping as many drains queued as there are workers). Timing starts at the first drain
+enqueued, with the workers already up, and stops when no message is left unsent. Between runs the
+receiver is emptied and the same messages are put back in the queue.
+
+Kill: 4 workers; when about a third is delivered one worker gets SIGKILL (its drain and its claimed
+messages are lost with it). Its messages come back when their lease ends (MOTCUA_SYNC_LEASE_SECONDS,
+set to 5 s here). Checked at the receiver: every progress entry of every dossier is there (0 lost),
+each once (0 applied twice: records received again are counted, the receiver's key makes them no-ops),
+and in each dossier's order.
+
+Transitions/s: the same counter reception + assignment, applicants with e-mail and phone, the QĐ 766
+index built. Before: side effects in the request thread after the commit (the ImmediateBackend runs the
+notification and index tasks at commit, as the code did before issue 18). After: the database backend
+(they are rows in the transaction; a worker does them). The e-mail and SMS gateways are sandboxes with
+an ASSUMED latency of 100 ms each per message (a real SMTP relay or SMS API on the Internet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench.database import fresh_database
+
+ROOT = Path(__file__).resolve().parent.parent
+LATENCY = 0.1  # seconds per e-mail or SMS [assumed]
+
+
+class SlowSms:
+    """The SMS sandbox behind an Internet round trip (assumed 100 ms)."""
+
+    def send(self, phone: str, text: str) -> str:
+        from motcua.dossiers.notifications import SandboxSmsGateway
+
+        time.sleep(LATENCY)
+        return SandboxSmsGateway().send(phone, text)
+
+
+class SlowMail:
+    """Django's in-memory mail backend behind an SMTP round trip (assumed 100 ms)."""
+
+    def __init__(self, *args, **kwargs):
+        from django.core.mail.backends.locmem import EmailBackend
+
+        self.inner = EmailBackend(*args, **kwargs)
+
+    def send_messages(self, messages):
+        time.sleep(LATENCY * len(messages))
+        return self.inner.send_messages(messages)
+
+
+class Receiver:
+    """WSGI wrapper: counts the progress records (CapNhatTienDoHoSoMC) each key was received with."""
+
+    def __init__(self, app):
+        self.app, self.received, self.lock = app, Counter(), threading.Lock()
+
+    def __call__(self, environ, start_response):
+        from motcua.sync.records import progress_key
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(raw)
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {}
+        if isinstance(body, dict) and body.get("service") == "CapNhatTienDoHoSoMC":
+            with self.lock:
+                self.received.update(progress_key(r) for r in body.get("data") or [])
+        return self.app(environ, start_response)
+
+
+def _serve():
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    receiver = Receiver(WSGIHandler())
+    server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet, allow_reuse_address=False)
+    server.set_app(receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, receiver, f"http://127.0.0.1:{server.server_port}"
+
+
+def _officers():
+    from motcua.catalog.models import Procedure
+    from motcua.people.models import OfficerRole, User
+    from motcua.places.models import Agency
+
+    role = OfficerRole.Role
+    centre, justice = Agency.objects.get(code="000.00.30.H52"), Agency.objects.get(code="000.00.04.H52")
+
+    def officer(name, agency, r):
+        user = User.objects.create(username=name, full_name=name, kind=User.Kind.OFFICER, is_staff=True)
+        OfficerRole.objects.create(user=user, agency=agency, role=r)
+        return user
+
+    return {
+        "reception": officer("tn", centre, role.RECEPTION),
+        "head": officer("tp", justice, role.UNIT_HEAD),
+        "specialist": officer("cv", justice, role.SPECIALIST),
+        "centre": centre,
+        "procedure": Procedure.objects.select_related("current_version").get(code="1.000426"),
+    }
+
+
+def _dossiers(people, first: int, count: int, contact: bool) -> float:
+    """`count` dossiers received and assigned (3 transitions each); the seconds it took."""
+    from motcua.dossiers import services
+    from motcua.dossiers.intake import Applicant, Paper, receive_in_person
+
+    procedure = people["procedure"]
+    papers = [
+        Paper(name=d.name, requirement_id=d.pk, originals=d.originals, copies=d.copies)
+        for d in procedure.current_version.documents.all()
+    ]
+    started = time.perf_counter()
+    for i in range(first, first + count):
+        extra = {"phone": f"09{i:08d}", "email": f"nguoi{i}@example.vn"} if contact else {}
+        applicant = Applicant(name=f"Người nộp {i}", id_number=f"01409{i:07d}", **extra)
+        d = receive_in_person(people["reception"], people["centre"], procedure, applicant, papers)
+        services.perform(d, "assign", people["head"], assignee=people["specialist"])
+    return time.perf_counter() - started
+
+
+def _reset_receiver_and_queue(receiver) -> int:
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from motcua.sync.models import OutboxMessage, SandboxDossier
+
+    SandboxDossier.objects.all().delete()  # and their progress entries
+    DBTaskResult.objects.all().delete()
+    receiver.received.clear()
+    return OutboxMessage.objects.update(
+        state="pending", attempts=0, next_try_at=timezone.now(), sent_at=None, last_error=""
+    )
+
+
+def _start_workers(n: int, env: dict, tag: str) -> list[subprocess.Popen]:
+    import tempfile
+
+    procs, logs = [], []
+    for k in range(n):
+        log = Path(tempfile.mkstemp(prefix=f"motcua-bench-{tag}-{k}-", suffix=".log")[1])
+        logs.append(log)
+        command = [sys.executable, "manage.py", "worker", "--no-scheduler", "--interval", "0.05"]
+        with log.open("w") as out:
+            procs.append(
+                subprocess.Popen(
+                    [*command, "--worker-id", f"{tag}-{k}"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    deadline = time.monotonic() + 120
+    while not all("motcua worker" in log.read_text(errors="replace") for log in logs):  # Django loaded
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), [
+            log.read_text(errors="replace")[-2000:] for log in logs
+        ]
+        time.sleep(0.1)
+    return procs
+
+
+def _stop(procs) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _drain(workers: int, env: dict, total: int, kill_at: float | None = None, limit: float = 900.0):
+    """Run the workers until every message is sent; (seconds, killed pid or None, timed_out)."""
+    from django.conf import settings
+
+    from motcua.sync import tasks as sync_tasks
+    from motcua.sync.models import OutboxMessage
+
+    settings.MOTCUA_SYNC_WORKERS = workers
+    procs = _start_workers(workers, env, f"w{workers}{'k' if kill_at else ''}")
+    killed = None
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < limit:
+            sync_tasks.deliver_job()  # the scheduler's sync.deliver
+            left = OutboxMessage.objects.exclude(state="sent").count()
+            if left == 0:
+                return time.perf_counter() - started, killed, False
+            if kill_at is not None and killed is None and left <= total * (1 - kill_at):
+                victim = procs[0]
+                os.kill(victim.pid, signal.SIGKILL)  # no handler, no clean-up: as a crash
+                victim.wait()
+                killed = victim.pid
+            time.sleep(0.2)
+        return time.perf_counter() - started, killed, True
+    finally:
+        _stop(procs)
+
+
+def _check_receiver(receiver) -> dict:
+    """What the portal holds against what it should: lost, applied twice, out of order, re-sent."""
+    from motcua.dossiers.models import Dossier, DossierHistory
+    from motcua.sync.models import SandboxDossier, SandboxProgress
+
+    expected = DossierHistory.objects.count()
+    rows = list(SandboxProgress.objects.order_by("id").values_list("dossier_id", "key", "status"))
+    keys = Counter(key for _, key, _ in rows)
+    by_dossier: dict[int, list[int]] = {}
+    for dossier_id, _, status in rows:
+        by_dossier.setdefault(dossier_id, []).append(status)
+    return {
+        "lost": expected - len(keys),
+        "applied_twice": sum(c - 1 for c in keys.values() if c > 1),
+        "dossiers_missing": Dossier.objects.count() - SandboxDossier.objects.count(),
+        "out_of_order": sum(1 for s in by_dossier.values() if s != sorted(s)),
+        "resent": sum(c - 1 for c in receiver.received.values() if c > 1),
+        "expected": expected,
+    }
+
+
+def main(postgres: bool = False, deliveries: int = 10_000, dossiers: int | None = None) -> None:
+    if dossiers is not None:  # `python -m bench queue --dossiers N` (the bench runner's option)
+        deliveries = dossiers * 3
+    os.environ["MOTCUA_INSECURE_HTTP"] = "1"
+    os.environ["MOTCUA_SYNC_LEASE_SECONDS"] = "5"  # a dead worker's messages come back after 5 s
+    os.environ["MOTCUA_SYNC_RUN_SECONDS"] = "5"  # short drains: work moves between workers
+    label = fresh_database("queue", postgres)
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+    from django.test import override_settings
+
+    from motcua.core import tasks
+    from motcua.insights import realtime
+
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    call_command("migrate", verbosity=0)
+    for command in ("load_calendar", "load_places", "import_catalog"):
+        call_command(command, **quiet)
+    people = _officers()
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    database = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    # The backlog (no e-mail or phone, index not built yet: only the outbox messages matter here).
+    n_dossiers = max(1, -(-deliveries // 3))
+    with override_settings(TASKS=immediate):
+        made = _dossiers(people, 0, n_dossiers, contact=False)
+    from motcua.sync.models import OutboxMessage
+
+    total = OutboxMessage.objects.count()
+    print(
+        f"[queue, {label}] backlog: {total} deliveries "
+        f"({n_dossiers} dossiers × 3 state changes) made in {made:.1f} s"
+    )
+
+    server, receiver, base = _serve()
+    settings.MOTCUA_EXCHANGE_SERVICES["national_portal"].update(base_url=f"{base}/sandbox/dvcqg/")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "motcua.settings",
+        "MOTCUA_EXCHANGE_NATIONAL_PORTAL_URL": f"{base}/sandbox/dvcqg/",
+        "PYTHONUNBUFFERED": "1",
+    }
+    connections.close_all()
+    rates, runs = {}, []
+    for workers in (1, 2, 4):
+        assert _reset_receiver_and_queue(receiver) == total
+        seconds, _, timed_out = _drain(workers, env, total)
+        check = _check_receiver(receiver)
+        rates[workers] = total / seconds
+        runs.append((workers, seconds, timed_out, check))
+        print(
+            f"  {workers} worker{'s' if workers > 1 else ' '}: {total / seconds:8.1f} deliveries/s "
+            f"({total} in {seconds:.1f} s){' TIMED OUT' if timed_out else ''}; lost {check['lost']}, "
+            f"applied twice {check['applied_twice']}, out of order {check['out_of_order']}"
+        )
+    assert _reset_receiver_and_queue(receiver) == total
+    seconds, killed, timed_out = _drain(4, env, total, kill_at=1 / 3)
+    check = _check_receiver(receiver)
+    print(
+        f"  kill -9:   4 workers, pid {killed} killed at ~1/3 of the backlog; "
+        f"all delivered in {seconds:.1f} s"
+        f"{' TIMED OUT' if timed_out else ''}"
+    )
+    print(
+        f"             at the receiver: lost {check['lost']} of {check['expected']}, applied twice "
+        f"{check['applied_twice']}, dossiers missing {check['dossiers_missing']}, out of order "
+        f"{check['out_of_order']}; re-sent after the kill {check['resent']} (no-ops at the receiver)"
+    )
+    if killed is None:
+        print("  kill -9:   NOT MEASURED (the backlog was drained before the kill point)")
+    ok = killed is not None and not timed_out and check["lost"] == 0 and check["applied_twice"] == 0
+    print(f"  verdict:   {'0 lost, 0 applied twice' if ok else 'FAILED: see the figures above'}")
+
+    # Transitions/s: side effects in the request (before) vs on the queue (after).
+    realtime.rebuild()
+    settings.EMAIL_BACKEND = "bench.queue.SlowMail"
+    settings.MOTCUA_SMS_GATEWAY = "bench.queue.SlowSms"
+    sample = max(10, min(60, n_dossiers // 20))
+    with override_settings(TASKS=immediate):
+        before = _dossiers(people, n_dossiers, sample, contact=True)
+    with override_settings(TASKS=database):
+        after = _dossiers(people, n_dossiers + sample, sample, contact=True)
+        queued = tasks.dead_letters().count(), _queued()
+    transitions = sample * 3
+    print(
+        f"  transitions: before {transitions / before:6.1f}/s (notifications and index in the request), "
+        f"after {transitions / after:6.1f}/s (queued: {queued[1]} tasks waiting); "
+        f"{transitions} transitions each, "
+        f"e-mail and SMS at an assumed {LATENCY * 1000:.0f} ms each; ×{before / after:.1f}"
+    )
+    server.shutdown()
+
+
+def _queued() -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(status="READY").count()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--deliveries", type=int, default=10_000)
+    args = parser.parse_args()
+    main(postgres=args.postgres, deliveries=args.deliveries)
