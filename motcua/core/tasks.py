@@ -32,6 +32,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task, task_backends
 
+from . import requestid
+
 logger = logging.getLogger(__name__)
 
 #: Set by `motcua worker` in its main thread: only there do timeouts use SIGALRM.
@@ -101,9 +103,10 @@ def durable(
 
     def wrap(func: Callable):
         @functools.wraps(func)
-        def run(*args, _attempt: int = 1, **kwargs):
+        def run(*args, _attempt: int = 1, _request_id: str = "", **kwargs):
             try:
-                with time_limit(timeout):
+                # The request that queued it (core.requestid, ADR 0042): on the task's log lines and calls.
+                with requestid.bound(_request_id), time_limit(timeout):
                     return func(*args, **kwargs)
             except Exception as exc:
                 if _attempt >= retries or not _backend(the_task.backend).supports_defer:
@@ -113,7 +116,10 @@ def durable(
                     raise
                 delay = backoff(_attempt, backoff_seconds, cap_seconds)
                 the_task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
-                    *args, _attempt=_attempt + 1, **kwargs
+                    *args,
+                    _attempt=_attempt + 1,
+                    **({"_request_id": _request_id} if _request_id else {}),
+                    **kwargs,
                 )
                 logger.info(
                     "task %s: attempt %s failed, again in %.1f s", the_task.module_path, _attempt, delay
@@ -129,7 +135,10 @@ def durable(
 
 def enqueue(the_task, *args, **kwargs) -> None:
     """Enqueue in the caller's transaction (database backend: the task row commits with the data or
-    not at all); other backends (ImmediateBackend in tests) run it after the commit."""
+    not at all); other backends (ImmediateBackend in tests) run it after the commit. A durable task
+    also carries the current request id (ADR 0042)."""
+    if the_task.module_path in REGISTRY and requestid.current() and "_request_id" not in kwargs:
+        kwargs["_request_id"] = requestid.current()
     if is_database_backend(the_task.backend):
         the_task.enqueue(*args, **kwargs)
     else:

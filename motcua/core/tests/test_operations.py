@@ -13,9 +13,10 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from motcua.core import requestid
+from motcua.core import requestid, tasks
 from motcua.core.dbrouter import read_alias, use_replica
 from motcua.core.models import CalendarDay, JobState
+from motcua.core.tasks import durable
 from motcua.exchange.client import ExchangeClient
 
 # --- request ids -------------------------------------------------------------------------------
@@ -210,3 +211,26 @@ def test_without_a_replica_configured_use_replica_reads_the_primary(settings):
     settings.MOTCUA_READ_REPLICA = False
     with use_replica():
         assert read_alias() == "default"
+
+
+# --- request ids in tasks ----------------------------------------------------------------------
+
+SEEN_BY_TASK: list[str] = []
+
+
+@durable(retries=1)
+def remember_request_id():
+    SEEN_BY_TASK.append(requestid.current())
+
+
+@pytest.mark.django_db
+def test_a_durable_task_runs_with_the_request_id_of_the_request_that_queued_it(
+    django_capture_on_commit_callbacks,
+):
+    SEEN_BY_TASK.clear()
+    with requestid.bound("req-task-0123456789"), django_capture_on_commit_callbacks(execute=True):
+        tasks.enqueue(remember_request_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.enqueue(remember_request_id)  # queued outside any request
+    assert SEEN_BY_TASK == ["req-task-0123456789", ""]
+    assert requestid.current() == ""
