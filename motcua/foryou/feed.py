@@ -100,9 +100,11 @@ def _apply(person_id: str, day, *, birth: bool) -> tuple[int, bool]:
 
 
 def consume(day=None, *, limit: int = BATCH) -> dict:
-    """Read the new events once; {"events": read, "persons": evaluated, "created": n, "delayed": bool}."""
+    """Read the new events once; {"events": read, "persons": evaluated, "created": n, "failed": n,
+    "delayed": bool}. A person whose evaluation fails unexpectedly is logged and skipped (the feed
+    goes on); a registry that does not answer stops the run before that event (retried)."""
     day = day or timezone.localdate()
-    outcome = {"events": 0, "persons": 0, "created": 0, "delayed": False}
+    outcome = {"events": 0, "persons": 0, "created": 0, "failed": 0, "delayed": False}
     evaluated: set[str] = set()
     with transaction.atomic():
         EventCursor.objects.get_or_create(name=CONSUMER)
@@ -114,8 +116,13 @@ def consume(day=None, *, limit: int = BATCH) -> dict:
             people = [p for p in persons_named(event) if p not in evaluated]
             results = []
             for person_id in people:
-                with transaction.atomic():  # one person's failure is that person's only
-                    results.append(_apply(person_id, day, birth=event.topic == "registry.birth_notice"))
+                try:
+                    with transaction.atomic():  # one person's failure is that person's only
+                        results.append(_apply(person_id, day, birth=event.topic == "registry.birth_notice"))
+                except Exception:  # noqa: BLE001 — a bad record must not block the feed for everyone
+                    # Only the event's id in the log (no personal data); sign-in and the night retry.
+                    logger.exception("foryou: re-evaluation after event #%s failed", event.pk)
+                    outcome["failed"] += 1
             if any(delayed for _created, delayed in results):
                 outcome["delayed"] = True
                 break  # retried from this event on the next run

@@ -49,7 +49,7 @@ def test_a_birth_event_gives_the_parent_the_birth_bundle_suggestion_in_one_run_a
     assert row.pk in shown
 
     # A second run reads nothing; the same event delivered again creates nothing either.
-    assert feed.consume() == {"events": 0, "persons": 0, "created": 0, "delayed": False}
+    assert feed.consume() == {"events": 0, "persons": 0, "created": 0, "failed": 0, "delayed": False}
     birth_event(parent.id_number, mother)
     again = feed.consume()
     assert again["events"] == 1 and again["created"] == 0
@@ -121,3 +121,24 @@ def test_the_sandbox_feed_publishes_its_birth_and_death_once_and_the_widow_is_to
     assert feed.sandbox_events() == 0  # once each
     feed.consume()
     assert Suggestion.objects.filter(person_id=widow.id_number, kind__code="death_registration").exists()
+
+
+def test_a_person_whose_evaluation_breaks_does_not_block_the_others(fake, monkeypatch):
+    fake.add(person(ME, date(1996, 5, 5), card_expires=date(2036, 5, 5), spouse_id=SPOUSE))
+    fake.add(person(SPOUSE, date(1997, 5, 5), card_expires=date(2037, 5, 5), spouse_id=ME))
+    fake.birth_notices.append({"birth_date": "2026-11-20", "father_id": ME, "mother_id": SPOUSE})
+    real = feed.engine.evaluate
+
+    def evaluate(person_id, day):
+        if person_id == SPOUSE:
+            raise ValueError("a malformed record")
+        return real(person_id, day)
+
+    monkeypatch.setattr(feed.engine, "evaluate", evaluate)
+    event = events.publish("registry.birth_notice", "registry", "GCS-3", {"persons": [SPOUSE, ME]})
+
+    outcome = feed.consume(DAY)
+
+    assert outcome["failed"] == 1 and outcome["created"] == 1 and outcome["events"] == 1
+    assert Suggestion.objects.filter(person_id=ME, kind__code="birth_registration").exists()
+    assert EventCursor.objects.get(name=feed.CONSUMER).last_event_id == event.pk
