@@ -157,13 +157,21 @@ class Fleet:
 
     def __init__(self, env: dict, port: int, portal_port: int):
         self.env, self.port, self.portal_port = env, port, portal_port
+        self.log = Path(env["MOTCUA_VAR_DIR"]) / "servers.log"
         self.web: list[subprocess.Popen] = []
         self.worker = None
         self.portal = None
         self.worker_crashes = 0
 
     def _server(self, port: int) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=self.env)
+        # Their error log (the 500s while the database restarts) goes to a file, counted at the end.
+        with open(self.log, "ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=self.env, stderr=log
+            )
+
+    def server_errors(self) -> int:
+        return self.log.read_text(errors="replace").count("Internal Server Error") if self.log.exists() else 0
 
     def start_web(self, n: int):
         self.web += [self._server(self.port) for _ in range(n)]
@@ -352,9 +360,20 @@ per_draft = {keys[k]: n for k, n in Dossier.objects.filter(submission_key__in=[s
 all_codes = set(Dossier.objects.values_list("code", flat=True))  # a fresh database: all the bench's
 on_portal = set(SandboxDossier.objects.filter(code__in=all_codes).values_list("code", flat=True))
 pending = OutboxMessage.objects.exclude(state="sent").count()
+lease = ""
+try:  # why delivery may be stuck: the periodic job's lease (core.jobs), if this version has one
+    from django.utils import timezone
+    from motcua.core.models import JobState
+    state = JobState.objects.filter(name="sync.deliver").first()
+    if state and state.running_until and state.running_until > timezone.now():
+        left = (state.running_until - timezone.now()).total_seconds()
+        lease = (f"sync.deliver leased for {left:.0f} s more, by a run started {state.last_started:%H:%M:%S} "
+                 f"UTC, whose worker may be gone (last finished: {state.last_finished or 'never'})")
+except ImportError:
+    pass
 print(json.dumps({"stored": stored, "per_draft": {str(k): v for k, v in per_draft.items()},
                   "dossiers": len(all_codes), "on_portal": len(on_portal), "pending": pending,
-                  "dead": OutboxMessage.objects.filter(state="dead").count()}))
+                  "dead": OutboxMessage.objects.filter(state="dead").count(), "lease": lease}))
 """
 
 
@@ -480,6 +499,7 @@ def main(postgres: bool = False) -> None:
             time.sleep(2)
             counts = _count(env, acks)
         drained = time.monotonic() - drain_started
+        server_errors = fleet.server_errors()
     finally:
         if fleet:
             fleet.stop()
@@ -505,11 +525,17 @@ def main(postgres: bool = False) -> None:
         f"lost {portal_lost}; outbox pending {counts['pending']}, dead {counts['dead']} "
         f"(drained {drained:.0f} s after the load)"
     )
+    if counts.get("lease"):
+        print(f"  delivery stuck: {counts['lease']}")
     if fleet and fleet.worker_crashes:
         print(
             f"  worker: exited on its own {fleet.worker_crashes}× and was started again "
             "(as a supervisor would)"
         )
+    print(
+        f"  web: {server_errors} answers 500 while the database restarted or processes died "
+        "(retried by the clients)"
+    )
     for error in Counter(errors).most_common(3):
         print(f"    unacknowledged: {error[1]}× {error[0]}")
     if figures["lost"] or figures["duplicated"] or portal_lost or counts["pending"]:
