@@ -17,8 +17,8 @@ from motcua.audit.services import record as audit_record
 from motcua.dossiers import access as dossier_access
 from motcua.dossiers.models import Dossier
 
-from .api import ApiError, not_found
 from .auth import ANONYMOUS, CITIZEN, OFFICER, SYSTEM, Principal
+from .errors import ApiError, not_found
 
 
 def principal(request) -> Principal:

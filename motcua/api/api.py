@@ -14,22 +14,12 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from . import assistant, dossiers, oauth, procedures, results, statistics
 from .auth import CsrfFailed, InvalidToken
+from .errors import PUBLIC_MARK, SCOPE_MARK, ApiError
 
 REALM = 'Bearer realm="motcua"'
 VERSION = "1.0.0"
-
-
-class ApiError(Exception):
-    """A refusal with its HTTP status, stable code and Vietnamese message."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
-
-
-def not_found(what: str = "hồ sơ") -> ApiError:
-    return ApiError(404, "not_found", f"Không tìm thấy {what}, hoặc bạn không có quyền xem.")
 
 
 DESCRIPTION = """API REST của hệ thống một cửa điện tử (motcua), phiên bản 1.
@@ -136,9 +126,6 @@ def _http_error(request, exc: HttpError):
 
 # --- the OpenAPI document -----------------------------------------------------------------------
 
-PUBLIC_MARK = "x-motcua-public"
-SCOPE_MARK = "x-motcua-scope"
-
 
 def document() -> dict:
     """The OpenAPI 3.1 document of the API, as served at /api/v1/openapi.json."""
@@ -182,11 +169,5 @@ def render_document() -> str:
     return json.dumps(document(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def _register() -> None:
-    from . import assistant, dossiers, oauth, procedures, results, statistics
-
-    for module in (oauth, procedures, dossiers, results, statistics, assistant):
-        api.add_router("", module.router)
-
-
-_register()
+for _module in (oauth, procedures, dossiers, results, statistics, assistant):
+    api.add_router("", _module.router)

@@ -9,8 +9,8 @@ from motcua.core.ratelimit import throttle
 from motcua.guide.services import GuideError, ask
 
 from .access import principal, require_scope
-from .api import PUBLIC_MARK, SCOPE_MARK, ApiError
 from .auth import PUBLIC
+from .errors import PUBLIC_MARK, SCOPE_MARK, ApiError
 from .schemas import Error
 
 router = Router(tags=["Trợ lý ảo"], auth=PUBLIC)

@@ -32,8 +32,8 @@ from motcua.people.models import User
 from motcua.places.models import Agency
 
 from .access import audit_read, dossiers_for, get_dossier, principal, require_person, require_scope
-from .api import SCOPE_MARK, ApiError, not_found
 from .auth import CITIZEN, OFFICER, SIGNED_IN, SYSTEM, Principal
+from .errors import SCOPE_MARK, ApiError, not_found
 from .schemas import Document, DossierDetail, DossierPage, Error, RatingIn, RatingOut, Result, TransitionIn
 
 logger = logging.getLogger(__name__)

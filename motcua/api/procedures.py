@@ -12,8 +12,8 @@ from motcua.catalog.models import Level, OnlineLevel, Procedure
 from motcua.catalog.search import search_procedures
 
 from .access import principal, require_scope
-from .api import PUBLIC_MARK, SCOPE_MARK, not_found
 from .auth import PUBLIC
+from .errors import PUBLIC_MARK, SCOPE_MARK, not_found
 from .schemas import Error, ProcedureDetail, ProcedurePage
 
 router = Router(tags=["Thủ tục hành chính"], auth=PUBLIC)

@@ -18,8 +18,8 @@ from motcua.dossiers.models import DossierResult
 from motcua.portal.tracking import normalise_code
 
 from .access import principal, require_scope
-from .api import PUBLIC_MARK, SCOPE_MARK, ApiError
 from .auth import PUBLIC
+from .errors import PUBLIC_MARK, SCOPE_MARK, ApiError
 from .schemas import Error, PublicResult
 
 router = Router(tags=["Kết quả giải quyết"], auth=PUBLIC)

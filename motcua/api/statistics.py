@@ -16,8 +16,8 @@ from motcua.insights.periods import PeriodError
 from motcua.insights.queries import UnitError
 
 from .access import principal, require_scope
-from .api import PUBLIC_MARK, SCOPE_MARK, ApiError
 from .auth import ANONYMOUS, PUBLIC
+from .errors import PUBLIC_MARK, SCOPE_MARK, ApiError
 from .schemas import Error, IndexReport
 
 router = Router(tags=["Thống kê"], auth=PUBLIC)

@@ -8,7 +8,6 @@ scoping), and the overdue / at-risk lists are the back office's own queues narro
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from motcua.core.dbrouter import use_replica
 from motcua.dossiers.access import visible_dossiers
-from motcua.insights import queries, services
+from motcua.insights import criteria, queries, services
 from motcua.insights import targets as target_services
 from motcua.insights.index import display_notes
 from motcua.insights.models import Target
@@ -95,16 +94,9 @@ SECONDS_MEASURES = {"c2_sign_in_to_submission"}
 
 
 def _criteria(period: Period, unit: Unit) -> list[dict] | None:
-    """The QĐ 1565 measures as table rows when `insights.criteria` is installed (optional here)."""
-    try:
-        criteria = importlib.import_module("motcua.insights.criteria")
-    except ImportError:
-        return None
-    measures = getattr(criteria, "measures", None)
-    if measures is None:
-        return None
+    """The QĐ 1565 measures as table rows."""
     rows = []
-    for code, m in measures(period, unit).get("measures", {}).items():
+    for code, m in criteria.measures(period, unit).get("measures", {}).items():
         seconds = code in SECONDS_MEASURES
 
         def shown(value, seconds=seconds):

@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
             checks,  # noqa: F401 — registers the production checks
             events,
             metrics,
+            signals,  # noqa: F401 — connects the calendar-cache receiver
         )
 
         events.subscribe(metrics.on_event)  # the transitions counter of /metrics

@@ -1,9 +1,7 @@
 """Floor-1 tables: the legal calendar (lịch nghỉ lễ, làm bù) and the dossier-code counters."""
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.db import models
 
 
 class CalendarDay(models.Model):
@@ -75,17 +73,6 @@ class DossierCodeCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.day:%d/%m/%Y}: {self.last_value}"
-
-
-@receiver([post_save, post_delete], sender=CalendarDay, dispatch_uid="core.calendar_day_changed")
-def _calendar_day_changed(sender, using=None, **kwargs) -> None:
-    """An admin edit must change the next deadline at once, in this process."""
-    from .calendar import invalidate_cache  # calendar imports this module
-
-    invalidate_cache()
-    # Also after commit: a deadline computed inside the same transaction cached the
-    # uncommitted row; other processes notice through the version stamp.
-    transaction.on_commit(invalidate_cache, using=using)
 
 
 class Event(models.Model):

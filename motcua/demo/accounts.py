@@ -8,6 +8,7 @@ from django.db import transaction
 from motcua.eid import officers
 from motcua.people.models import OfficerRole, User
 from motcua.places.models import Agency
+from motcua.registries import sandbox
 
 DEMO_PASSWORD = "motcua-demo-2026"  # noqa: S105 — printed on purpose; demo accounts only
 
@@ -110,13 +111,8 @@ def create_demo_accounts() -> list[str]:
 
 
 def _sandbox_people() -> list[str]:
-    """Synthetic residents to sign in with, when the registries' sandbox is there."""
-    try:
-        from importlib import import_module
-
-        people = import_module(settings.MOTCUA_EID_REGISTRIES + ".sandbox").demo_people()
-    except (ImportError, AttributeError, LookupError):
-        return []
+    """Synthetic residents of the registries' sandbox to sign in with."""
+    people = sandbox.demo_people()
     # Only the living can sign in with the eID (the deceased persona is there for the death forms).
     return [
         f"  {role}: {person.id_number} — {person.full_name}"

@@ -1,18 +1,16 @@
 """How eID code reaches the population and business registries.
 
 The sandbox provider plays the national eID, which itself reads the population database; and the
-choice of organisation is checked against the business registry. Both are adapters chosen in
-settings (MOTCUA_EID_REGISTRIES, a module with `get(name)`), so this floor-2 app does not import
-the floor-3 registries app (ADR 0012).
+choice of organisation is checked against the business registry. Both are the configured adapters
+of the registries app (`registries.get(name)`, chosen in settings): `eid` sits on floor 3 beside
+`registries` and imports it plainly (ADR 0043).
 """
 
-from importlib import import_module
-
-from django.conf import settings
+from motcua import registries
 
 
 def registry(name: str):
-    return import_module(settings.MOTCUA_EID_REGISTRIES).get(name)
+    return registries.get(name)
 
 
 def person(id_number: str):

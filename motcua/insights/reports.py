@@ -10,13 +10,13 @@ Read-only: nothing here changes state (the download view records the audit entry
 
 from __future__ import annotations
 
-import importlib
 import io
 import logging
 from datetime import datetime
 
 from django.utils import timezone
 
+from . import criteria as criteria_module
 from . import services
 from .index import display_notes
 from .periods import Period, parse_period
@@ -39,18 +39,11 @@ OVERDUE_TOP = 10
 
 
 def _criteria(period: Period, unit: Unit) -> tuple[dict | None, str]:
-    """QĐ 1565 measures from `insights.criteria` when that module is installed (it is optional).
+    """QĐ 1565 measures from `insights.criteria`.
 
     A failure there is logged and named in the report instead of losing the whole report."""
     try:
-        criteria = importlib.import_module("motcua.insights.criteria")
-    except ImportError:
-        return None, ""
-    measures = getattr(criteria, "measures", None)
-    if not callable(measures):
-        return None, ""
-    try:
-        return measures(period, unit), ""
+        return criteria_module.measures(period, unit), ""
     except Exception:  # noqa: BLE001 — an optional section must not sink the report
         logger.exception("QĐ 1565 criteria failed for %s %s", period.label, unit.key)
         return None, "Không tính được các tiêu chí QĐ 1565 cho kỳ này (xem nhật ký hệ thống)."
@@ -328,7 +321,7 @@ def to_xlsx(report: dict) -> bytes:
             ws.append([row["label"], row["unfinished_overdue"], row["ended_late"], row["key"]])
             formats(ws, ws.max_row, {2: INTEGER, 3: INTEGER})
 
-    # Tiêu chí QĐ 1565 (when the criteria module exists): one row per measure, then per service.
+    # Tiêu chí QĐ 1565 (measured, or their failure named): one row per measure, then per service.
     if report.get("criteria") or report.get("criteria_error"):
         summary, per_service = criteria_tables(report.get("criteria"))
         ws = sheet(

@@ -1,6 +1,5 @@
 """The monthly report: the Excel and PDF files carry exactly the figures of `services.report`."""
 
-import importlib
 import io
 import subprocess
 from pathlib import Path
@@ -112,19 +111,23 @@ def test_signed_pdf_verifies(dataset, tmp_path, settings):
     assert "Ký số bởi: Nguyễn Giám Sát" in _pdf_text(data, tmp_path)
 
 
-def test_report_without_the_criteria_module(dataset, monkeypatch):
-    real = importlib.import_module
-
-    def no_criteria(name, *args):
-        if name == "motcua.insights.criteria":
-            raise ImportError(name)
-        return real(name, *args)
-
-    monkeypatch.setattr(reports.importlib, "import_module", no_criteria)
+def test_report_without_criteria_and_with_a_failing_criteria_module(dataset, monkeypatch):
+    monkeypatch.setattr(reports.criteria_module, "measures", lambda period, unit: {})
     report = reports.build(PERIOD, DEPARTMENT)
-    assert report["criteria"] is None and report["criteria_error"] == ""
+    assert not report["criteria"] and report["criteria_error"] == ""
     workbook = load_workbook(io.BytesIO(reports.to_xlsx(report)))
     assert "Tiêu chí QĐ 1565" not in workbook.sheetnames
+
+    def broken(period, unit):
+        raise RuntimeError("criteria down")
+
+    monkeypatch.setattr(reports.criteria_module, "measures", broken)
+    report = reports.build(PERIOD, DEPARTMENT)
+    assert report["criteria"] is None
+    message = "Không tính được các tiêu chí QĐ 1565 cho kỳ này (xem nhật ký hệ thống)."
+    assert report["criteria_error"] == message
+    workbook = load_workbook(io.BytesIO(reports.to_xlsx(report)))
+    assert message in [row[0] for row in workbook["Tiêu chí QĐ 1565"].iter_rows(values_only=True)]
 
 
 def test_command_writes_the_file(dataset, tmp_path):
@@ -170,12 +173,7 @@ def test_criteria_measures_get_a_row_each_and_services_their_own_sheet(dataset, 
                 }
             }
 
-    real = importlib.import_module
-    monkeypatch.setattr(
-        reports.importlib,
-        "import_module",
-        lambda name, *a: FakeCriteria if name == "motcua.insights.criteria" else real(name, *a),
-    )
+    monkeypatch.setattr(reports, "criteria_module", FakeCriteria)
     workbook = load_workbook(io.BytesIO(reports.to_xlsx(reports.build(PERIOD, DEPARTMENT))))
     rows = _rows(workbook["Tiêu chí QĐ 1565"])
     assert [r[:5] for r in rows] == [
