@@ -489,8 +489,6 @@ MOTCUA_EID_SANDBOX = MOTCUA_EID == "sandbox"
 MOTCUA_EID_SANDBOX_PASSCODE = os.environ.get("MOTCUA_EID_SANDBOX_PASSCODE", "123456")
 #: Base URL of the sandbox provider; empty: the origin of the current request (host checked by ALLOWED_HOSTS).
 MOTCUA_EID_SANDBOX_BASE_URL = os.environ.get("MOTCUA_EID_SANDBOX_BASE_URL", "").rstrip("/")
-#: Where the sandbox provider and the organisation check read people and businesses (a module with get()).
-MOTCUA_EID_REGISTRIES = os.environ.get("MOTCUA_EID_REGISTRIES", "motcua.registries")
 #: Sandbox authorization codes and access tokens live this many seconds. [inferred]
 MOTCUA_EID_CODE_SECONDS = int(os.environ.get("MOTCUA_EID_CODE_SECONDS", "60"))
 MOTCUA_EID_TOKEN_SECONDS = int(os.environ.get("MOTCUA_EID_TOKEN_SECONDS", "300"))
