@@ -56,6 +56,7 @@ browser:
 test: install browser
 	@mkdir -p var/static
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	MOTCUA_EMBEDDED=1 $(MANAGE) makemigrations --check --dry-run -v 0 || (echo "Missing migrations: run makemigrations" && exit 1)
 	MOTCUA_TEST_SQLITE=$${MOTCUA_TEST_SQLITE:-var/test.sqlite3} $(BIN)/pytest $(PYTEST_ARGS)
 
