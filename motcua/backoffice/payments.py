@@ -33,13 +33,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from motcua.audit.services import record
 from motcua.core.money import format_number
-from motcua.dossiers.access import has_role_at, is_province_wide
 from motcua.payments import services
+from motcua.payments.access import (
+    access_reconciliation_line,
+    may_reconcile,
+    may_resolve,
+    reconciliation_scope,
+)
 from motcua.payments.gateways import GatewayError
 from motcua.payments.models import Charge, Gateway, Payment, PaymentIntent, ReconciliationLine
 from motcua.people.models import OfficerRole
 
-from .guards import agencies_with_role, forbidden, officer_required, reception_agency_ids
+from .guards import forbidden, officer_required
 from .views import _get_dossier, _render_dossier
 
 Role = OfficerRole.Role
@@ -232,23 +237,6 @@ def payment_receipt(request, code: str, number: str):
 # --- reconciliation -------------------------------------------------------------------------------
 
 
-def reconciliation_scope(user) -> set[int] | None:
-    """The agencies whose lines the user sees: None for every agency; an empty set for none."""
-    if is_province_wide(user):
-        return None
-    return reception_agency_ids(user)
-
-
-def may_reconcile(user) -> bool:
-    return reconciliation_scope(user) != set()
-
-
-def may_resolve(user, line: ReconciliationLine) -> bool:
-    if getattr(user, "is_superuser", False) or agencies_with_role(user, Role.ADMIN):
-        return True
-    return has_role_at(user, line.agency_id, {Role.RECEPTION})
-
-
 class ReconciliationFilter(forms.Form):
     ngay = forms.DateField(
         label=gettext_lazy("Ngày đối soát"),
@@ -369,13 +357,7 @@ def reconciliation(request):
 @require_POST
 def resolve_line(request, pk: int):
     """Xử lý một dòng đối soát: a note of what was done, recorded and audited by the service."""
-    scope = reconciliation_scope(request.user)
-    lines = ReconciliationLine.objects.filter(pk=pk)
-    if scope is not None:
-        lines = lines.filter(agency_id__in=scope)
-    line = lines.first()
-    if line is None:
-        raise Http404(_("Không có dòng đối soát này trong phạm vi của bạn."))
+    line = access_reconciliation_line(request.user, pk)
     form = _filter({"ngay": line.day.isoformat(), "kenh": line.gateway})
     if not may_resolve(request.user, line):
         return _render_reconciliation(

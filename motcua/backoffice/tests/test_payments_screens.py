@@ -235,6 +235,28 @@ def test_resolving_a_line_is_limited_checked_and_audited(people, as_user, clock)
     assert line.resolution == note
 
 
+def test_the_resolve_line_command_reaches_a_line_through_the_same_scope(people, clock):
+    """`motcua payments resolve-line` records the note under an officer who could resolve the line
+    on screen (payments.access), never under anyone named."""
+    from django.core.management import CommandError, call_command
+
+    from motcua.people.models import OfficerRole
+
+    line = _line("TTCENTER0003", CENTER, kind="amount_differs", ours=150000, theirs=140000)
+    officer("giam_sat_lenh", (CENTER, OfficerRole.Role.MONITOR))
+    note = "Đã đối chiếu với ngân hàng"
+    for username in ("khong_co_ai", people["other_reception"].username, "giam_sat_lenh"):
+        with pytest.raises(CommandError):
+            call_command("payments", "resolve-line", str(line.pk), "--user", username, "--note", note)
+    line.refresh_from_db()
+    assert line.resolved_at is None
+    call_command(
+        "payments", "resolve-line", str(line.pk), "--user", people["reception"].username, "--note", note
+    )
+    line.refresh_from_db()
+    assert line.resolved_by == people["reception"] and line.resolution == note
+
+
 def test_a_bad_day_or_gateway_is_refused_clearly(people, as_user, clock):
     client = as_user(people["reception"])
     future = client.get(reverse("backoffice:reconciliation") + "?ngay=2026-03-03&kenh=national")

@@ -11,10 +11,12 @@ motcua payments expire
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
 
 from motcua.payments import services, vietqr
+from motcua.payments.access import access_reconciliation_line, may_resolve
 from motcua.payments.gateways import GatewayError
-from motcua.payments.models import Gateway, ReconciliationLine
+from motcua.payments.models import Gateway
 
 
 class Command(BaseCommand):
@@ -89,10 +91,18 @@ class Command(BaseCommand):
         elif action == "resolve-line":
             from motcua.people.models import User
 
-            line = ReconciliationLine.objects.filter(pk=opts["line_id"]).first()
             user = User.objects.filter(username=opts["user"]).first()
+            try:
+                # The officer the note is recorded under must be one who could resolve it on screen.
+                line = access_reconciliation_line(user, opts["line_id"]) if user is not None else None
+            except Http404:
+                line = None
             if line is None or user is None:
                 raise CommandError("Không tìm thấy dòng đối soát hoặc người dùng.")
+            if not may_resolve(user, line):
+                raise CommandError(
+                    "Chỉ quản trị hoặc cán bộ tiếp nhận của cơ quan có giao dịch được xử lý dòng này."
+                )
             try:
                 services.resolve_line(line, user, opts["note"])
             except services.PaymentError as exc:
