@@ -64,7 +64,13 @@ from motcua.dossiers.models import (
     DueDateChange,
     Status,
 )
-from motcua.dossiers.services import HANDLING, PAUSED_STATUSES, TRANSITIONS, default_workflow
+from motcua.dossiers.services import (
+    HANDLING,
+    PAUSED_STATUSES,
+    TRANSITIONS,
+    default_workflow,
+    is_transfer_step,
+)
 from motcua.eforms.models import Draft, FormDefinition
 from motcua.feedback.models import FeedbackCase, Rating, Satisfaction
 from motcua.insights import realtime
@@ -644,6 +650,10 @@ class DemoGenerator:
         self.workflow = default_workflow()
         #: As `deadlines.online_reply_due` (NĐ 45/2020 Art 11), on the cached calendar instance.
         self.reply_hours = getattr(settings, "MOTCUA_ONLINE_REPLY_HOURS", 8)
+        #: As `deadlines.transfer_due`: the cut-off after which the transfer is due the next morning.
+        self.transfer_cutoff = calendar.parse_time(
+            getattr(settings, "MOTCUA_TRANSFER_CUTOFF", "15:00"), "Giờ chốt chuyển hồ sơ"
+        )
 
     # -- calendar helpers, cached ------------------------------------------------------------
 
@@ -737,20 +747,44 @@ class DemoGenerator:
             return due_at
         return self.cal.add_working_hours(due_at, hours)
 
-    def plan_steps(self, start: datetime, amount, unit) -> list[tuple[Decimal, datetime | None]]:
-        key = (start, amount, unit)
+    def plan_steps(
+        self, start: datetime, amount, unit, received_at: datetime
+    ) -> list[tuple[Decimal, datetime | None]]:
+        """As `services._plan_steps`: the transfer step is anchored at receipt and takes no share;
+        the other steps split the whole legal time, the last one taking what rounding left."""
+        key = (start, amount, unit, self.transfer_due(received_at))
         hit = self._steps_cache.get(key)
         if hit is None:
             total = deadlines.legal_hours(amount, unit) or Decimal(0)
+            shares = {
+                position: Decimal(str(share))
+                for position, (_name, role, _where, share) in enumerate(self.workflow, start=1)
+                if not is_transfer_step(position, role)
+            }
+            weight = sum(shares.values()) or Decimal(1)
+            hours_of = {p: (total * share / weight).quantize(Decimal("0.01")) for p, share in shares.items()}
+            if hours_of:
+                last = max(hours_of)
+                hours_of[last] = total - sum(h for p, h in hours_of.items() if p != last)
             cursor, hit = start, []
-            for _name, _role, _where, share in self.workflow:
-                hours = (total * Decimal(str(share))).quantize(Decimal("0.01"))
-                step_due = self.cal.add_working_hours(cursor, hours) if hours > 0 else None
-                if step_due is not None:
-                    cursor = step_due
+            for position in range(1, len(self.workflow) + 1):
+                if position in hours_of:
+                    hours = hours_of[position]
+                    step_due = self.cal.add_working_hours(cursor, hours) if hours > 0 else None
+                    if step_due is not None:
+                        cursor = step_due
+                else:
+                    hours, step_due = Decimal(0), key[3]
                 hit.append((hours, step_due))
             self._steps_cache[key] = hit
         return hit
+
+    def transfer_due(self, received_at: datetime) -> datetime:
+        """`deadlines.transfer_due` (NĐ 61/2018 Art 18) on this generator's calendar instance."""
+        day = self.cal.local_date(received_at)
+        if self.is_working(day) and received_at.astimezone(self.cal.tz).time() <= self.transfer_cutoff:
+            return self.cal.closing_time(day)
+        return self.cal.office_intervals(self.cal.next_working_day(day))[0][0]
 
     # -- the year ----------------------------------------------------------------------------
 
@@ -921,7 +955,7 @@ class DemoGenerator:
             row["counting_start"], life.due_at = due
         start = row["counting_start"] or t
         for position, ((name, role, where, _share), (hours, step_due)) in enumerate(
-            zip(self.workflow, self.plan_steps(start, amount, unit), strict=True), start=1
+            zip(self.workflow, self.plan_steps(start, amount, unit, t), strict=True), start=1
         ):
             agency = handling if where == HANDLING else receiving
             life.steps.append([position, name, role, agency.pk, hours, step_due, None, None, None])
