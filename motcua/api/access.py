@@ -11,7 +11,8 @@ personal data by a system or an officer is written to the audit log.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.http import Http404
 
 from motcua.audit.services import record as audit_record
 from motcua.dossiers import access as dossier_access
@@ -44,27 +45,35 @@ def require_person(who: Principal, kind: str | None = None, message: str = "") -
 
 
 def dossiers_for(who: Principal, queryset: QuerySet | None = None) -> QuerySet:
-    queryset = Dossier.objects.all() if queryset is None else queryset
     if who.kind == SYSTEM:
-        agencies = who.token.agency_ids
-        return queryset.filter(Q(receiving_agency_id__in=agencies) | Q(handling_agency_id__in=agencies))
+        return dossier_access.agency_dossiers(who.token.agency_ids, queryset)
     if who.kind == OFFICER:
         return dossier_access.visible_dossiers(who.user, queryset)
     if who.kind == CITIZEN:
         return dossier_access.own_dossiers(who.user, who.id_numbers, queryset)
-    return queryset.none()
+    return dossier_access.no_dossiers(queryset)
 
 
 def get_dossier(who: Principal, code: str) -> Dossier:
-    dossier = (
-        dossiers_for(who)
-        .select_related("procedure", "procedure_version", "receiving_agency", "handling_agency")
-        .filter(code=code[:64])
-        .first()
-    )
-    if dossier is None:
-        raise not_found()
-    return dossier
+    """The dossier through the caller's scope (`dossiers.access`), else the API's 404."""
+    try:
+        if who.kind == SYSTEM:
+            return dossier_access.access_dossier_for_agencies(who.token.agency_ids, code)
+        if who.kind == OFFICER:
+            return dossier_access.access_dossier_for_officer(who.user, code)
+        if who.kind == CITIZEN:
+            return dossier_access.access_dossier_for_applicant(who.user, who.id_numbers, code)
+    except Http404:
+        pass
+    raise not_found()
+
+
+def get_document(dossier: Dossier, document_id: int):
+    """A paper with a file of a dossier reached by `get_dossier`, else the API's 404."""
+    try:
+        return dossier_access.access_document(dossier, document_id)
+    except Http404:
+        raise not_found("tệp giấy tờ") from None
 
 
 def audit_read(who: Principal, action: str, dossier: Dossier | None = None, **data) -> None:
@@ -75,4 +84,12 @@ def audit_read(who: Principal, action: str, dossier: Dossier | None = None, **da
     audit_record(f"api.{action}", actor=actor, obj=dossier, data={"via": "api", **data})
 
 
-__all__ = ["ANONYMOUS", "audit_read", "dossiers_for", "get_dossier", "principal", "require_scope"]
+__all__ = [
+    "ANONYMOUS",
+    "audit_read",
+    "dossiers_for",
+    "get_document",
+    "get_dossier",
+    "principal",
+    "require_scope",
+]

@@ -22,16 +22,25 @@ from pydantic import Field, field_validator
 from motcua.core import calendar
 from motcua.core.signing import SigningError
 from motcua.core.uploads import ALLOWED_CONTENT_TYPES
+from motcua.dossiers import access as dossier_access
 from motcua.dossiers import results as dossier_results
 from motcua.dossiers import services
-from motcua.dossiers.models import Dossier, DossierDocument, DossierResult
+from motcua.dossiers.models import Dossier, DossierResult
 from motcua.dossiers.models import Status as DossierStatus
 from motcua.feedback import services as feedback
 from motcua.feedback.models import Satisfaction
 from motcua.people.models import User
 from motcua.places.models import Agency
 
-from .access import audit_read, dossiers_for, get_dossier, principal, require_person, require_scope
+from .access import (
+    audit_read,
+    dossiers_for,
+    get_document,
+    get_dossier,
+    principal,
+    require_person,
+    require_scope,
+)
 from .auth import CITIZEN, OFFICER, SIGNED_IN, SYSTEM, Principal
 from .errors import SCOPE_MARK, ApiError, not_found
 from .schemas import Document, DossierDetail, DossierPage, Error, RatingIn, RatingOut, Result, TransitionIn
@@ -294,7 +303,7 @@ def documents(request, code: str):
     who = principal(request)
     require_scope(who, READ)
     dossier = get_dossier(who, code)
-    docs = list(DossierDocument.objects.filter(dossier=dossier).order_by("id"))
+    docs = list(dossier_access.documents_of(dossier))
     audit_read(who, "document_list", dossier, code=dossier.code)
     return [
         {
@@ -326,9 +335,7 @@ def document_file(request, code: str, document_id: int):
     who = principal(request)
     require_scope(who, FILES)
     dossier = get_dossier(who, code)
-    doc = DossierDocument.objects.filter(pk=document_id, dossier=dossier).first()
-    if doc is None or not doc.file:
-        raise not_found("tệp giấy tờ")
+    doc = get_document(dossier, document_id)
     try:
         handle = doc.file.open("rb")
     except FileNotFoundError:

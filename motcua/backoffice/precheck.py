@@ -1,11 +1,10 @@
 """Kiểm tra sơ bộ hồ sơ: the completeness pre-check (motcua/guide/precheck.py) on the officer's
 dossier, and the legal basis the procedure's version rests on."""
 
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from motcua.dossiers.access import visible_dossiers
+from motcua.dossiers.access import access_dossier_for_officer
 from motcua.guide.precheck import precheck
 
 from .guards import officer_required
@@ -20,14 +19,7 @@ KIND_LABELS = {
 
 @officer_required
 def dossier_precheck(request, code: str):
-    dossier = (
-        visible_dossiers(request.user)
-        .select_related("procedure", "procedure_version")
-        .filter(code=code[:64])
-        .first()
-    )
-    if dossier is None:
-        raise Http404
+    dossier = access_dossier_for_officer(request.user, code)
     findings = precheck(dossier, request.user)
     version = dossier.procedure_version or dossier.procedure.current_version
     return render(

@@ -130,6 +130,11 @@ def access_dossier_for_applicant(user, id_numbers: set[str], code: str, *, messa
     return _one(own_dossiers(user, id_numbers), code, APPLICANT_RELATED, message)
 
 
+def no_dossiers(queryset: QuerySet | None = None) -> QuerySet:
+    """Nothing: what a caller who is nobody in particular sees."""
+    return (Dossier.objects.all() if queryset is None else queryset).none()
+
+
 def agency_dossiers(agency_ids, queryset: QuerySet | None = None) -> QuerySet:
     """Dossiers received or handled by these agencies: what a connected system bound to them sees."""
     queryset = Dossier.objects.all() if queryset is None else queryset
