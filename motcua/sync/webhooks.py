@@ -6,11 +6,12 @@
   agencies. The body carries codes only (dossier, procedure, agencies, status), never a name or an
   ID number, and a unique event id the receiver deduplicates on.
 * `deliver_due()` — the `sync.webhooks` job: POSTs what is due, in order per (subscription,
-  dossier), signed `X-Motcua-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. 2xx = delivered;
+  dossier), signed as Standard Webhooks: `webhook-id` (the event id), `webhook-timestamp`,
+  `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. 2xx = delivered;
   unreachable, timeout, 408, 429, 5xx → retried with the outbox's backoff (exponential, full jitter),
   dead after MOTCUA_WEBHOOK_MAX_ATTEMPTS; any other answer (4xx, 3xx: redirects are not followed) →
   dead at once. A receiver that fails stops its own queue for the round, not the others'.
-* `verify_signature(secret, body, header)` — for receivers (and our tests).
+* `verify_signature(secret, body, headers)` — for receivers (any Standard Webhooks library works too).
 * `create_subscription`, `save_subscription`, `rotate_secret`, `replay`, `send_test` — the services
   the admin and `motcua webhooks` call.
 
@@ -22,6 +23,8 @@ and must not resolve to a private, loopback or link-local address unless MOTCUA_
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import ipaddress
@@ -50,8 +53,10 @@ from .models import WebhookDelivery, WebhookSubscription
 logger = logging.getLogger(__name__)
 State = WebhookDelivery.State
 
-SIGNATURE_HEADER = "X-Motcua-Signature"
-EVENT_ID_HEADER = "X-Motcua-Event-Id"
+# Standard Webhooks (standardwebhooks.com): receivers verify with off-the-shelf libraries.
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 EVENT_TYPE_HEADER = "X-Motcua-Event"
 ATTEMPT_HEADER = "X-Motcua-Delivery-Attempt"
 SECRET_PREFIX = "whsec_"  # noqa: S105 — a prefix, not a secret
@@ -154,37 +159,86 @@ def _as_bytes(body: bytes | str) -> bytes:
     return body.encode() if isinstance(body, str) else body
 
 
-def _mac(secret: str, timestamp: int, body: bytes) -> str:
-    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+def secret_key(secret: str) -> bytes:
+    """The HMAC key a `whsec_<base64>` secret names (Standard Webhooks: the bytes after the prefix,
+    base64-decoded). Secrets issued before the switch were written in the URL-safe alphabet without
+    padding; they name their bytes the same way, so both spellings give the same key."""
+    text = (secret or "").removeprefix(SECRET_PREFIX).strip()
+    if not text:
+        raise ValueError("empty webhook secret")
+    text = text.replace("-", "+").replace("_", "/")
+    text += "=" * (-len(text) % 4)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("the webhook secret is not base64") from None
 
 
-def sign(secret: str, body: bytes | str, timestamp: int | None = None) -> str:
-    """The X-Motcua-Signature value: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "t." + body)>`."""
+def _mac(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
+    content = f"{msg_id}.{timestamp}.".encode() + body
+    return base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+
+
+def sign(secrets_: str | list[str], msg_id: str, body: bytes | str, timestamp: int) -> str:
+    """The `webhook-signature` value: `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`, one
+    per secret, space-separated (several while a subscription rotates its secret)."""
+    if isinstance(secrets_, str):
+        secrets_ = [secrets_]
+    return " ".join(
+        f"v1,{_mac(secret_key(s), str(msg_id), int(timestamp), _as_bytes(body))}" for s in secrets_
+    )
+
+
+def signed_headers(
+    secrets_: str | list[str], msg_id: str, body: bytes | str, timestamp: int | None = None
+) -> dict[str, str]:
+    """The three Standard Webhooks headers for one attempt (a fresh timestamp each time)."""
     stamp = int(time.time() if timestamp is None else timestamp)
-    return f"t={stamp},v1={_mac(secret, stamp, _as_bytes(body))}"
+    return {
+        ID_HEADER: str(msg_id),
+        TIMESTAMP_HEADER: str(stamp),
+        SIGNATURE_HEADER: sign(secrets_, msg_id, body, stamp),
+    }
 
 
 def verify_signature(
-    secret: str, body: bytes | str, header: str | None, tolerance: int = 300, now: float | None = None
+    secret: str, body: bytes | str, headers, tolerance: int = 300, now: float | None = None
 ) -> bool:
-    """True when `header` (X-Motcua-Signature) signs exactly `body` with `secret`, at most `tolerance`
-    seconds from now (either way: a replayed old request is refused). Compares in constant time;
-    several v1= values are accepted (one per secret, while a receiver rotates)."""
-    stamps, signatures = [], []
-    for item in (header or "").split(","):
-        key, _, value = item.strip().partition("=")
-        if key == "t":
-            stamps.append(value)
-        elif key == "v1" and value:
-            signatures.append(value)
-    if len(stamps) != 1 or not stamps[0].isdigit() or not signatures or not secret:
+    """True when `headers` (webhook-id, webhook-timestamp, webhook-signature; any mapping, names in
+    any case) sign exactly `body` with `secret`, at most `tolerance` seconds from now either way (a
+    replayed old request is refused). Compares in constant time; one matching `v1,` entry among
+    several is enough (the sender signs with both secrets while rotating)."""
+    lowered = {str(k).lower(): v for k, v in dict(headers or {}).items()}
+    msg_id = lowered.get(ID_HEADER) or ""
+    stamp = (lowered.get(TIMESTAMP_HEADER) or "").strip()
+    if not msg_id or not stamp.isdigit():
         return False
-    stamp = int(stamps[0])
-    if abs((time.time() if now is None else now) - stamp) > tolerance:
+    if abs((time.time() if now is None else now) - int(stamp)) > tolerance:
         return False
-    expected = _mac(secret, stamp, _as_bytes(body))
-    matches = [hmac.compare_digest(expected, candidate) for candidate in signatures]  # no early exit
+    try:
+        expected = _mac(secret_key(secret), msg_id, int(stamp), _as_bytes(body))
+    except ValueError:
+        return False
+    candidates = [
+        value
+        for version, _, value in (
+            item.partition(",") for item in (lowered.get(SIGNATURE_HEADER) or "").split()
+        )
+        if version == "v1" and value
+    ]
+    matches = [hmac.compare_digest(expected, candidate) for candidate in candidates]  # no early exit
     return any(matches)
+
+
+def signing_secrets(subscription: WebhookSubscription, now=None) -> list[str]:
+    """The secrets that sign a request now: the current one, and the previous one for
+    MOTCUA_WEBHOOK_ROTATION_GRACE_SECONDS after a rotation (so a receiver can switch when it likes)."""
+    current = [subscription.secret]
+    grace = timedelta(seconds=_setting("ROTATION_GRACE_SECONDS", 24 * 3600))
+    rotated = subscription.secret_rotated_at
+    if subscription.previous_secret and rotated and (now or timezone.now()) < rotated + grace:
+        return current + [subscription.previous_secret]
+    return current
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,7 +247,8 @@ def verify_signature(
 
 
 def new_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
+    """`whsec_` + base64 of 32 random bytes (the Standard Webhooks form)."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def _audit(action: str, subscription: WebhookSubscription, actor, **data) -> None:
@@ -238,14 +293,20 @@ def create_subscription(
 
 
 def rotate_secret(subscription: WebhookSubscription, actor=None) -> str:
-    """A new secret, effective for the next attempt (pending rows are signed when sent)."""
-    secret = new_secret()
+    """A new secret, effective for the next attempt (pending rows are signed when sent). For
+    MOTCUA_WEBHOOK_ROTATION_GRACE_SECONDS requests carry a second signature with the old secret."""
+    secret, now = new_secret(), timezone.now()
     with transaction.atomic():
+        current = (
+            WebhookSubscription.objects.select_for_update()
+            .values_list("secret", flat=True)
+            .get(pk=subscription.pk)
+        )
         WebhookSubscription.objects.filter(pk=subscription.pk).update(
-            secret=secret, secret_rotated_at=timezone.now()
+            secret=secret, previous_secret=current, secret_rotated_at=now
         )
         _audit("webhooks.subscription.rotate_secret", subscription, actor)
-    subscription.secret = secret
+    subscription.secret, subscription.previous_secret, subscription.secret_rotated_at = secret, current, now
     return secret
 
 
@@ -461,13 +522,18 @@ def _post(delivery: WebhookDelivery, session: requests.Session) -> Outcome:
         unresolved = exc.code == "unresolved"
         return Outcome(False, transient=unresolved, error=" ".join(exc.messages))
     body = delivery.body.encode()
+    try:
+        signature = signed_headers(signing_secrets(subscription), str(delivery.event_id), body)
+    except ValueError:
+        breaker.success()
+        return Outcome(False, error="Khóa bí mật của đăng ký không hợp lệ: hãy đổi khóa.")
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "motcua-webhooks/1",
         EVENT_TYPE_HEADER: delivery.topic,
-        EVENT_ID_HEADER: str(delivery.event_id),
         ATTEMPT_HEADER: str(attempt),
-        SIGNATURE_HEADER: sign(subscription.secret, body),
+        # webhook-id is the event id: the same on every attempt and replay (receivers deduplicate on it).
+        **signature,
     }
     timeout = tuple(_setting("TIMEOUT", (3.05, 10.0)))
     started = time.monotonic()

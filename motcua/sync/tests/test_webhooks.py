@@ -1,8 +1,10 @@
 """Webhook rules: the signature receivers verify, the target URLs motcua refuses (SSRF), and which
 events become deliveries, with what in them (codes only), in the transaction of the change."""
 
+import base64
+import hashlib
+import hmac
 import json
-import time
 import uuid
 from datetime import timedelta
 
@@ -16,68 +18,114 @@ from motcua.core.events import publish
 from motcua.places.models import Agency
 from motcua.sync import webhooks
 from motcua.sync.models import WebhookDelivery, WebhookSubscription
+from motcua.sync.tests import spec_verifier
 from motcua.sync.tests.conftest import CENTER, JUSTICE
 
-SECRET = "whsec_test-secret"
+# A Standard Webhooks secret: whsec_ + base64 of random bytes (the spec's own example form).
+SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
+OTHER = "whsec_" + base64.b64encode(b"o" * 32).decode()
 BODY = b'{"id":"1","type":"dossier.create"}'
+MSG_ID = "3f1c6e2a-0000-4000-8000-000000000001"
+NOW = 1_700_000_000
 
-# --- signature -----------------------------------------------------------------------------
-
-
-def test_a_signed_body_verifies_with_the_same_secret():
-    header = webhooks.sign(SECRET, BODY)
-    assert header.startswith("t=") and ",v1=" in header
-    assert webhooks.verify_signature(SECRET, BODY, header)
-    assert webhooks.verify_signature(SECRET, BODY.decode(), header)  # str or bytes
+# --- signature (Standard Webhooks) ------------------------------------------------------------
 
 
-def test_the_signature_is_hmac_sha256_of_timestamp_dot_body():
-    import hashlib
-    import hmac
+def test_signed_headers_verify_with_an_independent_implementation_of_the_spec():
+    headers = webhooks.signed_headers(SECRET, MSG_ID, BODY, timestamp=NOW)
+    assert set(headers) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    assert headers["webhook-id"] == MSG_ID and headers["webhook-timestamp"] == str(NOW)
+    assert headers["webhook-signature"].startswith("v1,")
+    assert spec_verifier.verify(SECRET, BODY, headers, now=NOW)
+    assert webhooks.verify_signature(SECRET, BODY, headers, now=NOW)
+    assert webhooks.verify_signature(SECRET, BODY.decode(), headers, now=NOW)  # str or bytes
 
-    header = webhooks.sign(SECRET, BODY, timestamp=1_700_000_000)
-    expected = hmac.new(SECRET.encode(), b"1700000000." + BODY, hashlib.sha256).hexdigest()
-    assert header == f"t=1700000000,v1={expected}"
+
+def test_the_signature_is_base64_hmac_sha256_of_id_dot_timestamp_dot_body_under_the_decoded_key():
+    headers = webhooks.signed_headers(SECRET, MSG_ID, BODY, timestamp=NOW)
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{MSG_ID}.{NOW}.".encode() + BODY, hashlib.sha256).digest()
+    assert headers["webhook-signature"] == "v1," + base64.b64encode(mac).decode()
+
+
+def test_header_names_are_read_in_any_case():
+    headers = {k.title(): v for k, v in webhooks.signed_headers(SECRET, MSG_ID, BODY, timestamp=NOW).items()}
+    assert webhooks.verify_signature(SECRET, BODY, headers, now=NOW)
 
 
 def test_a_tampered_body_fails_verification():
-    header = webhooks.sign(SECRET, BODY)
-    assert not webhooks.verify_signature(SECRET, BODY.replace(b"create", b"approve"), header)
-    assert not webhooks.verify_signature(SECRET, BODY + b" ", header)
+    headers = webhooks.signed_headers(SECRET, MSG_ID, BODY, timestamp=NOW)
+    for body in (BODY.replace(b"create", b"approve"), BODY + b" "):
+        assert not spec_verifier.verify(SECRET, body, headers, now=NOW)
+        assert not webhooks.verify_signature(SECRET, body, headers, now=NOW)
+
+
+def test_a_tampered_timestamp_or_id_fails_verification():
+    headers = webhooks.signed_headers(SECRET, MSG_ID, BODY, timestamp=NOW)
+    moved = {**headers, "webhook-timestamp": str(NOW + 100)}
+    other_id = {**headers, "webhook-id": MSG_ID.replace("1", "2")}
+    for tampered in (moved, other_id):
+        assert not spec_verifier.verify(SECRET, BODY, tampered, now=NOW + 100)
+        assert not webhooks.verify_signature(SECRET, BODY, tampered, now=NOW + 100)
 
 
 def test_another_secret_fails_verification():
-    assert not webhooks.verify_signature("whsec_other", BODY, webhooks.sign(SECRET, BODY))
-    assert not webhooks.verify_signature("", BODY, webhooks.sign("", BODY))
+    headers = webhooks.signed_headers(SECRET, MSG_ID, BODY, timestamp=NOW)
+    assert not spec_verifier.verify(OTHER, BODY, headers, now=NOW)
+    assert not webhooks.verify_signature(OTHER, BODY, headers, now=NOW)
+    assert not webhooks.verify_signature("", BODY, headers, now=NOW)
 
 
 def test_a_stale_or_future_timestamp_is_refused():
-    now = time.time()
-    old = webhooks.sign(SECRET, BODY, timestamp=int(now) - 301)
-    future = webhooks.sign(SECRET, BODY, timestamp=int(now) + 301)
-    assert not webhooks.verify_signature(SECRET, BODY, old, now=now)
-    assert not webhooks.verify_signature(SECRET, BODY, future, now=now)
-    assert webhooks.verify_signature(SECRET, BODY, old, tolerance=600, now=now)
-
-
-def test_a_tampered_timestamp_fails_verification():
-    header = webhooks.sign(SECRET, BODY, timestamp=1_700_000_000)
-    moved = header.replace("t=1700000000", "t=1700000100")
-    assert not webhooks.verify_signature(SECRET, BODY, moved, now=1_700_000_100)
+    old = webhooks.signed_headers(SECRET, MSG_ID, BODY, timestamp=NOW - 301)
+    future = webhooks.signed_headers(SECRET, MSG_ID, BODY, timestamp=NOW + 301)
+    assert not webhooks.verify_signature(SECRET, BODY, old, now=NOW)
+    assert not webhooks.verify_signature(SECRET, BODY, future, now=NOW)
+    assert webhooks.verify_signature(SECRET, BODY, old, tolerance=600, now=NOW)
 
 
 @pytest.mark.parametrize(
-    "header",
-    [None, "", "v1=abc", "t=abc,v1=abc", "t=1700000000", "t=1700000000,t=1700000000,v1=x", "garbage"],
+    "headers",
+    [
+        None,
+        {},
+        {"webhook-id": MSG_ID, "webhook-timestamp": str(NOW)},
+        {"webhook-id": MSG_ID, "webhook-timestamp": "abc", "webhook-signature": "v1,abc"},
+        {"webhook-timestamp": str(NOW), "webhook-signature": "v1,abc"},
+        {"webhook-id": MSG_ID, "webhook-timestamp": str(NOW), "webhook-signature": "garbage"},
+        # the old scheme's header is not read any more
+        {"X-Motcua-Signature": f"t={NOW},v1=abc"},
+    ],
 )
-def test_malformed_signature_headers_are_refused(header):
-    assert not webhooks.verify_signature(SECRET, BODY, header, now=1_700_000_000)
+def test_malformed_signature_headers_are_refused(headers):
+    assert not webhooks.verify_signature(SECRET, BODY, headers, now=NOW)
 
 
-def test_one_matching_v1_among_several_is_enough_for_a_receiver_rotating_secrets():
-    good = webhooks.sign(SECRET, BODY, timestamp=1_700_000_000)
-    stamp, mac = good.split(",")
-    assert webhooks.verify_signature(SECRET, BODY, f"{stamp},v1=deadbeef,{mac}", now=1_700_000_000)
+def test_two_signatures_while_rotating_verify_with_either_secret():
+    headers = webhooks.signed_headers([OTHER, SECRET], MSG_ID, BODY, timestamp=NOW)
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    for secret in (SECRET, OTHER):
+        assert spec_verifier.verify(secret, BODY, headers, now=NOW)
+        assert webhooks.verify_signature(secret, BODY, headers, now=NOW)
+    third = "whsec_" + base64.b64encode(b"t" * 32).decode()
+    assert not spec_verifier.verify(third, BODY, headers, now=NOW)
+    assert not webhooks.verify_signature(third, BODY, headers, now=NOW)
+
+
+def test_a_secret_issued_in_the_url_safe_alphabet_names_the_same_key():
+    raw = bytes(range(200, 232))  # bytes whose base64 has + and /
+    standard = "whsec_" + base64.b64encode(raw).decode()
+    legacy = "whsec_" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert "+" in standard or "/" in standard
+    assert webhooks.secret_key(legacy) == webhooks.secret_key(standard) == raw
+    headers = webhooks.signed_headers(legacy, MSG_ID, BODY, timestamp=NOW)
+    assert spec_verifier.verify(standard, BODY, headers, now=NOW)
+
+
+def test_new_secrets_are_standard_webhooks_secrets():
+    secret = webhooks.new_secret()
+    assert secret.startswith("whsec_")
+    assert len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) == 32
 
 
 # --- target URLs -----------------------------------------------------------------------------
@@ -190,6 +238,26 @@ def test_a_new_subscription_gets_a_fresh_secret_returned_once_and_audited_withou
     rotated = webhooks.rotate_secret(first)
     assert rotated != secret and WebhookSubscription.objects.get(pk=first.pk).secret == rotated
     assert AuditEntry.objects.filter(action="webhooks.subscription.rotate_secret").count() == 1
+
+
+@pytest.mark.django_db
+def test_after_a_rotation_both_secrets_sign_for_the_grace_period_then_only_the_new_one(
+    reference_data, settings
+):
+    settings.MOTCUA_WEBHOOK_ROTATION_GRACE_SECONDS = 3600
+    subscription, old = webhooks.create_subscription(
+        "a", "https://93.184.216.34/", ["dossier.create"], _agencies(JUSTICE)
+    )
+    assert webhooks.signing_secrets(subscription) == [old]
+    new = webhooks.rotate_secret(subscription)
+    subscription = WebhookSubscription.objects.get(pk=subscription.pk)
+    assert webhooks.signing_secrets(subscription) == [new, old]
+    headers = webhooks.signed_headers(webhooks.signing_secrets(subscription), MSG_ID, BODY, timestamp=NOW)
+    # A receiver that has not switched yet and one that has both accept the request.
+    assert spec_verifier.verify(old, BODY, headers, now=NOW)
+    assert spec_verifier.verify(new, BODY, headers, now=NOW)
+    later = subscription.secret_rotated_at + timedelta(seconds=3601)
+    assert webhooks.signing_secrets(subscription, now=later) == [new]
 
 
 @pytest.mark.django_db
