@@ -709,6 +709,8 @@ MOTCUA_WEBHOOK_ALLOW_PRIVATE = env_bool("MOTCUA_WEBHOOK_ALLOW_PRIVATE")
 MOTCUA_WEBHOOK_MAX_ATTEMPTS = int(
     os.environ.get("MOTCUA_WEBHOOK_MAX_ATTEMPTS", str(MOTCUA_SYNC_MAX_ATTEMPTS))
 )
+#: After a secret rotation the old secret signs too (a second `v1,` entry) for this many seconds.
+MOTCUA_WEBHOOK_ROTATION_GRACE_SECONDS = int(os.environ.get("MOTCUA_WEBHOOK_ROTATION_GRACE_SECONDS", "86400"))
 
 # --- insights: the QĐ 766 index (motcua.insights; ADR 0018) -----------------------------------------
 #: QĐ 1565 criteria (ADR 0023): a per-service figure needs this many dossiers [inferred]; a
