@@ -28,7 +28,9 @@ PAGE_EXCEPTIONS: dict[str, int] = {}
 
 #: name → most queries allowed: measured on 2026-12-06 (in brackets) + a small margin.
 #: home [6], list [6], detail [10], search [5], open data [0: its tables come from the cache],
-#: queue [14, 6 dossiers], dossier page [23], monitoring [90], API [3, 9, 7].
+#: queue [14, 6 dossiers], dossier page [23], monitoring [90], API [3, 9, 7] on SQLite. Where
+#: PostgreSQL's count is higher it has its own budget (measured there: monitoring [131], index
+#: statistics [10]; the others are equal or lower). The dashboard's 90–131 queries are worth a look.
 QUERY_BUDGETS = {
     "portal:home": 8,
     "portal:procedure_list": 8,
@@ -37,10 +39,10 @@ QUERY_BUDGETS = {
     "portal:opendata": 2,
     "backoffice:queue": 16,
     "backoffice:dossier": 26,
-    "backoffice:monitoring": 100,
+    "backoffice:monitoring": {"sqlite": 100, "postgresql": 140},
     "api:procedures": 5,
     "api:dossiers": 11,
-    "api:statistics_index": 9,
+    "api:statistics_index": {"sqlite": 9, "postgresql": 12},
 }
 
 _STATIC = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="/static/([^"?#]+)"')
@@ -70,7 +72,9 @@ def measure(name: str, client, url: str, *, page: bool = True, **extra):
     weight = page_weight(response.content)[0] if page else 0
     MEASURED[name] = (count, weight)
     print(f"BUDGET {name}: {count} queries, {weight} bytes")  # noqa: T201
-    assert count <= QUERY_BUDGETS[name], f"{name}: {count} queries > budget {QUERY_BUDGETS[name]}"
+    budget = QUERY_BUDGETS[name]
+    budget = budget[connection.vendor] if isinstance(budget, dict) else budget
+    assert count <= budget, f"{name}: {count} queries > budget {budget} ({connection.vendor})"
     if page:
         limit = PAGE_EXCEPTIONS.get(name, PAGE_BUDGET)
         assert weight <= limit, f"{name}: {weight} bytes > {limit} ({page_weight(response.content)[1]})"
