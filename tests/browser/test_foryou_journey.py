@@ -104,3 +104,77 @@ def test_the_parent_files_the_birth_bundle_and_follows_one_combined_status(
     assert len(set(codes)) == 3
     for code in codes:
         expect(page.get_by_role("link", name=code)).to_be_visible()
+
+
+@pytest.fixture
+def birth_fee(settings, live_server, live_reference_data):
+    """The payment sandboxes on the live server, and a fee on the birth bundle's first step (test
+    data: the commune's step made full-online with one fee line), restored afterwards because the
+    reference tables outlive the test."""
+    from datetime import date
+
+    from motcua.catalog.models import OnlineLevel, Procedure
+    from motcua.payments.models import FeeLine
+
+    settings.MOTCUA_PAYMENTS_NATIONAL_URL = live_server.url + "/sandbox/thanh-toan"
+    settings.MOTCUA_PAYMENTS_BANK_URL = live_server.url + "/sandbox/thanh-toan"
+    settings.MOTCUA_PAYMENTS_CALLBACK_BASE_URL = live_server.url
+    settings.MOTCUA_PAYMENTS_SANDBOX = True
+    procedure = Procedure.objects.get(code="1.001193")
+    level = procedure.online_level
+    Procedure.objects.filter(pk=procedure.pk).update(online_level=OnlineLevel.FULL)
+    line = FeeLine.objects.create(
+        procedure=procedure,
+        name="Lệ phí cấp bản sao trích lục khai sinh (dữ liệu thử)",
+        amount=8000,
+        valid_from=date(2020, 1, 1),
+        legal_basis="Thông tư 00/2025/TT-BTC (dữ liệu thử)",
+    )
+    yield line
+    FeeLine.objects.filter(pk=line.pk).delete()
+    Procedure.objects.filter(pk=procedure.pk).update(online_level=level)
+
+
+def test_the_parent_types_at_most_three_fields_and_pays_the_bundle_once(
+    page: Page, live_server, live_reference_data, eid_sandbox, birth_fee, assert_accessible
+):
+    from motcua.foryou.models import BundleCase
+    from motcua.payments.models import Charge, Payment, PaymentIntent
+
+    parent = sandbox.demo_people()["parent_of_newborn"]
+    sign_in_citizen(page, live_server.url, parent.id_number, "/danh-cho-ban/")
+    card = page.locator("li.suggestion").filter(has_text="Liên thông thủ tục hành chính về đăng ký khai sinh")
+    card.get_by_role("link", name="Nộp liên thông (một tờ khai cho cả nhóm thủ tục)").click()
+    main = page.locator("main")
+    typed = 0
+    name = sandbox.pending_registrations()["parent_of_newborn"]["full_name"]
+    field = main.get_by_label("Họ, chữ đệm và tên của trẻ")
+    if field.input_value() != name:
+        field.fill(name)
+        typed += 1
+    # Everything else comes from the registries: no other text box to type into.
+    assert main.locator("input[type=text]").count() <= 3
+    assert typed <= 3
+    main.get_by_role("button", name="Nộp hồ sơ liên thông").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hồ sơ liên thông")
+    expect(main.get_by_text("8.000 đồng").first).to_be_visible()
+    assert_accessible(page)
+
+    # One button, one transaction at the (sandbox) national payment platform.
+    main.get_by_role("button", name="Thanh toán một lần cho cả hồ sơ liên thông").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Nền tảng thanh toán"))
+    assert_accessible(page)
+    page.locator("main").get_by_role("button", name="Thanh toán", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hồ sơ liên thông")
+    expect(main.get_by_text("Đã nộp đủ phí, lệ phí của các hồ sơ đã nộp.")).to_be_visible()
+    assert_accessible(page)
+
+    case = BundleCase.objects.get(person_id=parent.id_number)
+    filed = [s.dossier for s in case.steps.exclude(dossier=None)]
+    charges = Charge.objects.filter(dossier__in=filed, cancelled=False)
+    assert charges.exists()
+    intents = PaymentIntent.objects.filter(charge__in=charges)
+    assert intents.exclude(group="").values("group").distinct().count() == 1  # one transaction
+    assert intents.count() == charges.count()
+    for charge in charges:  # every filed dossier's fee is paid
+        assert Payment.objects.filter(charge=charge, refunded_at=None).exists()
