@@ -361,13 +361,21 @@ all_codes = set(Dossier.objects.values_list("code", flat=True))  # a fresh datab
 on_portal = set(SandboxDossier.objects.filter(code__in=all_codes).values_list("code", flat=True))
 pending = OutboxMessage.objects.exclude(state="sent").count()
 lease = ""
+stuck = OutboxMessage.objects.exclude(state="sent").order_by("next_try_at")
+if stuck:
+    first = stuck[0]
+    states = sorted(set(stuck.values_list("state", flat=True)))
+    lease = (f"{stuck.count()} messages not sent; states {states}, "
+             f"the first: {first.attempts} attempts, next try {first.next_try_at:%H:%M:%S} UTC, "
+             f"last error {first.last_error[:120]!r}. ")
 try:  # why delivery may be stuck: the periodic job's lease (core.jobs), if this version has one
     from django.utils import timezone
     from motcua.core.models import JobState
     state = JobState.objects.filter(name="sync.deliver").first()
     if state and state.running_until and state.running_until > timezone.now():
         left = (state.running_until - timezone.now()).total_seconds()
-        lease = (f"sync.deliver leased for {left:.0f} s more, by a run started {state.last_started:%H:%M:%S} "
+        lease += (f"sync.deliver leased for {left:.0f} s more, by a run started "
+                  f"{state.last_started:%H:%M:%S} "
                  f"UTC, whose worker may be gone (last finished: {state.last_finished or 'never'})")
 except ImportError:
     pass
