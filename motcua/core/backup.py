@@ -607,10 +607,8 @@ def _drill_database(engine: str, dump: Path, manifest: dict, files: dict, report
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _pg_restore(db: dict, name: str, dump: Path, clean: bool = False) -> None:
+def _pg_restore(db: dict, name: str, dump: Path) -> None:
     args = [_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction", "-d", name]
-    if clean:
-        args[1:1] = ["--clean", "--if-exists"]
     done = subprocess.run([*args, str(dump)], env=_pg_env(db), capture_output=True, text=True)
     if done.returncode:
         raise BackupError(f"pg_restore thất bại: {done.stderr.strip()[:800]}")
@@ -626,9 +624,37 @@ def _restore_database(engine: str, dump: Path) -> None:
             source.backup(connection.connection)  # page by page into the live file
         source.close()
         return
+    _swap_postgresql(connection, dump)
+
+
+def _swap_postgresql(connection, dump: Path) -> None:
+    """Restore into a new database, then put it in place of the live one by renaming both, so a
+    failed restore leaves the live database untouched (`pg_restore --clean` cannot drop the
+    partitions of partitioned tables one by one). The old database is dropped once the new one is
+    in place."""
     db = connection.settings_dict
-    connection.close()
-    _pg_restore(db, db["NAME"], dump, clean=True)
+    live = db["NAME"]
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"
+    incoming, old = f"{live}_restore_{stamp}"[:63], f"{live}_before_{stamp}"[:63]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{incoming}"')
+    try:
+        _pg_restore(db, incoming, dump)
+    except BackupError:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{incoming}" WITH (FORCE)')
+        raise
+    connections.close_all()
+    with connection._nodb_cursor() as cursor:
+        # The web processes and workers were stopped (--yes says so); any connection left is cut.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [live],
+        )
+        cursor.execute(f'ALTER DATABASE "{live}" RENAME TO "{old}"')
+        cursor.execute(f'ALTER DATABASE "{incoming}" RENAME TO "{live}"')
+        cursor.execute(f'DROP DATABASE "{old}" WITH (FORCE)')
 
 
 def _restore_files(manifest: dict, files_dir: Path) -> list[str]:
