@@ -13,10 +13,13 @@ class SyncConfig(AppConfig):
 
         from motcua.core import events, jobs
 
-        from . import catalog_sync, outbox, reconcile, webhooks
+        from . import catalog_sync, inbound, outbox, reconcile, tasks, webhooks
 
         events.subscribe(outbox.on_event)
-        jobs.register("sync.deliver", outbox.deliver_due, settings.MOTCUA_SYNC_DELIVER_EVERY)
-        jobs.register("sync.reconcile", reconcile.nightly, settings.MOTCUA_SYNC_RECONCILE_EVERY)
+        # Scheduled tasks (ADR 0041): the outbox drains, the nightly reconciliation, the inbound pull.
+        jobs.register("sync.deliver", tasks.deliver_job, settings.MOTCUA_SYNC_DELIVER_EVERY)
+        jobs.register("sync.reconcile", reconcile.nightly, at=settings.MOTCUA_SYNC_RECONCILE_AT)
+        if inbound.pull_every():
+            jobs.register("sync.pull", inbound.pull_job, inbound.pull_every())
         catalog_sync.register()
         webhooks.register()

@@ -357,4 +357,4 @@ def register():
     """Hook the jobs of this module (called from SyncConfig.ready): the nightly catalog sync."""
     from motcua.core import jobs
 
-    jobs.register("sync.catalog", nightly, int(getattr(settings, "MOTCUA_SYNC_CATALOG_EVERY", 86400)))
+    jobs.register("sync.catalog", nightly, at=getattr(settings, "MOTCUA_SYNC_CATALOG_AT", "01:30"))

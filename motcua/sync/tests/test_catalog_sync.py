@@ -171,7 +171,7 @@ def test_the_catalog_sync_runs_nightly_as_a_job():
     from motcua.sync import catalog_sync
 
     job = {j.name: j for j in jobs.registered()}["sync.catalog"]
-    assert job.run is catalog_sync.nightly and job.every_seconds == 86400
+    assert job.run is catalog_sync.nightly and f"{job.at:%H:%M}" == "01:30"  # each night, local time
 
 
 @pytest.mark.django_db

@@ -8,13 +8,10 @@
   database (new procedures, new versions of changed ones, abolitions) and print what changed.
 """
 
-import random
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from motcua.sync.models import PullRun
-from motcua.sync.portal import PortalUnavailable, configured_portal, pull_new_dossiers
+from motcua.sync.portal import PortalUnavailable
 
 
 class Command(BaseCommand):
@@ -135,38 +132,14 @@ class Command(BaseCommand):
         self.stdout.write(counts)
 
     def _pull(self, options):
-        from django.conf import settings
+        from motcua.sync.inbound import pull
 
-        adapter = getattr(settings, "MOTCUA_NATIONAL_PORTAL", "sandbox")
-        seed = options["seed"] if options["seed"] is not None else random.SystemRandom().randrange(2**31)
         try:
-            portal = (
-                configured_portal(seed=seed, count=options["count"])
-                if adapter == "sandbox"
-                else configured_portal()
-            )
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
-        last = PullRun.objects.order_by("-started_at").first()
-        since = None if options["all"] or last is None else last.started_at
-        started = timezone.now()
-        try:
-            report = pull_new_dossiers(portal, since=since)
+            report, _ = pull(seed=options["seed"], count=options["count"], from_start=options["all"])
         except PortalUnavailable as exc:
             raise CommandError(str(exc)) from exc
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
-        PullRun.objects.create(
-            adapter=adapter if adapter != "sandbox" else f"sandbox (seed {seed})",
-            started_at=started,
-            finished_at=timezone.now(),
-            since=since,
-            fetched=report.fetched,
-            created=len(report.created),
-            duplicates=len(report.duplicates),
-            rejected=len(report.rejected),
-            rejections=[r.as_dict() for r in report.rejected],
-        )
         for line in report.lines():
             self.stdout.write(line)
         created, duplicates, rejected = len(report.created), len(report.duplicates), len(report.rejected)
