@@ -533,7 +533,7 @@ def main(postgres: bool = False) -> None:
         f"lost {portal_lost}; outbox pending {counts['pending']}, dead {counts['dead']} "
         f"(drained {drained:.0f} s after the load)"
     )
-    if counts.get("lease"):
+    if counts["pending"] and counts.get("lease"):
         print(f"  delivery stuck: {counts['lease']}")
     if fleet and fleet.worker_crashes:
         print(
