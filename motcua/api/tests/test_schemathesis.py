@@ -40,11 +40,26 @@ def excluded(case) -> list:
 
     /statistics/index: a range of days whose end precedes its start ("2026-03-10..2026-03-01")
     matches the period's pattern but is refused with 400 and a clear message; JSON Schema cannot
-    compare two parts of one string. Every other operation accepts all schema-valid input.
+    compare two parts of one string.
+    A NUL character anywhere in the request: JSON Schema strings allow it, but every endpoint
+    refuses it with the documented 400 (core.middleware.RequestHygieneMiddleware, issue 17 item 9).
+    Every other request that is schema-valid must be accepted.
     """
-    if case.operation.path.endswith("/statistics/index"):
+    if case.operation.path.endswith("/statistics/index") or _has_nul(
+        [case.query, case.path_parameters, case.headers, case.body]
+    ):
         return [positive_data_acceptance]
     return []
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 SETTINGS = hypothesis.settings(
