@@ -7,6 +7,7 @@
   message is claimed by a conditional UPDATE that moves its `next_try_at` by a lease.
 * `replay(ids=None)` — puts dead letters back in the queue (an operator, after fixing the cause).
 
+Claim, backoff, dead letters and replay are the shared delivery kernel's (`core.delivery.RowQueue`).
 Failures: unreachable / timeout / HTTP 5xx → retried with exponential backoff and full jitter,
 dead after MOTCUA_SYNC_MAX_ATTEMPTS; a refusal (error_code ≠ 0), an HTTP 4xx or a malformed answer
 → dead at once (sending the same again gives the same answer).
@@ -15,15 +16,14 @@ dead after MOTCUA_SYNC_MAX_ATTEMPTS; a refusal (error_code ≠ 0), an HTTP 4xx o
 from __future__ import annotations
 
 import logging
-import random
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from motcua.core.delivery import RowQueue
 from motcua.dossiers.models import Dossier, DossierHistory
 from motcua.exchange.client import ExchangeError
 
@@ -85,9 +85,19 @@ class DeliveryReport:
         return f"sent={self.sent} retried={self.retried} dead={self.dead} skipped={self.skipped}"
 
 
+#: Claim with a lease, backoff with full jitter, dead letters, replay: the shared delivery kernel.
+QUEUE = RowQueue(
+    OutboxMessage,
+    "sync",
+    lease_seconds=lambda: settings.MOTCUA_SYNC_LEASE_SECONDS,
+    max_attempts=lambda: settings.MOTCUA_SYNC_MAX_ATTEMPTS,
+    backoff_seconds=lambda: settings.MOTCUA_SYNC_BACKOFF_SECONDS,
+    backoff_cap_seconds=lambda: settings.MOTCUA_SYNC_BACKOFF_MAX_SECONDS,
+)
+
+
 def _backoff(attempts: int) -> float:
-    base, cap = settings.MOTCUA_SYNC_BACKOFF_SECONDS, settings.MOTCUA_SYNC_BACKOFF_MAX_SECONDS
-    return random.uniform(0, min(cap, base * 2 ** max(0, attempts - 1)))  # full jitter
+    return QUEUE.retry_in(attempts)
 
 
 def due_messages(now, limit: int):
@@ -103,13 +113,7 @@ def due_messages(now, limit: int):
 
 
 def _claim(message: OutboxMessage, now) -> bool:
-    lease = now + timedelta(seconds=settings.MOTCUA_SYNC_LEASE_SECONDS)
-    return (
-        OutboxMessage.objects.filter(
-            pk=message.pk, state=State.PENDING, next_try_at=message.next_try_at
-        ).update(next_try_at=lease)
-        == 1
-    )
+    return QUEUE.claim(message, now)
 
 
 def _send(message: OutboxMessage, client: PortalClient) -> None:
@@ -129,17 +133,9 @@ def _send(message: OutboxMessage, client: PortalClient) -> None:
 
 
 def _fail(message: OutboxMessage, error: str, *, permanent: bool, report: DeliveryReport) -> None:
-    attempts = message.attempts + 1
-    dead = permanent or attempts >= settings.MOTCUA_SYNC_MAX_ATTEMPTS
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        attempts=attempts,
-        last_error=error[:2000],
-        state=State.DEAD if dead else State.PENDING,
-        next_try_at=timezone.now() + timedelta(seconds=_backoff(attempts)),
-    )
+    dead, _ = QUEUE.fail(message, error, permanent=permanent)
     if dead:
         report.dead += 1
-        logger.warning("sync: message %s dead-lettered: %s", message.pk, error)
     else:
         report.retried += 1
 
@@ -279,12 +275,9 @@ def deliver_all(timeout: float = 60.0, client: PortalClient | None = None) -> De
 
 
 def dead_letters():
-    return OutboxMessage.objects.filter(state=State.DEAD).order_by("id")
+    return QUEUE.dead_letters()
 
 
 def replay(ids: list[int] | None = None) -> int:
     """Put dead letters (all, or these ids) back in the queue, due now; the count replayed."""
-    qs = dead_letters()
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return qs.update(state=State.PENDING, attempts=0, next_try_at=timezone.now())
+    return QUEUE.replay(ids)

@@ -12,6 +12,8 @@
   dead after MOTCUA_WEBHOOK_MAX_ATTEMPTS; any other answer (4xx, 3xx: redirects are not followed) →
   dead at once. A receiver that fails stops its own queue for the round, not the others'.
 * `verify_signature(secret, body, headers)` — for receivers (any Standard Webhooks library works too).
+* Claim with a lease, backoff, dead letters and replay: the shared delivery kernel
+  (`core.delivery.RowQueue`), as for the portal outbox.
 * `create_subscription`, `save_subscription`, `rotate_secret`, `replay`, `send_test` — the services
   the admin and `motcua webhooks` call.
 
@@ -46,6 +48,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from motcua.core.delivery import RowQueue
 from motcua.exchange.client import CircuitBreaker
 
 from .models import WebhookDelivery, WebhookSubscription
@@ -444,15 +447,21 @@ def due_deliveries(now, limit: int):
     )
 
 
+#: Claim with a lease, backoff with full jitter (the outbox's settings), dead letters, replay: the
+#: shared delivery kernel.
+QUEUE = RowQueue(
+    WebhookDelivery,
+    "webhooks",
+    lease_seconds=lambda: _setting("LEASE_SECONDS", settings.MOTCUA_SYNC_LEASE_SECONDS),
+    max_attempts=lambda: _setting("MAX_ATTEMPTS", settings.MOTCUA_SYNC_MAX_ATTEMPTS),
+    backoff_seconds=lambda: settings.MOTCUA_SYNC_BACKOFF_SECONDS,
+    backoff_cap_seconds=lambda: settings.MOTCUA_SYNC_BACKOFF_MAX_SECONDS,
+)
+
+
 def _claim(delivery: WebhookDelivery, now) -> bool:
     """Take the row for this worker: a conditional UPDATE moving `next_try_at` by a lease."""
-    lease = now + timedelta(seconds=_setting("LEASE_SECONDS", settings.MOTCUA_SYNC_LEASE_SECONDS))
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery.pk, state=State.PENDING, next_try_at=delivery.next_try_at
-    ).update(next_try_at=lease)
-    if claimed:
-        delivery.next_try_at = lease
-    return claimed == 1
+    return QUEUE.claim(delivery, now)
 
 
 def _next_in_chain(delivery: WebhookDelivery, now) -> WebhookDelivery | None:
@@ -579,32 +588,29 @@ def _settle(
     delivery: WebhookDelivery, outcome: Outcome, report: DeliveryReport, *, final: bool = False
 ) -> None:
     """Write the attempt's result in the row."""
-    from .outbox import _backoff  # the same exponential backoff with full jitter as the portal outbox
-
-    attempts = delivery.attempts + 1
-    now = timezone.now()
     if outcome.delivered:
+        attempts = delivery.attempts + 1
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            state=State.SENT, attempts=attempts, sent_at=now, last_status=outcome.status, last_error=""
+            state=State.SENT,
+            attempts=attempts,
+            sent_at=timezone.now(),
+            last_status=outcome.status,
+            last_error="",
         )
         report.sent += 1
         delivery.state, delivery.attempts, delivery.last_status = State.SENT, attempts, outcome.status
         return
-    max_attempts = _setting("MAX_ATTEMPTS", settings.MOTCUA_SYNC_MAX_ATTEMPTS)
-    dead = final or not outcome.transient or attempts >= max_attempts
-    wait = max(_backoff(attempts), min(outcome.retry_after or 0, settings.MOTCUA_SYNC_BACKOFF_MAX_SECONDS))
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        state=State.DEAD if dead else State.PENDING,
-        attempts=attempts,
+    dead, attempts = QUEUE.fail(
+        delivery,
+        outcome.error,
+        permanent=final or not outcome.transient,
+        min_wait=outcome.retry_after or 0.0,
         last_status=outcome.status,
-        last_error=outcome.error[:2000],
-        next_try_at=now + timedelta(seconds=wait),
     )
     delivery.state = State.DEAD if dead else State.PENDING
     delivery.attempts, delivery.last_status, delivery.last_error = attempts, outcome.status, outcome.error
     if dead:
         report.dead += 1
-        logger.warning("webhooks: delivery %s dead-lettered: %s", delivery.pk, outcome.error)
     else:
         report.retried += 1
 
@@ -683,10 +689,7 @@ def dead_letters():
 
 def replay(ids: list[int] | None = None) -> int:
     """Put dead letters (all, or these ids) back in the queue, due now, same event id and body."""
-    qs = WebhookDelivery.objects.filter(state=State.DEAD)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return qs.update(state=State.PENDING, attempts=0, next_try_at=timezone.now())
+    return QUEUE.replay(ids)
 
 
 def register():
