@@ -157,7 +157,11 @@ def _stop(procs) -> None:
     for proc in procs:
         proc.terminate()
     for proc in procs:
-        proc.wait(10)
+        try:  # gunicorn lets its workers finish (graceful_timeout); then it is stopped for good
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def _pct(values, q):
