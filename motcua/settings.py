@@ -762,6 +762,11 @@ MOTCUA_SYNC_RUN_SECONDS = float(os.environ.get("MOTCUA_SYNC_RUN_SECONDS", "30"))
 #: Recommendations learned from dossiers (issue 15, ADR 0031): a pattern counted on fewer distinct
 #: people than this is suppressed (k-anonymity), so no suggestion reveals one person's history.
 MOTCUA_RECOMMEND_MIN_PEOPLE = int(os.environ.get("MOTCUA_RECOMMEND_MIN_PEOPLE", "10"))
+#: Local times (Asia/Ho_Chi_Minh) of the nightly work: the proactive pass, the recommender's rebuild and
+#: the dormant officers' check run once a night across workers, after the portal's 01:30 and 02:00 jobs.
+MOTCUA_FORYOU_NIGHTLY_AT = os.environ.get("MOTCUA_FORYOU_NIGHTLY_AT", "03:00")
+MOTCUA_RECOMMENDER_AT = os.environ.get("MOTCUA_RECOMMENDER_AT", "03:30")
+MOTCUA_OFFICER_INACTIVE_AT = os.environ.get("MOTCUA_OFFICER_INACTIVE_AT", "04:00")
 
 # Data-subject rights and retention (issue 17 items 6–7, ADR 0039, motcua/privacy).
 #: NĐ 356/2025 Điều 5 periods counted in "days" (calendar days, the stricter reading; a last day

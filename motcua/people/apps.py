@@ -9,8 +9,12 @@ class PeopleConfig(AppConfig):
     verbose_name = "Người dùng"
 
     def ready(self):
+        from django.conf import settings
+
         from motcua.core import jobs
 
         from . import inactive
 
-        jobs.register("people.disable_inactive", inactive.disable_inactive, 24 * 3600)
+        jobs.register(
+            "people.disable_inactive", inactive.disable_inactive, at=settings.MOTCUA_OFFICER_INACTIVE_AT
+        )

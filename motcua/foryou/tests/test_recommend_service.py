@@ -117,7 +117,7 @@ def test_the_tag_shows_the_signed_in_citizens_own(reference_data, django_user_mo
 
 def test_the_worker_rebuilds_it_nightly():
     job = {j.name: j for j in jobs.registered()}["foryou.recommender"]
-    assert job.every_seconds == 24 * 3600
+    assert job.run is recommendations.rebuild_job and f"{job.at:%H:%M}" == "03:30"  # each night, local time
 
 
 def test_the_officer_at_the_counter_sees_them_and_the_read_is_audited(reference_data, django_user_model):

@@ -97,7 +97,7 @@ def test_a_zero_setting_disables_nothing():
 
 def test_the_worker_runs_it_daily():
     job = {j.name: j for j in jobs.registered()}["people.disable_inactive"]
-    assert job.run is disable_inactive and job.every_seconds == 24 * 3600
+    assert job.run is disable_inactive and f"{job.at:%H:%M}" == "04:00"  # each night, local time
 
 
 # --- sandbox keys in production ------------------------------------------------------------------
