@@ -121,7 +121,8 @@ def test_the_applicant_downloads_the_signed_result_and_no_one_else_can(
     base = live_server.url
     person, result = issued_result
     code = result.dossier.code
-    signed_pdf = Path(result.file.path).read_bytes()
+    with result.file.open("rb") as stored:  # encrypted at rest (ADR 0040): read through the storage
+        signed_pdf = stored.read()
     sign_in_citizen(page, base, person.id_number, "/cua-toi/")
     page.get_by_role("link", name=code).click()
     download_link = page.get_by_role("link", name="Tải kết quả điện tử (PDF, đã ký số)")

@@ -47,8 +47,10 @@ def test_http_adapters_return_what_the_sandbox_holds(lgsp):
 
     row = MessageLog.objects.filter(service="population").order_by("id").first()
     assert row.outcome == "ok" and row.response_status == 200 and row.attempt == 1
-    assert row.url.endswith(f"/sandbox/lgsp/dan-cu/cong-dan/{adult.id_number}")
-    assert adult.full_name in row.response_body and len(row.correlation_id) == 32
+    # At rest (ADR 0040): the searchable columns masked, the exchange whole only in the encrypted `sealed`.
+    assert adult.id_number not in row.url and adult.full_name not in row.response_body
+    assert row.sealed["url"].endswith(f"/sandbox/lgsp/dan-cu/cong-dan/{adult.id_number}")
+    assert adult.full_name in row.sealed["response_body"] and len(row.correlation_id) == 32
     assert MessageLog.objects.count() == 7
     parent = people["parent_of_newborn"]  # the birth notice comes through the health-insurance service
     notices = insurance.birth_notices(parent.id_number)
