@@ -580,14 +580,14 @@ DRAFT_COLUMNS = [
 
 
 def _iso(moment: datetime | None, utc: bool = False) -> str | None:
-    """As services._iso: the old due comes from the database (UTC), the new from the calendar."""
+    """As dossiers.clock._iso: the old due comes from the database (UTC), the new from the calendar."""
     if moment is None:
         return None
     return (moment.astimezone(UTC) if utc else moment).isoformat()
 
 
 class _Life:
-    """One dossier's state while its history is replayed; mirrors services._enter and friends."""
+    """One dossier's state while its history is replayed; mirrors dossiers.clock.enter and friends."""
 
     __slots__ = (
         "row", "docs", "history", "steps", "due_changes", "status", "paused_at", "resume_status", "due_at",
@@ -750,7 +750,7 @@ class DemoGenerator:
     def plan_steps(
         self, start: datetime, amount, unit, received_at: datetime
     ) -> list[tuple[Decimal, datetime | None]]:
-        """As `services._plan_steps`: the transfer step is anchored at receipt and takes no share;
+        """As `dossiers.clock.plan_steps`: the transfer step is anchored at receipt and takes no share;
         the other steps split the whole legal time, the last one taking what rounding left."""
         key = (start, amount, unit, self.transfer_due(received_at))
         hit = self._steps_cache.get(key)

@@ -53,7 +53,7 @@ from . import index, queries
 from .periods import Period, parse_period
 from .queries import ONLINE_CHANNELS, Unit, resolve_unit
 
-#: The reason the dossier services write when a pause ends (services._enter): the shift is the paused
+#: The reason the dossier services write when a pause ends (dossiers.clock.enter): the shift is the paused
 #: office hours, so the processing time can subtract it without replaying the history.
 PAUSE_REASON_PREFIX = "Cộng thời gian tạm dừng"
 ONLINE_SERVICE_LEVELS = (OnlineLevel.FULL, OnlineLevel.PARTIAL)

@@ -8,7 +8,7 @@ of queries as one unit. `motcua.insights.index.compute` turns the counts into po
 Rules (spec §1.2, ADR 0018):
 * ended in the period: status 3/8/9/10 whose end (finished_at, else refused_at) falls in it; on time
   ⇔ finished_at ≤ due_at and not `counts_as_overdue` (more than one supplement request). due_at
-  already includes the paused time (dossiers.services._enter shifts it when a pause ends).
+  already includes the paused time (dossiers.clock.enter shifts it when a pause ends).
 * unfinished at the end of the period: received before the end and not ended before it; overdue ⇔
   counts_as_overdue or due_at < end (while paused, due_at < paused_at: the clock stopped there).
 

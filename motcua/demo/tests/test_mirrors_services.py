@@ -1,6 +1,6 @@
 """The demo history and the services tell the same lives (issue 19 item 1).
 
-The generator replays each dossier's life in memory ("mirrors services._enter and friends") and
+The generator replays each dossier's life in memory ("mirrors dossiers.clock.enter and friends") and
 writes the rows the services would have written. This property keeps the two from drifting: for
 generated histories (any seed), each dossier is put back to the moment it was created and its
 recorded actions are taken again through the real `dossiers.services.perform`, by the same
@@ -8,7 +8,7 @@ officers at the same moments; the rows the services write — the dossier, its h
 its appointment changes — must be the rows the generator wrote.
 
 The one gap the generator documents: it makes no signed result, so the replay lets an approved
-dossier's result be returned without one (`services._has_result`).
+dossier's result be returned without one (`dossiers.who_may.has_result`).
 """
 
 from datetime import date, datetime
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from motcua.audit import services as audit
 from motcua.demo import history as demo
-from motcua.dossiers import services
+from motcua.dossiers import services, who_may
 from motcua.dossiers.models import Decision, Dossier, Status
 from motcua.people.models import User
 
@@ -122,7 +122,7 @@ def _replay(dossier_id: int) -> None:
 @given(seed=st.integers(min_value=0, max_value=2**20))
 def test_the_generated_lives_are_the_lives_the_services_write(reference_data, monkeypatch, seed):
     # The generator makes no signed result (its docstring): an approved dossier may be returned.
-    monkeypatch.setattr(services, "_has_result", lambda dossier: dossier.decision == Decision.APPROVED)
+    monkeypatch.setattr(who_may, "has_result", lambda dossier: dossier.decision == Decision.APPROVED)
     # The audit chains' heads are made by the first entry: outside the examples, which roll back.
     audit.record("test.replay", data={"seed": seed})
     with transaction.atomic():  # each example starts from the reference data alone
