@@ -116,6 +116,24 @@ class Dossier(models.Model):
         related_name="assigned_dossiers",
     )
 
+    #: The current step (bước đang xử lý: the first unfinished DossierStep), copied here by the
+    #: lifecycle service (`services.perform`) after every transition, so that "Việc của tôi" is
+    #: one index range per (agency, role) instead of a subquery over the steps (ADR 0046).
+    #: None / "" when no step is open (not received yet, or every step finished).
+    current_step_agency = models.ForeignKey(
+        "places.Agency",
+        verbose_name="cơ quan của bước đang xử lý",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the composite index below starts with it
+        editable=False,
+    )
+    current_step_role = models.CharField(
+        "vai trò của bước đang xử lý", max_length=16, blank=True, default="", editable=False
+    )
+
     status = models.PositiveSmallIntegerField("trạng thái", choices=Status.choices, db_index=True)
     #: Where a paused dossier goes back to when the pause ends.
     resume_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
@@ -166,6 +184,11 @@ class Dossier(models.Model):
             models.Index(fields=["assignee", "status", "due_at"]),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["applicant_name"]),
+            models.Index(
+                fields=["current_step_agency", "current_step_role", "status", "due_at"],
+                name="dossier_current_step_idx",
+                condition=models.Q(current_step_agency__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
