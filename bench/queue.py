@@ -1,10 +1,12 @@
 """The task queue (ADR 0041): a backlog of deliveries to the national-portal sandbox drained by 1, 2 and
-4 worker processes, one worker killed with kill -9 mid-backlog, and transitions/s with side effects in
-the request (before) and on the queue (after), all in one run.
+4 worker processes, one worker killed with kill -9 mid-backlog, the national peak arriving through the
+queue (sync lag p50/p95/p99 per worker count, ADR 0047), and transitions/s with side effects in the
+request (before) and on the queue (after), all in one run.
 
     python -m bench queue                       # SQLite in a temporary folder (the embedded mode)
     python -m bench queue --postgres            # PostgreSQL (database motcua_bench_queue, recreated)
     python -m bench.queue --deliveries 3000     # a smaller backlog
+    python -m bench.queue --rate 300 --steady   # the national peak at another arrival rate
 
 Method. A fresh database with the calendar, places and catalogue. The backlog: dossiers received at the
 counter and assigned through the dossier services (3 state changes each: create, receive, assign), so
@@ -22,6 +24,24 @@ messages are lost with it). Its messages come back when their lease ends (MOTCUA
 set to 5 s here). Checked at the receiver: every progress entry of every dossier is there (0 lost),
 each once (0 applied twice: records received again are counted, the receiver's key makes them no-ops),
 and in each dossier's order.
+
+National peak (issue 18 part 3, `--rate`, `--seconds`, `--steady`; `--seconds 0` skips it): the same
+messages, now arriving instead of waiting. Assumptions: 88,000 dossiers a day for the 34 provinces
+(docs/scale.md; 1,777,005 online dossiers in July 2025 on the national portal, CV 7260/VPCP-KSTT,
+research/vn-regulation-spec.md §0.1 and vn-incumbents.md "load anchors"), 8 progress records per dossier
+[assumed: receive, assign, forward, approve, sign, return …], a peak hour 10 times the 24-hour average
+[assumed: office hours only, a Monday morning after Tết; findings-2026-12.md "peaks perhaps ×10"]:
+88,000 × 8 / 86,400 × 10 ≈ 81.5 records/s, all 34 provinces through ONE queue (the multi-tenant option's
+worst case; one provincial deployment carries 1/34 of it). Arrivals are Poisson (the sum of 34
+independent provinces' streams is one; seeded, reproducible) or evenly spaced, for `--seconds` (20 s)
+per worker count. Every message starts in a bench-only state "held" (no drain sees it); this process
+"arrives" it at its time (state pending, created_at now: one UPDATE), plays the scheduler's
+`sync.deliver` at its production period (MOTCUA_SYNC_DELIVER_EVERY, 5 s) and the workers run with the
+production drain length and lease (30 s, 60 s). Sync lag = the moment a message arrived in the outbox
+→ the moment the sandbox portal had answered the CapNhatTienDoHoSoMC call carrying its progress record
+(the receiver's WSGI wrapper, same process, same clock); p50/p95/p99 per worker count, printed beside
+the drain rate of the same worker count measured above. Checked: every arrived message's progress
+record is at the portal (0 lost), once (0 applied twice). NOT MEASURED when nothing was acknowledged.
 
 Transitions/s: the same counter reception + assignment, applicants with e-mail and phone, the QĐ 766
 index built. Before: side effects in the request thread after the commit (the ImmediateBackend runs the
@@ -74,10 +94,12 @@ class SlowMail:
 
 
 class Receiver:
-    """WSGI wrapper: counts the progress records (CapNhatTienDoHoSoMC) each key was received with."""
+    """WSGI wrapper: counts the progress records (CapNhatTienDoHoSoMC) each key was received with,
+    and notes when each key was first acknowledged (the portal's answer written, wall clock)."""
 
     def __init__(self, app):
         self.app, self.received, self.lock = app, Counter(), threading.Lock()
+        self.acked: dict[str, float] = {}
 
     def __call__(self, environ, start_response):
         from motcua.sync.records import progress_key
@@ -89,10 +111,18 @@ class Receiver:
             body = json.loads(raw or b"{}")
         except ValueError:
             body = {}
+        keys = []
         if isinstance(body, dict) and body.get("service") == "CapNhatTienDoHoSoMC":
+            keys = [progress_key(r) for r in body.get("data") or []]
             with self.lock:
-                self.received.update(progress_key(r) for r in body.get("data") or [])
-        return self.app(environ, start_response)
+                self.received.update(keys)
+        answer = self.app(environ, start_response)  # Django has written the records and its answer
+        if keys:
+            now = time.time()
+            with self.lock:
+                for key in keys:
+                    self.acked.setdefault(key, now)
+        return answer
 
 
 def _serve():
@@ -160,6 +190,7 @@ def _reset_receiver_and_queue(receiver) -> int:
     SandboxDossier.objects.all().delete()  # and their progress entries
     DBTaskResult.objects.all().delete()
     receiver.received.clear()
+    receiver.acked.clear()
     return OutboxMessage.objects.update(
         state="pending", attempts=0, next_try_at=timezone.now(), sent_at=None, last_error=""
     )
@@ -253,7 +284,167 @@ def _check_receiver(receiver) -> dict:
     }
 
 
-def main(postgres: bool = False, deliveries: int = 10_000, dossiers: int | None = None) -> None:
+# The national peak (issue 18 part 3): arrivals at a rate instead of a backlog.
+NATION_DOSSIERS_PER_DAY = 88_000  # docs/scale.md: 1,777,005 online dossiers in 7/2025 (CV 7260/VPCP-KSTT)
+RECORDS_PER_DOSSIER = 8  # [assumed] state changes per dossier: receive, assign, forward, approve, sign…
+PEAK_FACTOR = 10  # [assumed] peak hour ÷ the 24-hour average (a Monday morning after Tết)
+PEAK_RATE = NATION_DOSSIERS_PER_DAY * RECORDS_PER_DOSSIER / 86_400 * PEAK_FACTOR  # ≈ 81.5 records/s
+HELD = "held"  # a bench-only state: a message that has not "arrived" yet (invisible to the drains)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, -(-len(ordered) * q // 100) - 1))]
+
+
+def _arrival_offsets(rate: float, seconds: float, poisson: bool, limit: int) -> list[float]:
+    """Seconds after the start at which each message arrives: a Poisson process (the superposition
+    of 34 provinces' independent streams is one) or evenly spaced; at most `limit`."""
+    import random
+
+    rng, offsets, t = random.Random(18), [], 0.0
+    while len(offsets) < limit:
+        t = t + rng.expovariate(rate) if poisson else (len(offsets) + 1) / rate
+        if t > seconds:
+            break
+        offsets.append(t)
+    return offsets
+
+
+def _expected_keys(ids: list[int]) -> dict[str, int]:
+    """progress key → outbox message id, for the messages `ids` (as the portal will receive them)."""
+    from motcua.dossiers.models import Dossier, DossierHistory
+    from motcua.sync.models import OutboxMessage
+    from motcua.sync.records import progress_key, progress_record
+
+    rows = list(OutboxMessage.objects.filter(pk__in=ids).values_list("pk", "history_id", "dossier_id"))
+    entries = DossierHistory.objects.select_related("agency").in_bulk([h for _, h, _ in rows if h])
+    dossiers = Dossier.objects.select_related("receiving_agency").in_bulk([d for _, _, d in rows])
+    return {progress_key(progress_record(entries[h], dossiers[d])): pk for pk, h, d in rows if h in entries}
+
+
+def _arrivals(workers: int, env: dict, receiver, rate: float, seconds: float, poisson: bool) -> dict:
+    """`workers` workers, messages arriving at `rate` for `seconds`, the scheduler's sync.deliver at
+    its production period; then until all arrived are delivered (at most 60 s more). The figures."""
+    from bisect import bisect_right
+
+    from django.conf import settings
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from motcua.sync import tasks as sync_tasks
+    from motcua.sync.models import OutboxMessage, SandboxDossier
+
+    SandboxDossier.objects.all().delete()
+    DBTaskResult.objects.all().delete()
+    receiver.received.clear()
+    receiver.acked.clear()
+    OutboxMessage.objects.update(state=HELD, attempts=0, sent_at=None, last_error="")
+    ids = list(OutboxMessage.objects.order_by("id").values_list("pk", flat=True))
+    offsets = _arrival_offsets(rate, seconds, poisson, len(ids))
+    ids = ids[: len(offsets)]
+    every = settings.MOTCUA_SYNC_DELIVER_EVERY
+    settings.MOTCUA_SYNC_WORKERS = workers
+    procs = _start_workers(workers, env, f"n{workers}")
+    arrived: dict[int, float] = {}
+    late = 0.0
+    started = time.monotonic()
+    next_deliver, done, timed_out = started, 0, False
+    try:
+        while True:
+            now = time.monotonic()
+            if done < len(ids):
+                due = bisect_right(offsets, now - started)
+                if due > done:
+                    batch, at = ids[done:due], time.time()
+                    late = max(late, now - started - offsets[done])
+                    stamp = timezone.now()
+                    OutboxMessage.objects.filter(pk__in=batch).update(
+                        state="pending", next_try_at=stamp, created_at=stamp
+                    )
+                    arrived.update(dict.fromkeys(batch, at))
+                    done = due
+            if now >= next_deliver:  # the scheduler's `sync.deliver` job, every MOTCUA_SYNC_DELIVER_EVERY s
+                sync_tasks.deliver_job()
+                next_deliver += every
+            if done == len(ids):
+                if not OutboxMessage.objects.filter(pk__in=ids).exclude(state="sent").exists():
+                    break
+                if now - started > seconds + 60:
+                    timed_out = True
+                    break
+                time.sleep(0.05)
+            else:
+                time.sleep(min(0.01, max(0.0, offsets[done] - (time.monotonic() - started))))
+    finally:
+        _stop(procs)
+    expected = _expected_keys(ids)
+    from motcua.sync.models import SandboxProgress
+
+    held = Counter(SandboxProgress.objects.values_list("key", flat=True))
+    lags = [receiver.acked[k] - arrived[pk] for k, pk in expected.items() if k in receiver.acked]
+    return {
+        "arrived": len(ids),
+        "span": offsets[-1] if offsets else 0.0,
+        "late": late,
+        "lags": lags,
+        "lost": sum(1 for k in expected if k not in held) + (len(ids) - len(expected)),
+        "applied_twice": sum(c - 1 for c in held.values() if c > 1),
+        "extra": sum(1 for k in held if k not in expected),
+        "timed_out": timed_out,
+        "every": every,
+    }
+
+
+def national_peak(
+    receiver, env: dict, rates: dict, rate: float, seconds: float, poisson: bool, workers=(1, 2, 4)
+) -> bool:
+    """Print the national peak's sync lag per worker count beside the drain rates; True when measured
+    with 0 lost and 0 applied twice."""
+    # The production values: drains run 30 s, a dead worker's messages come back after 60 s.
+    env = {**env, "MOTCUA_SYNC_RUN_SECONDS": "30", "MOTCUA_SYNC_LEASE_SECONDS": "60"}
+    print(
+        f"  national peak: 34 provinces through one queue, {'Poisson' if poisson else 'steady'} arrivals "
+        f"at {rate:.1f} progress records/s for {seconds:.0f} s per run ({NATION_DOSSIERS_PER_DAY:,} "
+        f"dossiers/day × {RECORDS_PER_DOSSIER} records ÷ 86,400 s × {PEAK_FACTOR} peak factor, assumed); "
+        "lag = arrival in the outbox → acknowledged by the portal sandbox"
+    )
+    ok = measured = True
+    for n in workers:
+        r = _arrivals(n, env, receiver, rate, seconds, poisson)
+        drain = f"{rates[n]:.0f}/s" if n in rates else "not measured"
+        label = f"{n} worker{'s' if n > 1 else ' '}"
+        lost_line = f"lost {r['lost']}, applied twice {r['applied_twice']}"
+        if not r["lags"]:
+            measured = False
+            print(f"    {label}: sync lag NOT MEASURED (nothing acknowledged); {lost_line}")
+            continue
+        lags = r["lags"]
+        print(
+            f"    {label}: {r['arrived']} arrived ({r['arrived'] / max(r['span'], 1e-9):.1f}/s, released at"
+            f" most {r['late'] * 1000:.0f} ms late), sync lag p50 {_percentile(lags, 50):.2f} s, "
+            f"p95 {_percentile(lags, 95):.2f} s, p99 {_percentile(lags, 99):.2f} s, max {max(lags):.2f} s; "
+            f"{lost_line}{' TIMED OUT' if r['timed_out'] else ''}; drain rate in this run {drain}"
+        )
+        ok = ok and not r["timed_out"] and r["lost"] == 0 and r["applied_twice"] == 0 and r["extra"] == 0
+    print(
+        f"    (sync.deliver tops the drains up every {r['every']} s as in production; a drain that finds "
+        "the outbox empty ends, so an arrival in a quiet moment waits for the next top-up)"
+    )
+    if not measured:
+        print("  national peak: NOT MEASURED for some worker counts (see above)")
+    return measured and ok
+
+
+def main(
+    postgres: bool = False,
+    deliveries: int = 10_000,
+    dossiers: int | None = None,
+    rate: float = PEAK_RATE,
+    seconds: float = 20.0,
+    poisson: bool = True,
+) -> None:
     if dossiers is not None:  # `python -m bench queue --dossiers N` (the bench runner's option)
         deliveries = dossiers * 3
     os.environ["MOTCUA_INSECURE_HTTP"] = "1"
@@ -327,6 +518,12 @@ def main(postgres: bool = False, deliveries: int = 10_000, dossiers: int | None 
     ok = killed is not None and not timed_out and check["lost"] == 0 and check["applied_twice"] == 0
     print(f"  verdict:   {'0 lost, 0 applied twice' if ok else 'FAILED: see the figures above'}")
 
+    # The national peak: the same messages arriving at a rate, the sync lag per worker count.
+    if seconds > 0 and rate > 0:
+        peak_ok = national_peak(receiver, env, rates, rate, seconds, poisson)
+        verdict = "0 lost, 0 applied twice" if peak_ok else "FAILED or NOT MEASURED: see above"
+        print(f"  national peak verdict: {verdict}")
+
     # Transitions/s: side effects in the request (before) vs on the queue (after).
     realtime.rebuild()
     settings.EMAIL_BACKEND = "bench.queue.SlowMail"
@@ -357,5 +554,18 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--deliveries", type=int, default=10_000)
+    parser.add_argument(
+        "--rate", type=float, default=PEAK_RATE, help=f"national peak: records/s (default {PEAK_RATE:.1f})"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="national peak: arrival window per worker count (0: skip)"
+    )
+    parser.add_argument("--steady", action="store_true", help="national peak: evenly spaced, not Poisson")
     args = parser.parse_args()
-    main(postgres=args.postgres, deliveries=args.deliveries)
+    main(
+        postgres=args.postgres,
+        deliveries=args.deliveries,
+        rate=args.rate,
+        seconds=args.seconds,
+        poisson=not args.steady,
+    )
