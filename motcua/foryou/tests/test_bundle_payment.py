@@ -12,6 +12,7 @@ from motcua.catalog.models import OnlineLevel, Procedure
 from motcua.eid.testing import sign_in_citizen
 from motcua.foryou import bundles
 from motcua.foryou.models import Bundle
+from motcua.payments import gateways
 from motcua.payments import services as payments
 from motcua.payments.gateways import signed, stamp
 from motcua.payments.models import Charge, FeeLine, Payment, PaymentIntent, ReconciliationLine
@@ -145,7 +146,7 @@ def test_a_grouped_transaction_refunds_a_member_as_part_of_the_group(two_fees, o
             asked.append((reference, amount))
             return "HT1"
 
-    monkeypatch.setattr(payments, "get_gateway", lambda code: Gateway())
+    monkeypatch.setattr(gateways, "get_gateway", lambda code: Gateway())
     total = sum(m.amount for m in members)
     from motcua.payments.gateways import NationalPlatform
 
@@ -176,7 +177,7 @@ def test_a_grouped_transaction_reconciles_line_by_line_to_each_dossiers_fee(two_
     assert payments.receive_notification("national", notice_for(group, 400_000), receipts=False) == "applied"
     today = timezone.localdate()
     file_line = StatementLine(group, "987654321", 400_000, timezone.now())
-    monkeypatch.setattr(payments, "get_gateway", lambda code: StatementGateway([file_line]))
+    monkeypatch.setattr(gateways, "get_gateway", lambda code: StatementGateway([file_line]))
 
     lines = {line.reference: line for line in payments.reconcile(today, "national")}
 
@@ -191,7 +192,7 @@ def test_a_grouped_transaction_reconciles_line_by_line_to_each_dossiers_fee(two_
 
     # A file whose total differs cannot be split: one line for the group, the member lines replaced.
     monkeypatch.setattr(
-        payments, "get_gateway", lambda code: StatementGateway([replace(file_line, amount=390_000)])
+        gateways, "get_gateway", lambda code: StatementGateway([replace(file_line, amount=390_000)])
     )
     lines = payments.reconcile(today, "national")
     assert [(line.reference, line.kind, line.our_amount, line.their_amount) for line in lines] == [
@@ -220,7 +221,7 @@ def test_a_member_refunded_as_part_of_the_group_is_its_own_reconciliation_line(t
         == "applied"
     )
     line = StatementLine(kept.group, "987654321", 400_000, timezone.now())
-    monkeypatch.setattr(payments, "get_gateway", lambda code: StatementGateway([line]))
+    monkeypatch.setattr(gateways, "get_gateway", lambda code: StatementGateway([line]))
 
     lines = {x.reference: x for x in payments.reconcile(timezone.localdate(), "national")}
 

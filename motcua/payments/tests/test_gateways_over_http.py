@@ -12,6 +12,7 @@ from django.utils import timezone
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.models import Status
 from motcua.payments import services
+from motcua.payments.gateways import get_gateway
 from motcua.payments.models import (
     Notification,
     Payment,
@@ -119,7 +120,7 @@ def test_an_expired_intent_cannot_be_paid(gateways, financial, settings):
     with pytest.raises(services.PaymentError, match="hết hạn"):
         services.start_payment(charge, "national", idempotency_key="k")
     intent = PaymentIntent.objects.get()
-    begin = services.get_gateway("national").start(intent, return_url="http://127.0.0.1/ve/")
+    begin = get_gateway("national").start(intent, return_url="http://127.0.0.1/ve/")
     browser = requests.get(begin.redirect_url, timeout=30)
     assert "đã hết hạn" in browser.text and 'value="pay"' not in browser.text
 

@@ -17,7 +17,7 @@ from motcua.dossiers import intake
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.models import Status
 from motcua.eid.testing import sign_in_citizen
-from motcua.payments import services
+from motcua.payments import gateways, services
 from motcua.payments.gateways import signed
 from motcua.payments.models import Charge, Payment, SandboxTransaction
 from motcua.payments.tests.conftest import national_notice
@@ -144,7 +144,7 @@ def test_a_lower_notice_refunds_the_excess_and_moves_on(
     dossier = submit_eform(full_online, people)
     intent = pay(Charge.objects.get(dossier=dossier))
     platform = FakePlatform()
-    monkeypatch.setattr(services, "get_gateway", lambda name: platform)
+    monkeypatch.setattr(gateways, "get_gateway", lambda name: platform)
     with django_capture_on_commit_callbacks(execute=True):
         to_notice(dossier, people, 100000)
     dossier.refresh_from_db()
