@@ -70,3 +70,23 @@ def retention_days() -> int:
 def hmac_key_setting() -> str:
     """The chain key given directly (a secret store / environment), instead of a key file."""
     return str(_get("MOTCUA_AUDIT_KEY", ""))
+
+
+def retired_keys_setting() -> str:
+    """With MOTCUA_AUDIT_KEY: the older chain keys, still needed to verify their entries (ADR 0049)."""
+    return str(_get("MOTCUA_AUDIT_KEY_RETIRED", ""))
+
+
+def tsa_url() -> str:
+    """The RFC 3161 time-stamping authority's URL (http or https); empty: anchors are not stamped."""
+    return str(_get("MOTCUA_AUDIT_TSA_URL", "")).strip()
+
+
+def tsa_ca() -> str:
+    """A PEM file with the TSA's root certificate(s): the tokens are trusted only if they chain to one."""
+    return str(_get("MOTCUA_AUDIT_TSA_CA", "")).strip()
+
+
+def tsa_timeout() -> float:
+    """Seconds the anchor job waits for the TSA (the job only: no audited action waits for it)."""
+    return max(0.5, float(_get("MOTCUA_AUDIT_TSA_TIMEOUT", 5)))

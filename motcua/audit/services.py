@@ -6,7 +6,10 @@
 - `anchor()` signs and time-stamps every chain head into the anchor store (outside the database);
   the worker runs it every `MOTCUA_AUDIT_ANCHOR_EVERY` seconds.
 - `purge_before()` deletes the entries past retention and leaves a keyed checkpoint per chain.
-- `verify()` recomputes every chain with the key and checks it against every anchor.
+- `verify()` recomputes every chain with the key ring and checks it against every anchor and
+  every anchor's time-stamp token.
+- `rotate_chain_key()` / `rotate_signing_key()` replace a key; old entries and anchors still
+  verify with the old key, recorded by its id (ADR 0049).
 """
 
 import hashlib
@@ -137,9 +140,11 @@ def record(
     actor_id = getattr(actor, "pk", None)
     # Round-trip through JSON so the stored value hashes the same way when verified.
     data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
-    key = keys.hmac_key()
     with transaction.atomic():
         head = _lock_head()
+        # The key is read once the head is held: after a rotation no entry under the old key can
+        # follow, in its chain, an entry under the new one (ADR 0049).
+        key = keys.hmac_key()
         entry = AuditEntry(
             sequence=head.next_sequence,
             shard=head.shard,
@@ -166,10 +171,65 @@ def _now_iso(now: datetime | None) -> str:
 
 
 def anchor(now: datetime | None = None) -> str:
-    """Sign and time-stamp every chain head into the anchor store (outside the database)."""
+    """Sign and time-stamp every chain head into the anchor store (outside the database). With a
+    TSA, the line gets its token; when the TSA does not answer, the line is written flagged and
+    this job's next run stamps a line that covers it (ADR 0049)."""
     heads = {str(h.shard): [h.sequence, h.hash] for h in AuditChainHead.objects.order_by("shard")}
-    anchors.append({"kind": "anchor", "at": _now_iso(now), "heads": heads, "key_id": keys.key_id()})
+    line = anchors.append({"kind": "anchor", "at": _now_iso(now), "heads": heads, "key_id": keys.key_id()})
+    if "tst" in line:
+        return f"{len(heads)} chains anchored, time-stamped"
+    if "tst_error" in line:
+        return f"{len(heads)} chains anchored, NOT time-stamped ({line['tst_error']}); retried next run"
     return f"{len(heads)} chains anchored"
+
+
+#: After a chain-key rotation, entries under the retired key are accepted in each chain up to the
+#: heads of the first anchor taken this long after it (transactions that had read the old key).
+ROTATION_GRACE = timedelta(seconds=60)
+
+
+def rotate_chain_key(*, recorded: bool = False, actor=None) -> tuple[str, list[str]]:
+    """A new chain key first in the ring (the old ones stay, to verify their entries), recorded
+    in the anchor store and in the log itself. `recorded=True`: the operator already put a new key
+    first (MOTCUA_AUDIT_KEY and MOTCUA_AUDIT_KEY_RETIRED on every node); only record it."""
+    if recorded:
+        ring = [keys.key_id(k) for k in keys.hmac_ring()]
+        new_id, retired = ring[0], ring[1:]
+        if not retired:
+            raise ValueError("the key ring holds one key: nothing was rotated")
+    else:
+        new_id, retired = keys.rotate_hmac_key()
+    anchors.append({"kind": "chain-key", "at": _now_iso(None), "key_id": new_id, "retired": retired})
+    record("audit.key_rotated", actor=actor, data={"key": "chain", "key_id": new_id, "retired": retired})
+    return new_id, retired
+
+
+def rotate_signing_key(*, actor=None) -> tuple[str, str]:
+    """A new anchor signing key: the hand-over line is signed by the old key and countersigned by
+    the new; the old public half is kept as a retired key, its private half is gone."""
+    old = keys.public_fingerprint(keys.signing_key().public_key())
+    new = keys.new_signing_key()
+    line = anchors.append({"kind": "signing-key", "at": _now_iso(None)}, new_signing_key=new)
+    record("audit.key_rotated", actor=actor, data={"key": "anchor", "old": old, "new": line["new_signer"]})
+    return old, line["new_signer"]
+
+
+def _retired_after(records: list[dict]) -> list[tuple[str, set[str], dict[int, int] | None]]:
+    """For each chain-key rotation: (where, the ids it retired, the chain positions after which those
+    ids may no longer appear — the heads of the first anchor ROTATION_GRACE after it; None if
+    no such anchor yet)."""
+    found = []
+    for i, rotation in enumerate(records):
+        if rotation.get("kind") != "chain-key":
+            continue
+        since = datetime.fromisoformat(rotation["at"]) + ROTATION_GRACE
+        boundary = None
+        for later in records[i + 1 :]:
+            if later.get("kind") == "anchor" and datetime.fromisoformat(later["at"]) >= since:
+                boundary = {int(s): seq for s, (seq, _) in later.get("heads", {}).items()}
+                break
+        found.append((rotation["_where"], set(rotation.get("retired", [])), boundary))
+    return found
 
 
 def purge_before(cutoff: datetime | None = None) -> int:
@@ -221,6 +281,7 @@ class VerifyResult:
     problems: list[str]
     anchors: int = 0
     notes: list[str] = field(default_factory=list)
+    stamped: int = 0  # anchors whose RFC 3161 token checked
 
     @property
     def ok(self) -> bool:
@@ -241,15 +302,21 @@ def verify() -> VerifyResult:
     anchor. Reports edited, deleted, inserted or truncated entries, and a moved head."""
     problems: list[str] = []
     notes: list[str] = []
-    key = keys.hmac_key()
-    current_key_id = keys.key_id(key)
+    ring = keys.keys_by_id()
     starts = {}
     for cp in AuditCheckpoint.objects.all():
-        if not hmac.compare_digest(cp.mac, _checkpoint_mac(key, cp.shard, cp.sequence, cp.hash)):
+        # Written under the key of its day: any key of the ring (all are outside the database).
+        if not any(
+            hmac.compare_digest(cp.mac, _checkpoint_mac(k, cp.shard, cp.sequence, cp.hash))
+            for k in ring.values()
+        ):
             problems.append(f"chuỗi {cp.shard}: điểm bắt đầu sau khi xóa theo thời hạn lưu trữ bị sửa")
         starts[cp.shard] = (cp.sequence, cp.hash)
     store = anchors.read_all()
     problems += store.problems
+    notes += store.notes
+    rotations = _retired_after(store.records)
+    late = 0
     anchor_records = [r for r in store.records if r.get("kind") == "anchor"]
     wanted = {(int(s), seq) for r in anchor_records for s, (seq, _) in r.get("heads", {}).items()}
     by_position: dict[tuple[int, int], str] = {}
@@ -282,11 +349,23 @@ def verify() -> VerifyResult:
                 entry.object_id,
                 entry.data,
             )
-        elif entry.key_id != current_key_id:
+        elif entry.key_id not in ring:
             problems.append(f"{where}: khóa {entry.key_id!r} không phải khóa của nhật ký")
             digest = None
         else:
-            digest = _entry_mac(key, entry)
+            digest = _entry_mac(ring[entry.key_id], entry)
+            for rotation_where, retired, boundary in rotations:
+                if (
+                    entry.key_id in retired
+                    and boundary is not None
+                    and entry.shard_sequence > boundary.get(shard, 0)
+                ):
+                    late += 1
+                    if late <= 20:
+                        problems.append(
+                            f"{where}: ghi bằng khóa {entry.key_id!r} đã được thay ({rotation_where}), "
+                            "sau mốc neo đầu tiên kể từ khi thay"
+                        )
         if digest is not None and not hmac.compare_digest(digest, entry.hash):
             problems.append(f"{where}: nội dung đã bị sửa (mã băm không khớp)")
         prev_hash, expected = entry.hash, entry.shard_sequence + 1
@@ -326,7 +405,9 @@ def verify() -> VerifyResult:
                     f"{record['_where']} ({record['at']}): chuỗi {s} vị trí {seq} không khớp mốc neo "
                     "(chuỗi bị viết lại)"
                 )
+    if late > 20:
+        problems.append(f"… và {late - 20} bản ghi khác ghi bằng khóa đã được thay")
     anchored = len(anchor_records)
     if not anchored:
         notes.append("chưa có mốc neo nào: chỉ kiểm tra được bằng khóa, chưa kiểm tra việc cắt đuôi chuỗi")
-    return VerifyResult(checked, problems, anchored, notes)
+    return VerifyResult(checked, problems, anchored, notes, store.stamped)
