@@ -129,7 +129,7 @@ def _fresh_cache():
     cache.clear()
     # The sandbox re-reads today at most once a second: a test that moved the clock must not leave
     # its day to the next test (a person's card and phone depend on the day they are looked up).
-    sandbox._today_cache[:] = [0.0, None]
+    sandbox.world._today_cache[:] = [0.0, None]
     yield
 
 

@@ -48,7 +48,7 @@ def main(postgres: bool = False) -> None:
     indices = [rng.randrange(size) for _ in range(2000)]
     numbers = [sandbox.person_at(i).id_number for i in indices]
     population = registries.get("population")
-    sandbox._household_cached.cache_clear()
+    sandbox.households._household_cached.cache_clear()
     cold = _timed(population.person, numbers, _person_is)
     warm = _timed(population.person, numbers, _person_is)
     table = {n: sandbox.person_at(sandbox.index_of(n)) for n in numbers}
@@ -60,7 +60,7 @@ def main(postgres: bool = False) -> None:
         lambda pk, row: row.pk == pk,
     )
     orgs = [sandbox.organisation_at(rng.randrange(sandbox.organisation_count())).tax_code for _ in range(500)]
-    sandbox._organisation.cache_clear()
+    sandbox.records._organisation.cache_clear()
     org_cold = _timed(
         registries.get("business").organisation,
         orgs,

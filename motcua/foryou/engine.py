@@ -312,7 +312,7 @@ def _sandbox_pending(kind: str) -> list[dict]:
     from motcua.registries import sandbox
 
     try:
-        sandbox._gate()
+        sandbox.gate()
         return [n for n in sandbox.pending_registrations().values() if n.get("kind") == kind]
     except RegistryUnavailable:
         raise _Delayed("civil_status") from None

@@ -100,9 +100,9 @@ def test_the_same_seed_gives_the_same_people_and_another_seed_others():
     sample = [0, 1, 999, 54_321, 100_000]
     first = [sandbox.person_at(i) for i in sample]
     orgs = [sandbox.organisation_at(j) for j in (0, 5, 9_999)]
-    sandbox._household_cached.cache_clear()
-    sandbox._organisation.cache_clear()
-    sandbox._worlds.clear()
+    sandbox.households._household_cached.cache_clear()
+    sandbox.records._organisation.cache_clear()
+    sandbox.world._worlds.clear()
     assert [sandbox.person_at(i) for i in sample] == first
     assert [sandbox.organisation_at(j) for j in (0, 5, 9_999)] == orgs
     with override_settings(MOTCUA_REGISTRY_SEED=7):
@@ -272,7 +272,7 @@ def test_lookups_are_constant_time():
     population = registries.get("population")
     size = sandbox.population_size()
     numbers = [sandbox.person_at((i * 7919) % size).id_number for i in range(1000)]
-    sandbox._household_cached.cache_clear()
+    sandbox.households._household_cached.cache_clear()
     started = time.perf_counter()
     found = [population.person(n) for n in numbers]
     elapsed = time.perf_counter() - started
