@@ -106,8 +106,58 @@ VARIANT_ACTIONS = [
     "dinh chinh",
     "cai chinh",
     "chuyen doi",
+    "rut yeu cau",
 ]
 VARIANT_PENALTY = 0.8
+#: Everyday words that ask for a variant without naming it (folded): a lost paper is issued again
+#: (cấp lại, trình báo mất), an expired or damaged one exchanged or extended (cấp đổi, đổi, gia
+#: hạn). Such a variant is not penalised and gets CUE_BOOST. "mất" alone is a cue only when a
+#: thing follows it ("mất bằng lái"), not a cost or a time ("mất bao nhiêu") and not a person
+#: who died ("bố mất").
+LOSS_CUES = [
+    "bi mat",
+    "lam mat",
+    "danh mat",
+    "danh roi",
+    "roi mat",
+    "bi roi",
+    "that lac",
+    "bi trom",
+    "mat trom",
+    "mat cap",
+    "bi lay cap",
+    "lam lai",
+    "xin lai",
+]
+EXPIRY_CUES = ["het han", "qua han", "sap het han", "het thoi han"]
+DAMAGE_CUES = [
+    "bi hong",
+    "hu hong",
+    "bi rach",
+    "rach",
+    "bi gay",
+    "gay",
+    "nhoe",
+    "mo chu",
+    "bi uot",
+    "bi chay",
+]
+VARIANT_CUES: list[tuple[list[str], tuple[str, ...]]] = [
+    (LOSS_CUES, ("cap lai", "trinh bao mat")),
+    (EXPIRY_CUES, ("cap doi", "doi", "gia han")),
+    (DAMAGE_CUES, ("cap doi", "doi", "cap lai")),
+]
+#: After "mất", these say what it costs or takes, or who died: not a loss of a paper.
+_NOT_A_LOSS_AFTER = frozenset(
+    ["bao", "tien", "phi", "may", "thoi", "het", "nhieu", "lau", "chi", "tu", "roi"],
+)
+_NOT_A_LOSS_BEFORE = frozenset(
+    ["nguoi", "bo", "me", "cha", "ong", "ba", "vo", "chong", "con", "chau"]
+    + ["anh", "chi", "em", "da", "moi", "nha"],
+)
+CUE_BOOST = 1.15
+#: "nhà cấp 4" is "cấp IV" in the catalog's names.
+_ROMAN = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
 #: A procedure known only from the province's list (details pending, ADR 0028) ranks a little below
 #: a complete one of similar words: many such codes are pre-2025 codes a complete record replaced.
 PENDING_FACTOR = 0.85
@@ -208,6 +258,7 @@ class SearchIndex:
 
     def query_terms(self, query: str) -> list[str]:
         words = tokens(fold(query[:MAX_QUERY_CHARS]))[:MAX_QUERY_TOKENS]
+        words = [_number_word(words, i) for i in range(len(words))]
         # Everyday phrases first (their words are often not catalog words), then typos in the
         # rest, then phrases again, which a corrected typo may have completed.
         rest, expansions = self._expand(words)
@@ -230,13 +281,49 @@ class SearchIndex:
             return []
         scores = self.bm25.get_scores(terms) * self.prior
         asked = f" {' '.join(terms)} "
+        cued = variant_cues(query)
         for action, indices in self.variants.items():
-            if f" {action} " not in asked:
+            if action in cued:
+                scores[indices] *= CUE_BOOST
+            elif f" {action} " not in asked:
                 scores[indices] *= VARIANT_PENALTY
         limit = max(1, min(limit, len(self.codes)))
         top = np.argpartition(-scores, limit - 1)[:limit] if limit < len(scores) else np.arange(len(scores))
         ranked = sorted(top, key=lambda i: (-scores[i], self.codes[i]))
         return [Hit(self.codes[i], self.names[i], float(scores[i])) for i in ranked if scores[i] > 0]
+
+
+#: "1 lần", "2 thành viên": the catalog writes the number in words before these.
+_COUNTED = frozenset(["lan", "thanh"])
+_NUMBER_WORDS = {"1": "mot", "2": "hai", "3": "ba", "4": "bon", "5": "nam"}
+
+
+def _number_word(words: list[str], i: int) -> str:
+    word = words[i]
+    if word in _ROMAN and i and words[i - 1] == "cap":
+        return _ROMAN[word]
+    if word in _NUMBER_WORDS and i + 1 < len(words) and words[i + 1] in _COUNTED:
+        return _NUMBER_WORDS[word]
+    return word
+
+
+def variant_cues(query: str) -> set[str]:
+    """The variant actions (cấp lại, cấp đổi, gia hạn…) the query asks for in everyday words."""
+    words = tokens(query[:MAX_QUERY_CHARS])
+    text = f" {' '.join(words)} "
+    cued: set[str] = set()
+    for cues, actions in VARIANT_CUES:
+        if any(f" {cue} " in text for cue in cues):
+            cued.update(actions)
+    for i, word in enumerate(words):
+        if (
+            word == "mat"
+            and i + 1 < len(words)
+            and words[i + 1] not in _NOT_A_LOSS_AFTER
+            and (i == 0 or words[i - 1] not in _NOT_A_LOSS_BEFORE)
+        ):
+            cued.update(("cap lai", "trinh bao mat"))
+    return cued
 
 
 _lock = threading.Lock()
