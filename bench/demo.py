@@ -27,6 +27,7 @@ def run(postgres: bool, dossiers: int) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from motcua.demo import bulk
     from motcua.demo import history as demo
 
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
@@ -64,7 +65,7 @@ def run(postgres: bool, dossiers: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for model, _columns, _rows in reversed(tables):
             cursor.execute(f"DELETE FROM {qn(model._meta.db_table)}")  # noqa: S608
-    sink = demo._Sink("default")
+    sink = bulk.Sink("default")
     t0 = time.perf_counter()
     with transaction.atomic():
         dropped = sink.drop_plain_indexes([m for m, _c, _r in tables]) if sink.pg else []

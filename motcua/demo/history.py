@@ -27,32 +27,29 @@ command refuses to run unless DEBUG, EMBEDDED or TESTING is on (or `--force`).
 The name, ID-number, phone and address generator (`PeopleGenerator`) lives in
 `motcua.people.synthetic`, shared with the national portal's sandbox adapter (`motcua.sync.portal`)
 and the registries' sandbox population (`motcua.registries.sandbox`).
+
+Beside it, one purpose each: `timing` (the days and moments, the legal clock on a frozen
+calendar), `population` (demo officers and citizens' accounts), `rows` (the tables' column
+layouts and the writing of a batch of lives), `bulk` (the fast writer underneath).
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
-import json
 import math
-import random
 import time as _time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from functools import cache
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.province_catalog import ZIPF_EXPONENT, ProcedureInfo, ProvinceCatalog
 from motcua.core import calendar
 from motcua.core.codes import national_code, national_code_prefix
-from motcua.core.models import DossierCodeCounter
 from motcua.dossiers import deadlines
 from motcua.dossiers.models import (
     Channel,
@@ -64,13 +61,7 @@ from motcua.dossiers.models import (
     DueDateChange,
     Status,
 )
-from motcua.dossiers.services import (
-    HANDLING,
-    PAUSED_STATUSES,
-    TRANSITIONS,
-    default_workflow,
-    is_transfer_step,
-)
+from motcua.dossiers.services import HANDLING, PAUSED_STATUSES, TRANSITIONS, default_workflow
 from motcua.eforms.models import Draft, FormDefinition
 from motcua.feedback.models import FeedbackCase, Rating, Satisfaction
 from motcua.insights import realtime
@@ -86,6 +77,11 @@ from motcua.people.synthetic import (  # noqa: F401 — re-exported for the benc
     weighted_table,
 )
 from motcua.places.models import AdminUnit, Agency
+
+from .bulk import Sink, without_cyclic_gc
+from .population import Citizens, Officers
+from .rows import LifeRows
+from .timing import DemoTime
 
 Role = OfficerRole.Role
 S = Status
@@ -168,7 +164,6 @@ _ANSWERS = [
     "Hồ sơ của ông/bà đã được giải quyết; cơ quan đã nhắc nhở cán bộ liên quan.",
     "Thành phần hồ sơ được yêu cầu theo đúng quy định của thủ tục; cơ quan giải thích như sau.",
 ]
-_MONTH_FACTOR = {1: 1.1, 2: 0.9, 3: 1.05, 7: 0.95, 10: 1.05, 11: 1.05, 12: 1.15}
 
 
 @dataclass
@@ -219,366 +214,6 @@ class DemoReport:
         return out
 
 
-class _Officers:
-    """Demo officers per agency (users with unusable passwords), created once, deterministically."""
-
-    def __init__(self, rng: random.Random, people: PeopleGenerator):
-        self.rng, self.people = rng, people
-        self.by_agency: dict[tuple[int, str], list[tuple[int, str, str]]] = {}
-        self.created = 0
-
-    def ensure(self, receiving: list[Agency], handling: list[Agency]) -> None:
-        wanted = []  # (agency, role key, index)
-        for agency in receiving:
-            wanted += [(agency, Role.RECEPTION, i) for i in (1, 2)]
-        for agency in handling:
-            wanted += [(agency, "leader", 1)] + [(agency, Role.SPECIALIST, i) for i in (1, 2)]
-        names = {}
-        for agency, key, i in wanted:  # drawn in a fixed order: the same names for a seed
-            gender = "male" if self.rng.random() < 0.5 else "female"
-            names[(agency.pk, key, i)] = self.people.name(gender)
-        usernames = {
-            (agency.pk, key, i): f"demo.{'ld' if key == 'leader' else key[:2]}{i}.{agency.code.lower()}"
-            for agency, key, i in wanted
-        }
-        existing = dict(User.objects.filter(username__in=usernames.values()).values_list("username", "pk"))
-        new = [
-            User(
-                username=u,
-                full_name=names[k],
-                kind=User.Kind.OFFICER,
-                is_staff=True,
-                password="!demo",  # noqa: S106 — unusable: demo officers cannot log in until an admin sets one
-            )
-            for k, u in usernames.items()
-            if u not in existing
-        ]
-        User.objects.bulk_create(new, batch_size=1000)
-        self.created = len(new)
-        ids = dict(User.objects.filter(username__in=usernames.values()).values_list("username", "pk"))
-        full = dict(User.objects.filter(username__in=usernames.values()).values_list("username", "full_name"))
-        roles = []
-        for agency, key, i in wanted:
-            username = usernames[(agency.pk, key, i)]
-            for role in (Role.UNIT_HEAD, Role.APPROVER) if key == "leader" else (key,):
-                roles.append(OfficerRole(user_id=ids[username], agency=agency, role=role))
-            self.by_agency.setdefault((agency.pk, key), []).append((ids[username], username, full[username]))
-        OfficerRole.objects.bulk_create(roles, batch_size=1000, ignore_conflicts=True)
-
-    def pick(self, agency_id: int, key: str) -> tuple[int, str, str]:
-        pool = self.by_agency[(agency_id, key)]
-        return pool[0] if len(pool) == 1 else self.rng.choice(pool)
-
-
-class _Citizens:
-    """Citizens' accounts (signed in with the eID) for the own-portal dossiers: a pool, reused."""
-
-    def __init__(self, rng: random.Random, people: PeopleGenerator, dossiers: int):
-        self.rng = rng
-        self.pool: list[tuple[int, Person]] = []
-        size = min(5000, max(10, dossiers // 100)) if dossiers else 0
-        people_ = [people.person(1955, 2006) for _ in range(size)]
-        usernames = [f"demo.cd{i:05d}" for i in range(size)]
-        User.objects.bulk_create(
-            [
-                User(username=u, full_name=p.name, kind=User.Kind.CITIZEN, personal_id=p.id_number,
-                     phone=p.phone, password="!demo")  # noqa: S106 — unusable: signs in through the eID only
-                for u, p in zip(usernames, people_, strict=True)
-            ],
-            batch_size=1000,
-            ignore_conflicts=True,  # an account from an earlier run, or an ID number taken
-        )  # fmt: skip
-        by_name = {p: person for p, person in zip(usernames, people_, strict=True)}
-        for pk, username, name, id_number, phone in (
-            User.objects.filter(username__in=usernames, personal_id__isnull=False)
-            .order_by("username")
-            .values_list("pk", "username", "full_name", "personal_id", "phone")
-        ):
-            generated = by_name[username]
-            self.pool.append(
-                (pk, Person(name, generated.gender, generated.birth_year, id_number, phone, generated.email,
-                            generated.address))
-            )  # fmt: skip
-
-    def pick(self) -> tuple[int, Person]:
-        return self.pool[int(self.rng.random() * len(self.pool))]
-
-
-class _Sink:
-    """Writes row tuples: COPY on PostgreSQL, executemany elsewhere; ids reserved up front."""
-
-    def __init__(self, using: str):
-        self.connection = connections[using]
-        self.pg = self.connection.vendor == "postgresql"
-        self.next_ids: dict[str, int] = {}
-        self._types: dict = {}
-        self.rows = 0
-        #: True while a bulk load holds the tables (their plain indexes dropped in this transaction).
-        self.exclusive = False
-        #: PostgreSQL checks deferred foreign keys row by row at commit, which costs more than
-        #: the COPY itself. When the role may (a superuser, i.e. a development database), each
-        #: batch turns those triggers off for its own transaction; the ids are right by
-        #: construction and `verify_references` checks them once at the end.
-        self.skip_triggers = False
-        if self.pg:
-            with self.connection.cursor() as cursor:
-                cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-                self.skip_triggers = bool(cursor.fetchone()[0])
-
-    def begin_batch(self) -> None:
-        if self.skip_triggers:
-            with self.connection.cursor() as cursor:
-                cursor.execute("SET LOCAL session_replication_role = replica")
-
-    def end_batch(self) -> None:
-        """Back to normal trigger checks: an enclosing transaction (a test) must not inherit them off."""
-        if self.skip_triggers:
-            with self.connection.cursor() as cursor:
-                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-
-    def _oids(self, cursor, table: str, columns: list[str]) -> list[int]:
-        key = (table, tuple(columns))
-        if key not in self._types:
-            cursor.execute(
-                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
-                [table],
-            )
-            types = dict(cursor.fetchall())
-            self._types[key] = [types[c] for c in columns]
-        return self._types[key]
-
-    def drop_plain_indexes(self, models) -> list[str]:
-        """Drop the indexes that back no constraint (to rebuild them once, sorted, at the end)."""
-        definitions = []
-        with self.connection.cursor() as cursor:
-            # Index DDL is refused while deferred foreign-key checks are pending (an earlier delete in
-            # the same transaction, or our own rows when the triggers run): check them at once.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for model in models:
-                cursor.execute(
-                    "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                    "WHERE i.indrelid = %s::regclass AND NOT EXISTS "
-                    "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
-                    [model._meta.db_table],
-                )
-                for name, definition in cursor.fetchall():
-                    cursor.execute(f"DROP INDEX {name}")
-                    definitions.append(definition)
-        return definitions
-
-    def create_indexes(self, definitions: list[str]) -> None:
-        with self.connection.cursor() as cursor:
-            for definition in definitions:
-                cursor.execute(definition)
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-    def verify_references(self, checks) -> None:
-        """After a run without trigger checks: every foreign key written must point at a row."""
-        if not self.skip_triggers:
-            return
-        qn = self.connection.ops.quote_name
-        with self.connection.cursor() as cursor:
-            for model, column, target in checks:
-                table, ref = qn(model._meta.db_table), qn(target._meta.db_table)
-                cursor.execute(
-                    f"SELECT count(*) FROM {table} t WHERE t.{qn(column)} IS NOT NULL AND NOT EXISTS "  # noqa: S608
-                    f"(SELECT 1 FROM {ref} r WHERE r.id = t.{qn(column)})"
-                )
-                missing = cursor.fetchone()[0]
-                if missing:
-                    raise RuntimeError(f"{missing} dòng {table}.{column} trỏ tới {ref} không tồn tại.")
-
-    def reserve_ids(self, model, n: int) -> range | list[int]:
-        """n fresh primary keys for `model`, taken from its sequence so later inserts never collide."""
-        if n == 0:
-            return []
-        table = model._meta.db_table
-        with self.connection.cursor() as cursor:
-            if self.pg and self.exclusive:
-                # The tables are locked by this transaction (bulk load): move the sequence once.
-                cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
-                    [table, table, n],
-                )
-                last = cursor.fetchone()[0]
-                return range(last - n + 1, last + 1)
-            if self.pg:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
-                )
-                return [r[0] for r in cursor.fetchall()]
-            if table not in self.next_ids:
-                qn = self.connection.ops.quote_name
-                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {qn(table)}")  # noqa: S608
-                self.next_ids[table] = cursor.fetchone()[0] + 1
-        start = self.next_ids[table]
-        self.next_ids[table] = start + n
-        return range(start, start + n)
-
-    def _converters(self, model, fields) -> dict:
-        """SQLite: {column index: function of the whole column} giving what `Field.get_db_prep_save`
-        would, for the columns whose values are not already in the database's form. Whole columns
-        through list comprehensions: Django's per-value dispatch cost more than the INSERTs."""
-        key = (model, tuple(f.column for f in fields))
-        hit = self._types.get(key)
-        if hit is not None:
-            return hit
-        conn = self.connection
-        plain = {
-            "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "FloatField",
-            "ForeignKey", "IntegerField", "OneToOneField", "PositiveBigIntegerField", "PositiveIntegerField",
-            "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
-        }  # fmt: skip
-
-        def naive_utc(column):
-            # As the backend writes aware datetimes: naive UTC text. str() of a UTC datetime ends
-            # in "+00:00": slicing it off gives the text of replace(tzinfo=None), for less.
-            return [None if v is None else str(v.astimezone(UTC))[:-6] for v in column]
-
-        def json_text(cls):
-            # JSONField.get_db_prep_save: NULL stays NULL, the rest is json.dumps(value, cls=encoder);
-            # most cells are an empty {} or [].
-            empty = _EMPTY if cls is None else {}
-            dumps = json.dumps
-            return lambda column: [
-                None if v is None else ((not v and empty.get(v.__class__)) or dumps(v, cls=cls))
-                for v in column
-            ]
-
-        def unless(kind, f):
-            # Values already of `kind` (or None) are as Django would write them; others go through it.
-            return lambda column: [
-                v if v is None or v.__class__ is kind else f.get_db_prep_save(v, conn) for v in column
-            ]
-
-        out = {}
-        for i, f in enumerate(fields):
-            internal = f.get_internal_type()
-            if internal in plain:
-                continue
-            if internal == "DateTimeField" and conn.vendor == "sqlite" and settings.USE_TZ:
-                out[i] = naive_utc
-            elif internal == "JSONField":
-                out[i] = json_text(f.encoder)
-            elif internal == "DecimalField":
-                out[i] = unless(Decimal, f)  # to_python keeps a Decimal; sqlite3 adapts it to text
-            elif internal == "FileField":
-                out[i] = unless(str, f)  # get_prep_value is str(value)
-            else:
-                out[i] = lambda column, f=f: [f.get_db_prep_save(v, conn) for v in column]
-        self._types[key] = out
-        return out
-
-    def write(self, model, columns: list[str], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        columns, rows = _with_defaults(model, columns, rows)
-        fields = [next(f for f in model._meta.concrete_fields if f.column == c) for c in columns]
-        # Encrypted columns (ADR 0040) are stored as the ORM would store them: ciphertext.
-        sealed = {i: f.seal_column for i, f in enumerate(fields) if hasattr(f, "seal_column")}
-        rows = _map_columns(rows, sealed)
-        qn = self.connection.ops.quote_name
-        table = qn(model._meta.db_table)
-        cols = ", ".join(qn(c) for c in columns)
-        with _without_cyclic_gc(), self.connection.cursor() as cursor:
-            if self.pg:
-                # Binary COPY: no text parsing of timestamps and numbers on either side.
-                from psycopg.types.json import Jsonb
-
-                json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-                rows = _map_columns(rows, {i: _each(Jsonb) for i in json_at})
-                oids = self._oids(cursor, model._meta.db_table, columns)
-                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-                    copy.set_types(oids)
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                prepped = _map_columns(rows, self._converters(model, fields))
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", prepped)  # noqa: S608
-        self.rows += len(rows)
-
-
-#: json.dumps of the empty containers, which most JSON cells hold.
-_EMPTY = {dict: "{}", list: "[]"}
-
-
-def _with_defaults(model, columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:
-    """Columns the generator does not know (a field added later, e.g. Payment.excess) get their
-    model default: Django's defaults are not in the database, so a bulk write must send them."""
-    missing = [
-        f
-        for f in model._meta.concrete_fields
-        if f.column not in columns and not f.primary_key and not f.unique and (f.has_default() or not f.null)
-    ]
-    if not missing:
-        return columns, rows
-    defaults = tuple(f.get_default() for f in missing)
-    return [*columns, *(f.column for f in missing)], [(*row, *defaults) for row in rows]
-
-
-def _map_columns(rows: list[tuple], functions: dict) -> list[tuple]:
-    """Rows with `functions[i]` applied to column i, each function taking the whole column:
-    transposed, so that the work per value is a comprehension step, not a Python call."""
-    if not functions:
-        return rows
-    columns = list(zip(*rows, strict=True))
-    for i, function in functions.items():
-        columns[i] = function(columns[i])
-    return list(zip(*columns, strict=True))
-
-
-def _each(function):
-    return lambda column: list(map(function, column))
-
-
-DOSSIER_COLUMNS = [
-    "id", "code", "national_code", "procedure_id", "procedure_version_id", "channel", "applicant_kind",
-    "applicant_name", "applicant_id_number", "applicant_address", "applicant_phone", "applicant_email",
-    "applicant_user_id", "summary", "form_data", "receiving_agency_id", "handling_agency_id", "assignee_id",
-    "status", "resume_status", "submitted_at", "received_at", "counting_start", "due_at", "reply_due_at",
-    "replied_at", "paused_at", "restart_on_resume", "finished_at", "returned_at", "refused_at",
-    "time_amount", "time_unit", "supplement_count", "counts_as_overdue", "apology_count", "fee_due",
-    "fee_paid", "result_by_post", "decision", "decision_reason", "version", "created_at", "updated_at",
-]  # fmt: skip
-DOCUMENT_COLUMNS = [
-    "id", "dossier_id", "requirement_id", "name", "originals", "copies", "file", "content_type", "sha256",
-    "digitised", "reused", "is_supplement", "added_at",
-]  # fmt: skip
-STEP_COLUMNS = [
-    "id", "dossier_id", "position", "name", "role", "agency_id", "share_hours", "due_at", "started_at",
-    "finished_at", "officer_id",
-]  # fmt: skip
-HISTORY_COLUMNS = [
-    "id", "dossier_id", "at", "action", "label", "from_status", "to_status", "actor_id", "actor_name",
-    "actor_title", "agency_id", "note", "data",
-]  # fmt: skip
-DUE_CHANGE_COLUMNS = ["id", "dossier_id", "at", "old_due_at", "new_due_at", "reason"]
-CHARGE_COLUMNS = [
-    "id", "dossier_id", "fee_line_id", "name", "quantity", "unit_amount", "reduction", "amount",
-    "legal_basis", "assessed_at", "cancelled",
-]  # fmt: skip
-PAYMENT_COLUMNS = [
-    "id", "charge_id", "intent_id", "gateway", "amount", "external_ref", "paid_at", "recorded_by_id",
-    "receipt_number", "receipt_file", "receipt_sha256", "refunded_at", "refund_ref",
-]  # fmt: skip
-RATING_COLUMNS = ["id", "dossier_id", "rater_id", "level", "comment", "created_at"]
-CASE_COLUMNS = [
-    "id", "code", "dossier_id", "rating_id", "submitter_id", "submitter_name", "submitter_id_number",
-    "agency_id", "subject", "content", "status", "repeated", "opened_at", "accept_due_at", "decided_at",
-    "answer_due_at", "answered_at", "publish_due_at", "published_at", "handled_by_id", "officer_note",
-    "answer", "reaction", "version",
-]  # fmt: skip
-DRAFT_COLUMNS = [
-    "id", "owner_id", "acting_for", "definition_id", "state", "answers", "provenance", "papers", "touched",
-    "current_page", "pages_seen", "submission_key", "signed_in_at", "opened_at", "updated_at", "submitted_at",
-    "abandoned_at", "dossier_id", "seconds_from_sign_in", "seconds_from_open", "fields_prefilled",
-    "fields_typed", "pages_count",
-]  # fmt: skip
-
-
 def _iso(moment: datetime | None, utc: bool = False) -> str | None:
     """As dossiers.clock._iso: the old due comes from the database (UTC), the new from the calendar."""
     if moment is None:
@@ -614,7 +249,7 @@ class _Life:
         self.drafts: list[tuple] = []
 
 
-class DemoGenerator:
+class DemoGenerator(DemoTime, LifeRows):
     def __init__(
         self,
         dossiers: int,
@@ -654,170 +289,6 @@ class DemoGenerator:
         self.transfer_cutoff = calendar.parse_time(
             getattr(settings, "MOTCUA_TRANSFER_CUTOFF", "15:00"), "Giờ chốt chuyển hồ sơ"
         )
-
-    # -- calendar helpers, cached ------------------------------------------------------------
-
-    @cache  # noqa: B019 — one generator per run; the cache dies with it
-    def is_working(self, d: date) -> bool:
-        return self.cal.is_working_day(d)
-
-    @cache  # noqa: B019
-    def add_wd(self, d: date, n: int) -> date:
-        return self.cal.add_working_days(d, n)
-
-    def working_on_or_after(self, d: date) -> date:
-        return d if self.is_working(d) else self.add_wd(d, 1)
-
-    def office_moment(self, d: date) -> datetime:
-        """A random moment inside office hours of day d (morning busier), to the second."""
-        rng = self.rng
-        morning, afternoon = self._sessions
-        first, low, high, c = morning if rng.random() < 0.58 or afternoon is None else afternoon
-        # Triangular: fewer dossiers in the first and last minutes of a session. This is
-        # rng.triangular(low, high, mode) with its (mode - low) / (high - low) computed once.
-        u = rng.random()
-        if c is None:
-            offset = low
-        elif u > c:
-            offset = high + (low - high) * math.sqrt((1.0 - u) * (1.0 - c))
-        else:
-            offset = low + (high - low) * math.sqrt(u * c)
-        minute = first + int(offset)
-        return datetime.combine(d, time(minute // 60, minute % 60, rng.randrange(60)), tzinfo=self.tz)
-
-    @staticmethod
-    def _session(start: time, end: time) -> tuple:
-        """(first minute, low, high, triangular c) of an office session, for office_moment."""
-        first = start.hour * 60 + start.minute
-        span = end.hour * 60 + end.minute - first
-        low, high, mode = 3, span - 3, span * 0.4
-        return first, low, high, (mode - low) / (high - low) if high != low else None
-
-    def online_moment(self, d: date) -> datetime:
-        """Online submissions: day and evening, peaks mid-morning and after dinner."""
-        hour = pick_weighted(self.rng, self._online_hours)
-        return datetime.combine(d, time(hour, self.rng.randrange(60), self.rng.randrange(60)), tzinfo=self.tz)
-
-    _online_hours = weighted_table(
-        [(h, w) for h, w in zip(range(24), [1, 1, 1, 1, 1, 2, 4, 7, 10, 11, 10, 8, 6, 7, 9, 9, 8, 7, 6, 8,
-                                             9, 8, 5, 2], strict=True)]
-    )  # fmt: skip
-
-    def later(self, t: datetime, min_wd: int, max_wd: int) -> datetime:
-        """A moment in office hours min..max working days after t (same day if 0), after t."""
-        local = t.astimezone(self.tz)
-        k = self.rng.randint(min_wd, max_wd)
-        day = self.add_wd(local.date(), k) if k else self.working_on_or_after(local.date())
-        moment = self.office_moment(day)
-        if moment <= local:
-            close = datetime.combine(day, self.office[-1][1], tzinfo=self.tz)
-            moment = local + timedelta(minutes=self.rng.randint(5, 60), seconds=self.rng.randrange(60))
-            if moment > close:
-                moment = self.office_moment(self.add_wd(day, 1))
-        return moment
-
-    def due(self, received_at: datetime, amount, unit: str, procedure) -> tuple[datetime, datetime] | None:
-        """(counting_start, due_at) by deadlines.compute_due, cached per (day, cut-off side, amount, unit)."""
-        if amount is None or unit not in deadlines.SUPPORTED_UNITS:
-            return None
-        local = received_at.astimezone(self.tz)
-        cutoff = getattr(procedure, "reception_cutoff", None)
-        if unit == calendar.WORKING_HOURS:
-            key = (local, amount, unit, cutoff)
-        else:
-            limit = calendar.parse_time(cutoff) if cutoff else self.cal.cutoff
-            day = local.date()
-            in_time = self.is_working(day) and local.time() <= limit
-            # Received after the cut-off or on a day off counts from the next working day: every
-            # such moment up to that day has the same answer (and it never starts at receipt).
-            key = (day if in_time else self.add_wd(day, 1), in_time, amount, unit, cutoff)
-        hit = self._due_cache.get(key)
-        if hit is None:
-            # deadlines.compute_due, on this generator's calendar instance.
-            due = self.cal.due_at(received_at, amount, unit, cutoff=cutoff)
-            hit = (due.counting_start, due.due_at, due.counting_start == local)
-            self._due_cache[key] = hit
-        start, due_at, start_is_receipt = hit
-        return (local if start_is_receipt else start), due_at
-
-    def shift_by_pause(self, due_at, paused_at, resumed_at):
-        """`deadlines.shift_by_pause` on this generator's calendar instance (no settings re-read)."""
-        hours = self.cal.working_hours_between(paused_at, resumed_at)
-        if hours <= 0 or due_at is None:
-            return due_at
-        return self.cal.add_working_hours(due_at, hours)
-
-    def plan_steps(
-        self, start: datetime, amount, unit, received_at: datetime
-    ) -> list[tuple[Decimal, datetime | None]]:
-        """As `dossiers.clock.plan_steps`: the transfer step is anchored at receipt and takes no share;
-        the other steps split the whole legal time, the last one taking what rounding left."""
-        key = (start, amount, unit, self.transfer_due(received_at))
-        hit = self._steps_cache.get(key)
-        if hit is None:
-            total = deadlines.legal_hours(amount, unit) or Decimal(0)
-            shares = {
-                position: Decimal(str(share))
-                for position, (_name, role, _where, share) in enumerate(self.workflow, start=1)
-                if not is_transfer_step(position, role)
-            }
-            weight = sum(shares.values()) or Decimal(1)
-            hours_of = {p: (total * share / weight).quantize(Decimal("0.01")) for p, share in shares.items()}
-            if hours_of:
-                last = max(hours_of)
-                hours_of[last] = total - sum(h for p, h in hours_of.items() if p != last)
-            cursor, hit = start, []
-            for position in range(1, len(self.workflow) + 1):
-                if position in hours_of:
-                    hours = hours_of[position]
-                    step_due = self.cal.add_working_hours(cursor, hours) if hours > 0 else None
-                    if step_due is not None:
-                        cursor = step_due
-                else:
-                    hours, step_due = Decimal(0), key[3]
-                hit.append((hours, step_due))
-            self._steps_cache[key] = hit
-        return hit
-
-    def transfer_due(self, received_at: datetime) -> datetime:
-        """`deadlines.transfer_due` (NĐ 61/2018 Art 18) on this generator's calendar instance."""
-        day = self.cal.local_date(received_at)
-        if self.is_working(day) and received_at.astimezone(self.cal.tz).time() <= self.transfer_cutoff:
-            return self.cal.closing_time(day)
-        return self.cal.office_intervals(self.cal.next_working_day(day))[0][0]
-
-    # -- the year ----------------------------------------------------------------------------
-
-    def day_weights(self) -> list[tuple[date, float]]:
-        first = self.until - timedelta(days=365)
-        days = [first + timedelta(days=i) for i in range(365)]
-        tet = sorted(d for d in days if (o := self.cal.override(d)) is not None and "Tết Nguyên" in o.name)
-        out = []
-        for d in days:
-            if self.is_working(d):
-                w = {0: 1.15, 4: 0.95}.get(d.weekday(), 1.0)
-            else:
-                w = 0.06 if d.weekday() == 5 else 0.03  # online only
-            w *= _MONTH_FACTOR.get(d.month, 1.0)
-            if tet:
-                before = (tet[0] - d).days
-                after = (d - tet[-1]).days
-                if 0 < before <= 18:
-                    w *= 1.4  # the rush before Tết
-                elif 0 < after <= 10:
-                    w *= 0.7  # the slow restart after Tết
-            out.append((d, w))
-        return out
-
-    def allocate(self) -> list[tuple[date, int]]:
-        weights = self.day_weights()
-        total = sum(w for _, w in weights)
-        exact = [(d, self.n * w / total) for d, w in weights]
-        counts = {d: int(x) for d, x in exact}
-        rest = self.n - sum(counts.values())
-        for d, _x in sorted(exact, key=lambda p: (-(p[1] - int(p[1])), p[0]))[:rest]:
-            counts[d] += 1
-        return [(d, counts[d]) for d, _ in weights if counts[d]]
 
     # -- one dossier -------------------------------------------------------------------------
 
@@ -1232,7 +703,7 @@ class DemoGenerator:
     # -- run ---------------------------------------------------------------------------------
 
     def run(self) -> DemoReport:
-        with _without_cyclic_gc():
+        with without_cyclic_gc():
             return self._run()
 
     def _run(self) -> DemoReport:
@@ -1256,15 +727,15 @@ class DemoGenerator:
                 handling.add(info.handling_agency(a))
             if info.commune:
                 handling.update(info.handling_agency(c) for c in self.catalog.commune_centres)
-        self.officers = _Officers(rng, self.people)
+        self.officers = Officers(rng, self.people)
         self.officers.ensure(sorted(receiving, key=lambda a: a.code), sorted(handling, key=lambda a: a.code))
         self.report.officers = self.officers.created
         self._forms()
-        self.citizens = _Citizens(self.rng, self.people, self.n if self.form_table else 0)
+        self.citizens = Citizens(self.rng, self.people, self.n if self.form_table else 0)
 
         allocation = self.allocate()
         self.report.first_day, self.report.last_day = allocation[0][0], allocation[-1][0]
-        sink = _Sink(self.using)
+        sink = Sink(self.using)
         # A big load into small tables (PostgreSQL): one transaction that drops the plain indexes,
         # loads everything and rebuilds them sorted — several times faster than maintaining 30
         # indexes row by row, and all-or-nothing. Other sessions wait on these tables meanwhile.
@@ -1307,7 +778,7 @@ class DemoGenerator:
         FeedbackCase, Draft,
     )  # fmt: skip
 
-    def _generate(self, sink: _Sink, allocation) -> int:
+    def _generate(self, sink: Sink, allocation) -> int:
         started = _time.perf_counter()
         rng = self.rng
         counters = self._existing_counters(allocation[0][0])
@@ -1357,115 +828,13 @@ class DemoGenerator:
         roll = self.rng.random()
         return Channel.NATIONAL_PORTAL if roll < 0.595 else (Channel.COUNTER if roll < 0.9 else Channel.POST)
 
-    def _progress(self, done: int, started: float, sink: _Sink) -> None:
+    def _progress(self, done: int, started: float, sink: Sink) -> None:
         if self.stdout is not None:
             elapsed = _time.perf_counter() - started
             self.stdout.write(
                 f"  {done:>9} / {self.n} hồ sơ, {sink.rows} dòng, {elapsed:.0f} s "
                 f"({sink.rows / max(elapsed, 1e-9):,.0f} dòng/giây)"
             )
-
-    def _existing_counters(self, first: date) -> dict[tuple[str, date], int]:
-        return {
-            (scope, day): value
-            for scope, day, value in DossierCodeCounter.objects.using(self.using)
-            .filter(day__gte=first)
-            .values_list("scope", "day", "last_value")
-        }
-
-    def _write_counters(self, sink: _Sink, counters: dict) -> None:
-        """Upsert each (scope, day) to at least the last number used, as codes.next_sequence would."""
-        conn = sink.connection
-        qn = conn.ops.quote_name
-        table = qn(DossierCodeCounter._meta.db_table)
-        last = qn("last_value")
-        greatest = "GREATEST" if sink.pg else "MAX"
-        sql = (
-            f"INSERT INTO {table} ({qn('scope')}, {qn('day')}, {last}) VALUES (%s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT ({qn('scope')}, {qn('day')}) DO UPDATE SET {last} = "
-            f"{greatest}({table}.{last}, EXCLUDED.{last})"
-        )
-        with transaction.atomic(using=self.using), conn.cursor() as cursor:
-            cursor.executemany(
-                sql, [(s, conn.ops.adapt_datefield_value(d), v) for (s, d), v in counters.items()]
-            )
-
-    def _flush(self, sink: _Sink, lives: list[_Life]) -> int:
-        if not lives:
-            return 0
-        started = _time.perf_counter()
-        with transaction.atomic(using=self.using):
-            sink.begin_batch()
-            dossier_ids = sink.reserve_ids(Dossier, len(lives))
-            children = [
-                (DossierDocument, DOCUMENT_COLUMNS, "docs"),
-                (DossierStep, STEP_COLUMNS, "steps"),
-                (DossierHistory, HISTORY_COLUMNS, "history"),
-                (DueDateChange, DUE_CHANGE_COLUMNS, "due_changes"),
-            ]
-            written = list(zip(dossier_ids, lives, strict=True))
-            sink.write(Dossier, DOSSIER_COLUMNS, [self._dossier_row(pk, life) for pk, life in written])
-            self.report.statuses.update(life.status for life in lives)
-            self.report.channels.update(life.row["channel"] for life in lives)
-            for model, columns, attr in children:
-                items = [(pk, item) for pk, life in written for item in getattr(life, attr)]
-                ids = sink.reserve_ids(model, len(items))
-                sink.write(model, columns, [(i, pk, *item) for i, (pk, item) in zip(ids, items, strict=True)])
-            self._flush_followers(sink, written)
-            sink.end_batch()
-        self.report.write_seconds += _time.perf_counter() - started
-        return len(lives)
-
-    def _flush_followers(self, sink: _Sink, written: list[tuple[int, _Life]]) -> None:
-        """Charges and payments, ratings, feedback cases and e-form drafts of the batch."""
-        charged = [(pk, life) for pk, life in written if life.charge]
-        paid = [(pk, life) for pk, life in charged if life.payment]
-        rated = [(pk, life) for pk, life in written if life.rating]
-        cases = [(pk, life, case) for pk, life in written for case in life.cases]
-        drafts = [(pk, life, d) for pk, life in written for d in life.drafts]
-        charge_ids = dict(zip((pk for pk, _ in charged), sink.reserve_ids(Charge, len(charged)), strict=True))
-        payment_ids = iter(sink.reserve_ids(Payment, len(paid)))
-        rating_ids = dict(zip((pk for pk, _ in rated), sink.reserve_ids(Rating, len(rated)), strict=True))
-        case_ids = iter(sink.reserve_ids(FeedbackCase, len(cases)))
-        draft_ids = iter(sink.reserve_ids(Draft, len(drafts)))
-        sink.write(Charge, CHARGE_COLUMNS, [
-            (charge_ids[pk], pk, None, "Phí, lệ phí giải quyết thủ tục", 1, life.charge[1], 0, life.charge[1],
-             "Theo mức thu công bố trong thủ tục hành chính", life.charge[0], False)
-            for pk, life in charged
-        ])  # fmt: skip
-        sink.write(Payment, PAYMENT_COLUMNS, [
-            (next(payment_ids), charge_ids[pk], None, life.payment[0], life.charge[1],
-             "" if life.payment[2] else f"DEMO{pk:010d}", life.payment[1], life.payment[2],
-             f"BL-{life.row['code']}", "", "", None, "")
-            for pk, life in paid
-        ])  # fmt: skip
-        sink.write(Rating, RATING_COLUMNS, [
-            (rating_ids[pk], pk, life.row["user"], life.rating[0], life.rating[2], life.rating[1])
-            for pk, life in rated
-        ])  # fmt: skip
-        sink.write(FeedbackCase, CASE_COLUMNS, [
-            (next(case_ids), c["code"], pk, rating_ids.get(pk) if c["rated"] else None, life.row["user"],
-             life.row["person"].name, life.row["person"].id_number, life.row["handling"].pk,
-             f"{c['subject']} {life.row['code']}"[:200], c["content"], c["status"], False, c["opened_at"],
-             c["accept_due_at"], c["decided_at"], c["answer_due_at"], c["answered_at"], c["publish_due_at"],
-             c["published_at"], c["handled_by"], c["officer_note"], c["answer"], c["reaction"], c["version"])
-            for pk, life, c in cases
-        ])  # fmt: skip
-        f = self.report.followers
-        online_gateways = (Gateway.NATIONAL, Gateway.VIETQR)
-        f["paid_online"] += sum(1 for _pk, life in paid if life.payment[0] in online_gateways)
-        f["paid_counter"] += sum(1 for _pk, life in paid if life.payment[0] not in online_gateways)
-        f["ratings"] += len(rated)
-        f["cases"] += len(cases)
-        f["drafts_submitted"] += sum(1 for _pk, _life, d in drafts if d[0] == "submitted")
-        f["drafts_abandoned"] += sum(1 for _pk, _life, d in drafts if d[0] == "abandoned")
-        namespace = uuid.UUID("6d6f7463-7561-4465-8d6f-686973746f72")  # fixed: the same keys for a seed
-        sink.write(Draft, DRAFT_COLUMNS, [
-            (next(draft_ids), d[1], d[2], d[3], d[0], {}, {}, {}, [], d[4], d[5],
-             uuid.uuid5(namespace, f"{life.row['code']}/{i}"), d[6], d[7], d[8], d[9], d[10],
-             pk if d[11] else None, *d[12:])
-            for pk, life in written for i, d in enumerate(life.drafts)
-        ])  # fmt: skip
 
     def _documents(self, life: _Life, info: ProcedureInfo, online: bool, at: datetime) -> None:
         """The papers handed in (or uploaded): the first case's requirements, as intake records them."""
@@ -1476,37 +845,6 @@ class DemoGenerator:
             life.docs.append(
                 (req_id, name[:2000], originals, copies, "", "", "", digitised, reused, False, at)
             )
-
-    def _dossier_row(self, pk: int, life: _Life) -> tuple:
-        row = life.row
-        p, person = row["procedure"], row["person"]
-        last = life.history[-1][0] if life.history else row["submitted_at"]
-        return (
-            pk, row["code"], row["national_code"], p.pk, p.current_version_id, row["channel"], person.kind,
-            person.name, person.id_number, person.address[:300], person.phone[:20], person.email, row["user"],
-            p.name[:500], {}, row["receiving"].pk, row["handling"].pk, row["assignee"], life.status,
-            life.resume_status, row["submitted_at"], row["received_at"], row["counting_start"], life.due_at,
-            row["reply_due_at"], row["replied_at"], life.paused_at, False, row["finished_at"],
-            row["returned_at"], row["refused_at"], row["time_amount"], row["time_unit"] or "",
-            row.get("supplement_count", 0), row["counts_as_overdue"], row["apology_count"], row["fee_due"],
-            row["fee_paid"], row["result_by_post"], row["decision"], row["decision_reason"], life.version,
-            row["submitted_at"], last,
-        )  # fmt: skip
-
-
-@contextlib.contextmanager
-def _without_cyclic_gc():
-    """The run allocates millions of small containers (rows, history entries) that live until
-    their batch is written and form no reference cycles; the cyclic collector, started every few
-    hundred allocations, walked them again and again for some 40 % of the run. Off meanwhile,
-    on again after (plain reference counting still frees everything as it goes)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def generate(

@@ -249,7 +249,7 @@ def test_the_sqlite_writer_prepares_values_as_django_would():
 
     from django.db import connection
 
-    from motcua.demo.history import _map_columns, _Sink
+    from motcua.demo.bulk import Sink, map_columns
 
     if connection.vendor != "sqlite":
         pytest.skip("executemany conversions are the SQLite path; PostgreSQL writes binary COPY")
@@ -267,10 +267,10 @@ def test_the_sqlite_writer_prepares_values_as_django_would():
         (Draft, "submission_key", [uuid.UUID(int=5), uuid.UUID(int=7), uuid.uuid4(), None]),
         (DossierStep, "share_hours", [Decimal("1.50"), Decimal("0.00"), Decimal(3), None]),
     ]
-    sink = _Sink("default")
+    sink = Sink("default")
     for model, column, values in cases:
         field = next(f for f in model._meta.concrete_fields if f.column == column)
-        converted = _map_columns([(v,) for v in values], sink._converters(model, [field]))
+        converted = map_columns([(v,) for v in values], sink._converters(model, [field]))
         assert [r[0] for r in converted] == [field.get_db_prep_save(v, connection) for v in values], column
 
 
@@ -294,11 +294,12 @@ def test_the_frozen_calendar_answers_as_the_calendar(reference_data):
 def test_the_bulk_writer_sends_the_defaults_of_fields_it_does_not_know():
     """A field added to a model after the generator (Payment.excess, NOT NULL with a Django-side
     default) must not make the demo's bulk insert fail on NULL."""
-    from motcua.demo.history import PAYMENT_COLUMNS, _with_defaults
+    from motcua.demo.bulk import with_defaults
+    from motcua.demo.rows import PAYMENT_COLUMNS
     from motcua.payments.models import Payment
 
     row = (1, 2, None, "national", 150000, "DEMO1", None, None, "BL-1", "", "", None, "")
-    columns, rows = _with_defaults(Payment, PAYMENT_COLUMNS, [row])
+    columns, rows = with_defaults(Payment, PAYMENT_COLUMNS, [row])
     assert columns[: len(PAYMENT_COLUMNS)] == PAYMENT_COLUMNS and rows[0][: len(row)] == row
     filled = dict(zip(columns, rows[0], strict=True))
     assert filled["excess"] == 0 and filled["excess_refund_ref"] == ""
