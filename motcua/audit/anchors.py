@@ -243,7 +243,7 @@ class _Tokens:
             self.pending = []
         try:
             at = datetime.fromisoformat(record.get("at", ""))
-        except ValueError:
+        except (TypeError, ValueError):
             return
         if result.gen_time is not None and abs(result.gen_time - at) > self.SKEW:
             self.skewed.append(where)

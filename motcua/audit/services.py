@@ -214,18 +214,26 @@ def rotate_signing_key(*, actor=None) -> tuple[str, str]:
     return old, line["new_signer"]
 
 
+def _moment(record: dict) -> datetime | None:
+    try:
+        return datetime.fromisoformat(record.get("at", ""))
+    except (TypeError, ValueError):  # an unreadable line: the store's own check reports it
+        return None
+
+
 def _retired_after(records: list[dict]) -> list[tuple[str, set[str], dict[int, int] | None]]:
     """For each chain-key rotation: (where, the ids it retired, the chain positions after which those
     ids may no longer appear — the heads of the first anchor ROTATION_GRACE after it; None if
     no such anchor yet)."""
     found = []
     for i, rotation in enumerate(records):
-        if rotation.get("kind") != "chain-key":
+        at = _moment(rotation)
+        if rotation.get("kind") != "chain-key" or at is None:
             continue
-        since = datetime.fromisoformat(rotation["at"]) + ROTATION_GRACE
         boundary = None
         for later in records[i + 1 :]:
-            if later.get("kind") == "anchor" and datetime.fromisoformat(later["at"]) >= since:
+            later_at = _moment(later)
+            if later.get("kind") == "anchor" and later_at is not None and later_at >= at + ROTATION_GRACE:
                 boundary = {int(s): seq for s, (seq, _) in later.get("heads", {}).items()}
                 break
         found.append((rotation["_where"], set(rotation.get("retired", [])), boundary))
