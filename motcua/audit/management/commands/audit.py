@@ -77,6 +77,7 @@ class Command(BaseCommand):
             f"  MOTCUA_AUDIT_TSA_CA={server.tsa.ca_file}\n"
             "Ctrl-C để dừng."
         )
+        self.stdout.flush()
         try:
             server.httpd.serve_forever()
         except KeyboardInterrupt:
