@@ -220,7 +220,7 @@ class SearchIndex:
         # The action a name starts with (after "Thủ tục"), for the variant penalty.
         self.variants: dict[str, np.ndarray] = {}
         for i, (_code, name, *_) in enumerate(rows):
-            head = " ".join(w for w in tokens(name)[:4] if w not in {"thu", "tuc"})
+            head = " ".join(w for w in tokens(name)[:6] if w not in {"thu", "tuc"})
             action = next((a for a in VARIANT_ACTIONS if f"{head} ".startswith(f"{a} ")), None)
             if action:
                 self.variants.setdefault(action, []).append(i)

@@ -315,7 +315,8 @@ def answer(question: str) -> Answer:
             _("Bạn có thể gửi câu hỏi cho cán bộ: cán bộ sẽ trả lời trong thời hạn luật định."),
             intents=asked,
         )
-    topic = scope.out_of_scope(question)
+    # Matched on what the question is about, without what it asks ("nhà thuê bao lâu" is no "thuê bao").
+    topic = scope.out_of_scope(_search_text(question, asked))
     if topic and not _names_a_procedure_besides(question, topic.phrase, asked):
         return _abstain(
             Exchange.Outcome.OUT_OF_SCOPE,
