@@ -17,6 +17,7 @@ beside it as `audit-anchor-ed25519.<fingerprint>.pub.pem`, and the rotation is i
 signed by the old key and countersigned by the new one. Both rotations: `motcua audit rotate-key`.
 """
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -124,9 +125,13 @@ def rotate_hmac_key() -> tuple[str, list[str]]:
             "MOTCUA_AUDIT_KEY is set: on every node put the new key there and the old one in "
             "MOTCUA_AUDIT_KEY_RETIRED, restart, then run `motcua audit rotate-key --chain --recorded`"
         )
-    old = hmac_ring()
-    new = secrets.token_hex(32).encode()
-    _replace(conf.key_dir() / HMAC_FILE, b"\n".join([new, *old]) + b"\n")
+    directory = conf.key_dir()
+    hmac_ring()  # creates the file on first use
+    with open(directory / ".audit-hmac.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two rotations at once must not drop each other's key
+        old = _lines((directory / HMAC_FILE).read_text())
+        new = secrets.token_hex(32).encode()
+        _replace(directory / HMAC_FILE, b"\n".join([new, *old]) + b"\n")
     return key_id(new), [key_id(key) for key in old]
 
 
