@@ -24,7 +24,6 @@ import itertools
 import json
 import os
 import re
-import subprocess
 import time
 
 from bench.backoffice_bench import _pct, _setup_django, _time, page_url, queryset_rows, sign_in
@@ -45,26 +44,12 @@ def _ratio(on, off) -> str:
     return f"ON/OFF p50 {p50:.2f}x, p95 {_pct(on, 95) / max(_pct(off, 95), 1e-12):.2f}x"
 
 
-def _stop_patiently(procs) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def _submissions(enabled: bool) -> tuple[float | None, float | None, str]:
     """One run of the submissions bench: (submissions/s, prefilled page p95 ms, its printed text)."""
     from bench import submissions
 
     os.environ["MOTCUA_ENCRYPT_AT_REST"] = "1" if enabled else "0"
     out = io.StringIO()
-    # Its servers may take longer than its 10 s to stop gracefully on a loaded machine: wait, then kill,
-    # rather than lose the figures of a run that finished.
-    submissions._stop = _stop_patiently
     try:
         with contextlib.redirect_stdout(out):
             submissions.main(postgres=False)

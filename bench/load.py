@@ -19,16 +19,23 @@ broken — an error ratio, a p95 ceiling, or nothing measured — so `make bench
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import requests
+from bench import server
+from bench.database import (
+    MIGRATE,
+    REFERENCE_DATA,
+    ROOT,
+    bench_env,
+    database_url,
+    recreate_postgres_database,
+    seed,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "motcua_bench_load"
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "300"))
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "40"))
@@ -39,78 +46,39 @@ REFERENCE = "GET /healthz (reference)"
 
 
 def _env(postgres: bool, folder: Path) -> dict:
-    env = {
-        **os.environ,
-        "MOTCUA_EMBEDDED": "1",
-        "MOTCUA_INSECURE_HTTP": "1",
-        "MOTCUA_WEB_ACCESS_LOG": "0",  # gunicorn: no access log line per request (nginx keeps one)
-        "DJANGO_SETTINGS_MODULE": "motcua.settings",
+    return bench_env(
+        database_url(postgres, DB_NAME, folder / "load.sqlite3"),
+        MOTCUA_WEB_ACCESS_LOG="0",  # gunicorn: no access log line per request (nginx keeps one)
         # The bench is the reverse proxy: one X-Forwarded-For address per simulated person.
-        "MOTCUA_PROXY_CLIENT_HEADER": "X-Forwarded-For",
-        "MOTCUA_PROXY_COUNT": "1",
-        "MOTCUA_VAR_DIR": str(folder / "var"),
-    }
-    if postgres:
-        env["DATABASE_URL"] = os.environ.get(
-            "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-        )
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{folder / 'load.sqlite3'}"
-    return env
-
-
-def _manage(env, *args) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        MOTCUA_PROXY_CLIENT_HEADER="X-Forwarded-For",
+        MOTCUA_PROXY_COUNT="1",
+        MOTCUA_VAR_DIR=str(folder / "var"),
     )
 
 
 def _prepare(env, postgres: bool, inputs: Path) -> None:
     if postgres:
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    for command in (
-        ["migrate", "--no-input", "-v", "0"],
-        ["createcachetable"],
-        ["load_calendar"],
-        ["load_places"],
-        ["import_catalog"],
-        ["load_forms"],
-        ["demo_accounts"],
-        ["signing", "init"],
-        ["demo", "--dossiers", str(DOSSIERS), "--seed", "1", "--if-empty"],
-        ["foryou", "load"],
-    ):
-        _manage(env, *command)
+        recreate_postgres_database(DB_NAME)
+    seed(
+        env,
+        [
+            MIGRATE,
+            ["createcachetable"],
+            *REFERENCE_DATA,
+            ["demo_accounts"],
+            ["signing", "init"],
+            ["demo", "--dossiers", str(DOSSIERS), "--seed", "1", "--if-empty"],
+            ["foryou", "load"],
+        ],
+    )
     subprocess.run([sys.executable, "-m", "bench.load_inputs", str(inputs)], cwd=ROOT, env=env, check=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(env, port: int) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "gunicorn", "motcua.wsgi:application",
-        "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-    ]  # fmt: skip
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                return server
-        except requests.RequestException:
-            time.sleep(0.5)
-    server.kill()
+    gunicorn = server.gunicorn(env, port, WORKERS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if server.answers(f"http://127.0.0.1:{port}/healthz"):
+        return gunicorn
+    gunicorn.kill()
     raise RuntimeError("gunicorn did not answer /healthz within 120 s")
 
 
@@ -160,8 +128,8 @@ def main(postgres: bool = False) -> bool:
         f"load bench on {label}: setup {time.monotonic() - started:.0f} s, {DOSSIERS} demo dossiers; "
         f"gunicorn {WORKERS} workers; locust {USERS} people for {SECONDS} s (loopback)"
     )
-    port = _free_port()
-    server = _serve(env, port)
+    port = server.free_port()
+    gunicorn = _serve(env, port)
     prefix = folder / "locust"
     try:
         subprocess.run(
@@ -194,8 +162,7 @@ def main(postgres: bool = False) -> bool:
             stdout=subprocess.DEVNULL,
         )
     finally:
-        server.terminate()
-        server.wait(30)
+        server.stop([gunicorn])
     stats_file = prefix.with_name(prefix.name + "_stats.csv")
     stats = read_stats(stats_file) if stats_file.exists() else {}
     reference = stats.get(REFERENCE, {}).get("p95")

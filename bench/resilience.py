@@ -43,9 +43,20 @@ from pathlib import Path
 
 import requests
 
-from bench.submissions import _CSRF, CODE, SERVER, _free_port
+from bench import server
+from bench.database import (
+    MIGRATE,
+    POSTGRES_SERVER,
+    REFERENCE_DATA,
+    ROOT,
+    bench_env,
+    recreate_postgres_database,
+    seed,
+    signed_in_residents,
+)
+from bench.server import free_port
+from bench.submissions import _CSRF, CODE
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "motcua_bench_resilience"
 SERVERS = int(os.environ.get("BENCH_SERVERS", "3"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "6"))
@@ -103,18 +114,14 @@ class Postgres:
         if self.bin and os.geteuid() == 0 and shutil.which("runuser"):
             self.dir = Path(tempfile.mkdtemp(prefix="motcua-resilience-pg-"))
             shutil.chown(self.dir, "postgres", "postgres")
-            self.port = _free_port()
+            self.port = free_port()
             data = self.dir / "data"
             self._as_postgres(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
             self._ctl("start")
             self.private = True
             self._as_postgres(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), DB_NAME)
             return f"postgres://postgres@127.0.0.1:{self.port}/{DB_NAME}"
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        recreate_postgres_database(DB_NAME)
         return f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 
     def _as_postgres(self, *args):
@@ -135,7 +142,7 @@ class Postgres:
             return f"PostgreSQL restarted (pg_ctl restart -m immediate: crash + WAL recovery) in {took:.1f} s"
         import psycopg
 
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
             n = conn.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s", [DB_NAME]
             ).fetchone()[0]
@@ -166,9 +173,7 @@ class Fleet:
     def _server(self, port: int) -> subprocess.Popen:
         # Their error log (the 500s while the database restarts) goes to a file, counted at the end.
         with open(self.log, "ab") as log:
-            return subprocess.Popen(
-                [sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=self.env, stderr=log
-            )
+            return server.wsgiref(self.env, port, stderr=log)
 
     def server_errors(self) -> int:
         return self.log.read_text(errors="replace").count("Internal Server Error") if self.log.exists() else 0
@@ -213,15 +218,8 @@ class Fleet:
 
 
 def _wait(url: str, seconds: float = 120):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer in {seconds:.0f} s")
+    if not server.answers(url, seconds, pause=0.3):
+        raise RuntimeError(f"{url} did not answer in {seconds:.0f} s")
 
 
 # ------------------------------------------------------------------------------------------- clients
@@ -293,55 +291,21 @@ def _submit(base: str, session_key: str, give_up: float) -> tuple[int, str]:
 
 
 def _env(postgres_url: str | None, portal_port: int, port: int, folder: Path) -> dict:
-    return {
-        **os.environ,
-        "MOTCUA_EMBEDDED": "1",
-        "MOTCUA_INSECURE_HTTP": "1",
-        "DJANGO_SETTINGS_MODULE": "motcua.settings",
-        "MOTCUA_VAR_DIR": str(folder / "var"),
-        "DATABASE_URL": postgres_url or f"sqlite:///{folder / 'resilience.sqlite3'}",
-        "MOTCUA_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "MOTCUA_EXCHANGE_NATIONAL_PORTAL_URL": f"http://127.0.0.1:{portal_port}/sandbox/dvcqg/",
-        "MOTCUA_SYNC_DELIVER_EVERY": "1",
-        "MOTCUA_SYNC_LEASE_SECONDS": "10",
-        "MOTCUA_SYNC_BACKOFF_SECONDS": "1",
-        "MOTCUA_SYNC_BACKOFF_MAX_SECONDS": "4",
-    }
+    return bench_env(
+        postgres_url or f"sqlite:///{folder / 'resilience.sqlite3'}",
+        MOTCUA_VAR_DIR=str(folder / "var"),
+        MOTCUA_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        MOTCUA_EXCHANGE_NATIONAL_PORTAL_URL=f"http://127.0.0.1:{portal_port}/sandbox/dvcqg/",
+        MOTCUA_SYNC_DELIVER_EVERY="1",
+        MOTCUA_SYNC_LEASE_SECONDS="10",
+        MOTCUA_SYNC_BACKOFF_SECONDS="1",
+        MOTCUA_SYNC_BACKOFF_MAX_SECONDS="4",
+    )
 
 
 def _prepare(env: dict, users: int) -> list[str]:
-    for command in (
-        ["migrate", "--no-input", "-v", "0"],
-        ["createcachetable"],
-        ["load_calendar"],
-        ["load_places"],
-        ["import_catalog"],
-        ["load_forms"],
-        ["signing", "init"],
-    ):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-        )
-    script = (
-        "import django; django.setup()\n"
-        "from django.contrib.sessions.backends.db import SessionStore\n"
-        "from django.utils import timezone\n"
-        "from motcua.people.models import User\n"
-        "from motcua.registries.sandbox import person_at\n"
-        f"for i in range(100, 100 + {users}):\n"
-        "    p = person_at(i)\n"
-        "    if p.deceased_on: continue\n"
-        "    u, _ = User.objects.get_or_create(username='bench-'+p.id_number, defaults={'kind': 'citizen',"
-        " 'personal_id': p.id_number, 'full_name': p.full_name})\n"
-        "    s = SessionStore(); s['_auth_user_id'] = str(u.pk);"
-        " s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend';"
-        " s['_auth_user_hash'] = u.get_session_auth_hash(); s['eid_sub'] = p.id_number;"
-        " s['signed_in_at'] = timezone.now().isoformat(); s.create(); print(s.session_key)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return out.stdout.split()
+    seed(env, [MIGRATE, ["createcachetable"], *REFERENCE_DATA, ["signing", "init"]])
+    return signed_in_residents(env, users)
 
 
 COUNT = """
@@ -404,7 +368,7 @@ def _count(env: dict, acks: list) -> dict:
 def main(postgres: bool = False) -> None:
     folder = Path(tempfile.mkdtemp(prefix="motcua-bench-resilience-"))
     pg = Postgres() if postgres else None
-    port, portal_port = _free_port(), _free_port()
+    port, portal_port = free_port(), free_port()
     fleet = None
     started = time.monotonic()
     try:

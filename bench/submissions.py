@@ -17,7 +17,6 @@ page beside the p50/p95 of /healthz measured against the same server in the same
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,19 @@ from pathlib import Path
 
 import requests
 
+from bench import server
 from bench.checks import checked
+from bench.database import (
+    MIGRATE,
+    REFERENCE_DATA,
+    bench_env,
+    database_url,
+    recreate_postgres_database,
+    seed,
+    signed_in_residents,
+)
+from bench.server import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "motcua_bench_submissions"
 SERVERS = int(os.environ.get("BENCH_SERVERS", "4"))
 SERVER_KIND = os.environ.get("BENCH_SERVER", "gunicorn")
@@ -40,128 +49,27 @@ _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def _env(postgres: bool) -> dict:
-    env = {
-        **os.environ,
-        "MOTCUA_EMBEDDED": "1",
-        "MOTCUA_INSECURE_HTTP": "1",
-        "MOTCUA_WEB_ACCESS_LOG": "0",  # gunicorn: no access log line per request (nginx keeps one)
-        "DJANGO_SETTINGS_MODULE": "motcua.settings",
-    }
-    if postgres:
-        env["DATABASE_URL"] = os.environ.get(
-            "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-        )
-    else:
-        env["DATABASE_URL"] = (
-            f"sqlite:///{Path(tempfile.mkdtemp(prefix='motcua-bench-')) / 'submissions.sqlite3'}"
-        )
-    return env
-
-
-def _manage(env, *args):
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
+    sqlite_file = None if postgres else Path(tempfile.mkdtemp(prefix="motcua-bench-")) / "submissions.sqlite3"
+    # gunicorn: no access log line per request (nginx keeps one)
+    return bench_env(database_url(postgres, DB_NAME, sqlite_file), MOTCUA_WEB_ACCESS_LOG="0")
 
 
 def _prepare(env, postgres: bool, users: int) -> list[str]:
     if postgres:
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    for command in (
-        ["migrate", "--no-input", "-v", "0"],
-        ["load_calendar"],
-        ["load_places"],
-        ["import_catalog"],
-        ["load_forms"],
-        ["signing", "init"],
-    ):
-        _manage(env, *command)
-    script = (
-        "import django,sys; django.setup()\n"
-        "from django.contrib.sessions.backends.db import SessionStore\n"
-        "from django.utils import timezone\n"
-        "from motcua.people.models import User\n"
-        "from motcua.registries.sandbox import person_at\n"
-        f"for i in range(100, 100 + {users}):\n"
-        "    p = person_at(i)\n"
-        "    if p.deceased_on: continue\n"
-        "    u, _ = User.objects.get_or_create(username='bench-'+p.id_number, defaults={'kind': 'citizen',"
-        " 'personal_id': p.id_number, 'full_name': p.full_name})\n"
-        "    s = SessionStore(); s['_auth_user_id'] = str(u.pk);"
-        " s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend';"
-        " s['_auth_user_hash'] = u.get_session_auth_hash(); s['eid_sub'] = p.id_number;"
-        " s['signed_in_at'] = timezone.now().isoformat(); s.create(); print(s.session_key)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return out.stdout.split()
-
-
-SERVER = """
-import os, socket, sys
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-from motcua.wsgi import application
-
-class Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-class Server(WSGIServer):
-    def server_bind(self):
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        super().server_bind()
-
-server = make_server("127.0.0.1", int(sys.argv[1]), application, server_class=Server, handler_class=Quiet)
-server.serve_forever()
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        recreate_postgres_database(DB_NAME)
+    seed(env, [MIGRATE, *REFERENCE_DATA, ["signing", "init"]])
+    return signed_in_residents(env, users)
 
 
 def _start_servers(env, port: int) -> list[subprocess.Popen]:
     if SERVER_KIND == "gunicorn":
-        command = [
-            sys.executable, "-m", "gunicorn", "motcua.wsgi:application",
-            "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-            "--bind", f"127.0.0.1:{port}", "--workers", str(SERVERS),
-        ]  # fmt: skip
-        procs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)]
+        procs = [server.gunicorn(env, port, SERVERS, stdout=subprocess.DEVNULL)]
     else:
-        procs = [
-            subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env)
-            for _ in range(SERVERS)
-        ]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200:
-                return procs
-        except requests.RequestException:
-            time.sleep(0.5)
-    _stop(procs)
+        procs = [server.wsgiref(env, port) for _ in range(SERVERS)]
+    if server.answers(f"http://127.0.0.1:{port}/healthz", timeout=10):
+        return procs
+    server.stop(procs)
     raise RuntimeError("the bench server did not start")
-
-
-def _stop(procs) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:  # gunicorn lets its workers finish (graceful_timeout); then it is stopped for good
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 def _pct(values, q):
@@ -223,7 +131,7 @@ def main(postgres: bool = False) -> None:
         f"submissions bench on {label}: setup {time.monotonic() - t0:.0f} s, {len(sessions)} residents, "
         f"{SERVERS} server processes ({SERVER_KIND}), {CLIENTS} client threads"
     )
-    port = _free_port()
+    port = free_port()
     procs = _start_servers(env, port)
     base = f"http://127.0.0.1:{port}"
     page_times, ref_times, codes, errors = [], [], [], []
@@ -253,7 +161,7 @@ def main(postgres: bool = False) -> None:
             thread.join()
         elapsed = time.monotonic() - started
     finally:
-        _stop(procs)
+        server.stop(procs)
     ms = 1000
     print(
         f"  submissions: {len(codes)} in {elapsed:.1f} s = {len(codes) / elapsed:.1f} /s end to end "
