@@ -179,10 +179,24 @@ def _bigrams(words: list[str]) -> list[str]:
 LEXICON_FILES = ["synonyms.csv", "everyday-words.csv"]
 
 
+#: For whom a paper is asked: a lexicon phrase written for one of them ("nhập khẩu cho con") holds
+#: for the others ("nhập khẩu cho cháu"); see `_for_anyone`.
+RELATIVES = ["con", "vo", "chong", "bo", "me", "cha", "ong", "ba", "chau", "em", "anh", "chi", "be"]
+
+
+def _for_anyone(phrase: str) -> list[str]:
+    """A phrase ending "cho <relative>", said for every relative; with the phrase itself first."""
+    words = phrase.split()
+    if len(words) >= 3 and words[-2] == "cho" and words[-1] in RELATIVES:
+        return [phrase, *(" ".join([*words[:-1], relative]) for relative in RELATIVES)]
+    return [phrase]
+
+
 def load_synonyms(directory: Path | None = None) -> list[tuple[str, str]]:
     """(folded phrase, folded expansion) pairs from the lexicon files, longest phrase first."""
     directory = directory or Path(settings.DATA_DIR) / "search"
     pairs: dict[str, str] = {}
+    generalised: dict[str, str] = {}
     for name in LEXICON_FILES:
         path = directory / name
         if not path.exists():
@@ -194,6 +208,10 @@ def load_synonyms(directory: Path | None = None) -> list[tuple[str, str]]:
                     folded = " ".join(tokens(phrase))
                     if folded and expansion:
                         pairs.setdefault(folded, expansion)  # the first file wins
+                        for variant in _for_anyone(folded):
+                            generalised.setdefault(variant, expansion)
+    for phrase, expansion in generalised.items():
+        pairs.setdefault(phrase, expansion)  # a phrase written out in a file wins
     return sorted(pairs.items(), key=lambda pair: (-len(pair[0]), pair[0]))
 
 

@@ -156,18 +156,22 @@ def coverage(query: str, code: str) -> float:
     """Share of the query's meaningful words that the procedure's name accounts for: a word in the
     name, a typo of a long name word, or an everyday phrase whose catalog words are in the name."""
     index = get_index()
-    words = _naming_words(tokens(query))
-    if not words:
-        return 0.0
     try:
         name = set(tokens(index.names[index.codes.index(code)]))
     except ValueError:
         return 0.0
+    # Everyday phrases first ("nhập khẩu cho cháu" is one), then who and where are left out.
+    words = [w for w in tokens(query) if w not in STOP_WORDS]
     rest, expansions = index._expand(words)
+    in_phrases = len(words) - len(rest)
+    rest = _naming_words(rest)
+    total = in_phrases + len(rest)
+    if not total:
+        return 0.0
     covered = 0.0
     if expansions:
         hit = sum(sum(w in name for w in e) / len(e) >= 0.5 for e in expansions) / len(expansions)
-        covered += (len(words) - len(rest)) * hit
+        covered += in_phrases * hit
     pairs = set(
         zip(
             tokens(index.names[index.codes.index(code)]),
@@ -184,7 +188,7 @@ def coverage(query: str, code: str) -> float:
             covered += bool(neighbours & pairs)
         else:
             covered += word in name or (len(word) >= 4 and index._correct(word) in name)
-    return covered / len(words)
+    return covered / total
 
 
 def confident(query: str, best) -> bool:
