@@ -128,7 +128,7 @@ def _search_text(question: str, intents: list[str]) -> str:
 BENEFICIARIES = frozenset(
     ["bo", "me", "cha", "ong", "ba", "vo", "chong", "chau", "anh", "chi", "em", "noi", "ngoai", "gia", "minh"]
 )
-PLACES = frozenset(["xa", "phuong", "huyen", "tinh", "uy", "ban", "cong", "an"])
+PLACES = frozenset(["xa", "phuong", "huyen", "tinh", "uy", "ban", "ubnd", "cong", "an"])
 _GOING = frozenset(["len", "ra", "den", "toi", "o", "tai", "di"])
 
 
