@@ -5,8 +5,8 @@
   (an empty folder, cleaned at each start; deploy/gunicorn.conf.py does it) so every worker's
   figures are summed at scrape time.
 * Queues, dead letters, job freshness and sync lag are read from the database at scrape time
-  (`DatabaseCollector`), so any process answers the same figures. Breaker states are those of
-  the process that answers (circuits are per process unless shared through the cache).
+  (`DatabaseCollector`), so any process answers the same figures. Breaker states are read from the
+  shared cache (ADR 0047), so they too are the same whichever process answers.
 
 Protection: a bearer token (MOTCUA_METRICS_TOKEN) or client addresses (MOTCUA_METRICS_ALLOWED_IPS);
 with neither set the endpoint does not exist (404); otherwise a caller with neither gets 403.
@@ -71,6 +71,10 @@ class MetricsMiddleware:
         return response
 
 
+class BreakerStoreError(RuntimeError):
+    """The cache holding the breakers could not be read."""
+
+
 class DatabaseCollector:
     """Gauges read at scrape time from the shared database (correct whatever the process count)."""
 
@@ -83,7 +87,7 @@ class DatabaseCollector:
         for part, method in (("queues", self._queues), ("jobs", self._jobs), ("breakers", self._breakers)):
             try:
                 families = list(method())
-            except DatabaseError:
+            except (DatabaseError, BreakerStoreError):
                 errors.add_metric([part], 1.0)
                 continue
             errors.add_metric([part], 0.0)
@@ -145,19 +149,27 @@ class DatabaseCollector:
 
     @staticmethod
     def _breakers():
+        """Every configured service, and any other whose breaker has opened (webhook.<id>: its
+        reset time is the webhooks' setting, 30 s by default), read from the shared cache."""
         from motcua.exchange.client import CircuitBreaker
 
         family = GaugeMetricFamily(
             "motcua_breaker_state",
-            "Circuit breaker of each outside service in this process: 0 closed, 1 half open, 2 open.",
+            "Circuit breaker of each outside service (all processes): 0 closed, 1 half open, 2 open.",
             labels=["service"],
         )
         codes = {"closed": 0, "half_open": 1, "open": 2}
-        for service, conf in sorted(getattr(settings, "MOTCUA_EXCHANGE_SERVICES", {}).items()):
-            breaker = CircuitBreaker(
-                service, conf.get("breaker_failures", 5), conf.get("breaker_reset_seconds", 30)
-            )
-            family.add_metric([service], codes.get(breaker.state(), 2))
+        services = getattr(settings, "MOTCUA_EXCHANGE_SERVICES", {})
+        webhooks = getattr(settings, "MOTCUA_WEBHOOK_BREAKER_RESET_SECONDS", 30.0)
+        try:
+            names = sorted(set(services) | CircuitBreaker.known_services())
+            for service in names:
+                conf = services.get(service, {})
+                reset = conf.get("breaker_reset_seconds", webhooks if service.startswith("webhook.") else 30)
+                breaker = CircuitBreaker(service, conf.get("breaker_failures", 5), reset)
+                family.add_metric([service], codes.get(breaker.state(), 2))
+        except Exception as exc:  # Redis down, the cache table missing: say so, keep the scrape
+            raise BreakerStoreError(str(exc)) from exc
         yield family
 
 

@@ -6,9 +6,10 @@
 * timeouts (connect, read) on every request;
 * retries with exponential backoff and full jitter on timeouts, connection errors, 429 and 5xx
   (never on other 4xx: asking again would get the same answer);
-* a circuit breaker per service, in-process: after K consecutive failures (timeouts, connection
-  errors, 408, 429, 5xx, answers that are not JSON) the service is not called for T seconds, then
-  one probe is let through (half-open); its result closes or re-opens it;
+* a circuit breaker per service, shared by every process through the cache (ADR 0047): after K
+  consecutive failures (timeouts, connection errors, 408, 429, 5xx, answers that are not JSON) the
+  service is not called for T seconds, then one probe is let through (half-open); its result closes
+  or re-opens it;
 * credentials: an API key (`X-API-Key`), a bearer token or HTTP basic;
 * request signing where the platform asks for it: HMAC-SHA256 over method, path with query,
   timestamp and the SHA-256 of the body, sent in `X-Motcua-*` headers (`signature_headers`,
@@ -28,8 +29,8 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import random
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -78,62 +79,114 @@ class ExchangeError(ConnectionError):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Circuit:
-    failures: int = 0
-    opened_at: float | None = None
-    probing: bool = False
-
-
 class CircuitBreaker:
     """Closed → open after `threshold` consecutive failures → half-open after `reset_seconds`
-    (one probe at a time) → closed on the probe's success, open again on its failure."""
+    (one probe at a time) → closed on the probe's success, open again on its failure.
 
-    _lock = threading.Lock()
-    _circuits: dict[str, _Circuit] = {}
-    clock = staticmethod(time.monotonic)
+    The state lives in Django's default cache (CACHES: Redis in production, the database cache in the
+    embedded mode), so every process and machine shares one breaker per service (ADR 0047): three
+    keys per service — the consecutive failures (`add` + `incr`), the moment it opened (wall clock,
+    comparable across machines) and the half-open probe (`add`, so one process wins it; it expires
+    after `reset_seconds` if its caller dies). The happy path reads one key in `allow()` and one
+    `get_many` in `success()`, and writes nothing. A cache that does not answer never stops a call:
+    the breaker then lets calls through and logs it."""
 
-    def __init__(self, service: str, threshold: int, reset_seconds: float):
+    clock = staticmethod(time.time)
+    PREFIX = "motcua:breaker:"
+    #: The cache key listing the services whose breaker has opened (metrics, `reset_all`).
+    INDEX = "motcua:breaker:services"
+    #: How long an open state or a failure count is kept without news (a day).
+    KEEP_SECONDS = 86_400
+    _seen: set[str] = set()  # the services this process has used
+
+    def __init__(self, service: str, threshold: int, reset_seconds: float, cache_alias: str = "default"):
         self.service, self.threshold, self.reset_seconds = service, max(1, threshold), reset_seconds
+        self.cache_alias = cache_alias
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in service)[:150]
+        self._failures, self._opened, self._probe = (f"{self.PREFIX}{safe}:{k}" for k in ("f", "o", "p"))
+        self._seen.add(service)
 
     @property
-    def _circuit(self) -> _Circuit:
-        return self._circuits.setdefault(self.service, _Circuit())
+    def cache(self):
+        from django.core.cache import caches
+
+        return caches[self.cache_alias]
 
     def state(self) -> str:
-        with self._lock:
-            circuit = self._circuit
-            if circuit.opened_at is None:
-                return "closed"
-            return "half_open" if self.clock() - circuit.opened_at >= self.reset_seconds else "open"
+        """closed, open or half_open; raises when the cache cannot be read (metrics say so)."""
+        opened = self.cache.get(self._opened)
+        if opened is None:
+            return "closed"
+        return "open" if self._resting(opened) else "half_open"
+
+    def _resting(self, opened: float) -> bool:
+        """Still within the reset period. A clock that went back (an NTP step, another machine's
+        clock behind) ends the rest rather than prolonging it."""
+        return 0 <= self.clock() - opened < self.reset_seconds
 
     def allow(self) -> bool:
-        with self._lock:
-            circuit = self._circuit
-            if circuit.opened_at is None:
+        try:
+            opened = self.cache.get(self._opened)
+            if opened is None:
                 return True
-            if self.clock() - circuit.opened_at < self.reset_seconds or circuit.probing:
+            if self._resting(opened):
                 return False
-            circuit.probing = True
+            # Half-open: one probe across all processes; it expires if its caller never reports.
+            return self.cache.add(self._probe, self.clock(), timeout=max(1, math.ceil(self.reset_seconds)))
+        except Exception:
+            logger.warning("circuit breaker %s: the cache did not answer; call let through", self.service)
             return True
 
     def success(self) -> None:
-        with self._lock:
-            self._circuits[self.service] = _Circuit()
+        try:
+            if self.cache.get_many([self._failures, self._opened]):
+                self.cache.delete_many([self._failures, self._opened, self._probe])
+        except Exception:
+            logger.warning("circuit breaker %s: the cache did not answer (success not kept)", self.service)
 
     def failure(self) -> None:
-        with self._lock:
-            circuit = self._circuit
-            circuit.failures += 1
-            if circuit.probing or circuit.failures >= self.threshold:
-                circuit.opened_at = self.clock()
-            circuit.probing = False
+        try:
+            cache = self.cache
+            cache.add(self._failures, 0, timeout=self.KEEP_SECONDS)
+            try:
+                failures = cache.incr(self._failures)
+            except ValueError:  # cleared by a success meanwhile
+                cache.add(self._failures, 1, timeout=self.KEEP_SECONDS)
+                failures = 1
+            opened = cache.get(self._opened)
+            half_open = opened is not None and not self._resting(opened)
+            if half_open or failures >= self.threshold:
+                cache.set(self._opened, self.clock(), timeout=self.KEEP_SECONDS)
+                cache.delete(self._probe)
+                self._index(cache)
+        except Exception:
+            logger.warning("circuit breaker %s: the cache did not answer (failure not kept)", self.service)
+
+    def _index(self, cache) -> None:
+        """Remember the service in the shared list (read by metrics and reset_all); a lost race
+        only delays it to the breaker's next opening."""
+        known = cache.get(self.INDEX) or []
+        if self.service not in known:
+            cache.set(self.INDEX, sorted({*known, self.service}), timeout=None)
 
     @classmethod
-    def reset_all(cls) -> None:
-        """Close every circuit (tests, or an operator after a platform outage)."""
-        with cls._lock:
-            cls._circuits.clear()
+    def known_services(cls, cache_alias: str = "default") -> set[str]:
+        """Services whose breaker opened in any process, and those this process has used."""
+        from django.core.cache import caches
+
+        return {*(caches[cache_alias].get(cls.INDEX) or []), *cls._seen}
+
+    @classmethod
+    def reset_all(cls, cache_alias: str = "default") -> None:
+        """Close every circuit, in every process (tests, or an operator after a platform outage)."""
+        from django.core.cache import caches
+
+        cache = caches[cache_alias]
+        configured = set(getattr(settings, "MOTCUA_EXCHANGE_SERVICES", {}))
+        for service in cls.known_services(cache_alias) | configured:
+            breaker = cls(service, 1, 0, cache_alias)
+            cache.delete_many([breaker._failures, breaker._opened, breaker._probe])
+        cache.delete(cls.INDEX)
 
 
 # --------------------------------------------------------------------------------------------
