@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from motcua.catalog.models import Procedure
 from motcua.core import calendar
 from motcua.dossiers import services
 from motcua.dossiers.access import is_province_wide, officer_agency_ids, roles_of, visible_dossiers
-from motcua.dossiers.models import FINAL_STATUSES, Channel, Consultation, DossierStep, Status
+from motcua.dossiers.models import FINAL_STATUSES, Channel, Consultation, Status
 from motcua.people.models import OfficerRole
 from motcua.places.models import Agency
 
@@ -274,56 +274,38 @@ def _step_pairs(user) -> list[tuple[int, list[str]]]:
     return pairs
 
 
-def _is_current_step_for(agency_id: int, roles: list[str]) -> Exists:
-    """The dossier's current step (its first unfinished one) is at `agency_id`, for one of `roles`."""
-    earlier_open = DossierStep.objects.filter(
-        dossier_id=OuterRef("dossier_id"), finished_at__isnull=True, position__lt=OuterRef("position")
-    )
-    return Exists(
-        DossierStep.objects.filter(
-            dossier_id=OuterRef("pk"), agency_id=agency_id, role__in=roles, finished_at__isnull=True
-        ).filter(~Exists(earlier_open))
-    )
+def _step_statuses() -> dict[str, set[int]]:
+    """For each role, the statuses in which a step of that role is worked on while current.
 
-
-def _step_branches(roles) -> list[tuple[str, int, bool]]:
-    """(agency side, status, exact check needed) where a step of one of `roles` can be current.
-
-    From the workflow (services.default_workflow) and how services move through it: the first
-    step is current while the dossier is received (2), the middle steps while it is processed
-    (4), the last one (return of the result) once it is done (9). Each pair is one index range.
-    Where the range also holds the steps of roles the user does not have (the specialist's and
-    the approver's steps both happen in status 4), the current step is checked on each dossier
-    (_is_current_step_for); where it does not, the range is the answer.
+    From the workflow (services.default_workflow) and how the services move through it: the
+    first step is current while the dossier is received (2), the middle steps while it is
+    processed (4), the last one (return of the result) once it is done (9). A paused dossier
+    (supplement, payment, withdrawal) waits for someone else, not for its current step.
     """
     workflow = services.default_workflow()
-    fields = {services.RECEIVING: "receiving_agency_id", services.HANDLING: "handling_agency_id"}
-    by_range: dict[tuple[str, int], set[str]] = {}
-    for position, (_name, role, where, _share) in enumerate(workflow, start=1):
+    statuses: dict[str, set[int]] = {}
+    for position, (_name, role, _where, _share) in enumerate(workflow, start=1):
         if position == 1:
             status = Status.RECEIVED
         elif position == len(workflow):
             status = Status.DONE
         else:
             status = Status.PROCESSING
-        for field_name in [fields[where]] if where in fields else sorted(fields.values()):
-            by_range.setdefault((field_name, status), set()).add(role)
-    return sorted(
-        (side, status, not held <= set(roles))
-        for (side, status), held in by_range.items()
-        if held & set(roles)
-    )
+        statuses.setdefault(role, set()).add(status)
+    return statuses
 
 
 def _my_step_ranges(user) -> list[tuple[int, Q]]:
-    """(status, condition): the dossiers whose current step is the user's, as index ranges."""
+    """(status, condition): the dossiers whose current step is the user's, each one range of the
+    index (current_step_agency, current_step_role, status, due_at). The current step is on the
+    dossier, kept by the lifecycle service (ADR 0046): no subquery over the steps."""
+    by_role = _step_statuses()
     pieces = []
     for agency_id, roles in _step_pairs(user):
-        for side, status, check in _step_branches(roles):
-            piece = Q(status=status, **{side: agency_id})
-            if check:
-                piece &= Q(_is_current_step_for(agency_id, roles))
-            pieces.append((status, piece))
+        for role in roles:
+            for status in sorted(by_role.get(role, ())):
+                piece = Q(current_step_agency_id=agency_id, current_step_role=role, status=status)
+                pieces.append((status, piece))
     return pieces
 
 

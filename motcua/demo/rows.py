@@ -39,6 +39,7 @@ DOSSIER_COLUMNS = [
     "replied_at", "paused_at", "restart_on_resume", "finished_at", "returned_at", "refused_at",
     "time_amount", "time_unit", "supplement_count", "counts_as_overdue", "apology_count", "fee_due",
     "fee_paid", "result_by_post", "decision", "decision_reason", "version", "created_at", "updated_at",
+    "current_step_agency_id", "current_step_role",
 ]  # fmt: skip
 DOCUMENT_COLUMNS = [
     "id", "dossier_id", "requirement_id", "name", "originals", "copies", "file", "content_type", "sha256",
@@ -185,6 +186,8 @@ class LifeRows:
         row = life.row
         p, person = row["procedure"], row["person"]
         last = life.history[-1][0] if life.history else row["submitted_at"]
+        # As services.perform (clock.follow_current_step): the first unfinished step's agency and role.
+        current = next(((step[3], step[2]) for step in life.steps if step[7] is None), (None, ""))
         return (
             pk, row["code"], row["national_code"], p.pk, p.current_version_id, row["channel"], person.kind,
             person.name, person.id_number, person.address[:300], person.phone[:20], person.email, row["user"],
@@ -194,5 +197,5 @@ class LifeRows:
             row["returned_at"], row["refused_at"], row["time_amount"], row["time_unit"] or "",
             row.get("supplement_count", 0), row["counts_as_overdue"], row["apology_count"], row["fee_due"],
             row["fee_paid"], row["result_by_post"], row["decision"], row["decision_reason"], life.version,
-            row["submitted_at"], last,
+            row["submitted_at"], last, *current,
         )  # fmt: skip

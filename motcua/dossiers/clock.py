@@ -42,6 +42,18 @@ def enter(ctx: Context, target: int) -> None:
     dossier.status = target
 
 
+def follow_current_step(dossier: Dossier) -> None:
+    """Copy the current step (bước đang xử lý: the first unfinished step) onto the dossier.
+
+    Called by `services.perform` once per transition, after the action has started or finished
+    its steps: the only writer of `current_step_agency` / `current_step_role`, which the work
+    queues read instead of the steps (ADR 0046). No open step: None and "".
+    """
+    open_steps = dossier.steps.filter(finished_at__isnull=True).order_by("position")
+    step = open_steps.values_list("agency_id", "role").first()
+    dossier.current_step_agency_id, dossier.current_step_role = step or (None, "")
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from .actions import HANDLERS
 from .applicant_reads import APPLICANT_READS, Readable, applicant_details
-from .clock import default_workflow, enter, is_overdue, is_transfer_step, start_clock
+from .clock import default_workflow, enter, follow_current_step, is_overdue, is_transfer_step, start_clock
 from .models import PAUSED_STATUSES, Dossier, Status
 from .records import actor_title, record_applicant_step, record_creation, record_transition
 from .transitions import (
@@ -131,6 +131,7 @@ def perform(
         target = ctx.target if ctx.target is not None else transition.target
         if target is not None:
             enter(ctx, target)
+        follow_current_step(current)
         # Optimistic lock: the row must still be at the version we read.
         updated = Dossier.objects.filter(pk=pk, version=current.version).update(version=F("version") + 1)
         if updated != 1:

@@ -55,6 +55,8 @@ LIFECYCLE = {
     "apology_count": 0,
     "supplement_count": 0,
     "version": 1,
+    "current_step_agency_id": None,
+    "current_step_role": "",
 }
 HISTORY = ("action", "label", "from_status", "to_status", "at", "actor_id", "actor_name", "actor_title")
 HISTORY += ("agency_id", "note", "data")
