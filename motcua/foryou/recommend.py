@@ -13,7 +13,9 @@ The model (ADR 0031):
   the latest occurrence of each procedure in the look-back year) and we count which procedures
   they file in the next `horizon` days. That gives P(b within the horizon | a, elapsed bin e) —
   co-occurrence in time and sequence-aware (a before b, how long ago, and b not already filed since
-  a). A repeat of *a* itself is learned the same way.
+  a). The denominator is the people still *at risk* of b: whoever had already filed b since a (with
+  a, the same day, as a bundle is) is out of both counts, exactly as the person being answered is
+  never offered a b filed since a. A repeat of *a* itself is learned the same way.
 * **Popularity per age band** over the same snapshots: the fallback and the cold start.
 * **Shrinkage** of each conditional towards the popularity of *b* (m pseudo-observations), so a
   rare trigger does not outrank the crowd on three cases.
@@ -273,6 +275,7 @@ def fit(histories: list[History], as_of: date, catalog: Catalog, **overrides) ->
 
     den_state: Counter = Counter()  # (a, e) -> person-snapshots
     num_next: Counter = Counter()  # (a, e, b) -> person-snapshots with b next
+    done_before: Counter = Counter()  # (a, e, b) -> person-snapshots that had filed b since a
     ppl_state: Counter = Counter()  # distinct people
     ppl_next: Counter = Counter()
     pop_num: Counter = Counter()  # (band, b) -> person-snapshots with b in the horizon
@@ -310,6 +313,8 @@ def fit(histories: list[History], as_of: date, catalog: Catalog, **overrides) ->
                 latest_here = group - done - excluded
                 done |= group
                 e = bins[t - day]
+                # Filed on or after a's day (a's own day included): not "next" after a any more.
+                since = done - excluded
                 for a in latest_here:
                     key = (a, e)
                     local_num[("den", key)] += 1
@@ -317,10 +322,17 @@ def fit(histories: list[History], as_of: date, catalog: Catalog, **overrides) ->
                         # a repeat of a counts; another b counts only if not filed since a
                         if b == a or b not in done:
                             local_num[(key, b)] += 1
+                    # ... and a person who already filed b since a is not at risk of b next:
+                    # out of b's denominator (the conditional is P(b next | a, e, b not yet done)).
+                    for b in since:
+                        if b != a:
+                            local_num[("done", key, b)] += 1
         for key, count in local_num.items():
             if key[0] == "den":
                 den_state[key[1]] += count
                 ppl_state[key[1]] += 1
+            elif key[0] == "done":
+                done_before[key[1:]] += count
             else:
                 num_next[key] += count
                 ppl_next[key] += 1
@@ -342,7 +354,8 @@ def fit(histories: list[History], as_of: date, catalog: Catalog, **overrides) ->
         if ppl_next[(key, b)] < k_min or ppl_state[key] < k_min:
             continue
         prior = global_p.get(b, 0.0)
-        p = (count + shrink * prior) / (den_state[key] + shrink)
+        at_risk = den_state[key] - done_before[(key, b)]
+        p = (count + shrink * prior) / (at_risk + shrink)
         grouped[key].append((b, round(p, 6), ppl_next[(key, b)]))
     transitions = {
         key: sorted(items, key=lambda x: (-x[1], x[0]))[: params["per_trigger"]]

@@ -83,6 +83,23 @@ def test_sequence_aware_nothing_after_b_then_a(catalog):
     assert forward[0].procedure == CRIMINAL_RECORD
 
 
+def test_a_step_already_filed_is_not_at_risk(catalog):
+    """P(b next | a, elapsed) is estimated over the people who had not filed b since a: someone who
+    filed b with a (a bundle, one application, the same day) is in neither the count nor the
+    denominator of b, so those cases do not dilute the step for the people still to do it."""
+    same_day = [
+        person(f"bundle{i}", [(LAND, day), (LAND_TAX, day)])
+        for i in range(30)
+        for day in [AS_OF - timedelta(days=90 + 28 * (i % 5) + 2)]
+    ]
+    model, _ = run(world(30) + same_day)
+    learned = {b: p for b, p, _n in model.transitions[(LAND, 0)]}
+    prior = dict(model.popularity[-1]).get(LAND_TAX, 0.0)
+    shrink = model.params["shrink"]
+    # 60 people were in state (a, ≤ 7 days); 30 had already filed b: 30 at risk, all 30 filed it.
+    assert learned[LAND_TAX] == pytest.approx((30 + shrink * prior) / (30 + shrink), abs=1e-5)
+
+
 def test_small_counts_are_suppressed(catalog):
     """Five people are too few to learn from (k-anonymity): nothing of theirs is suggested."""
     just_now = person("me", [(LAND, AS_OF - timedelta(days=2))])
