@@ -19,7 +19,13 @@ What it does, in one run:
    printed as is and minus what the person filed in the year, and judged against the better of
    the two, metric by metric).
 4. Does it again in a **second, noisier world** (chains 40 % weaker and slower, three times the
-   background demand).
+   background demand), then in a **third world for sensitivity only** (below: the standard world
+   as a provincial one-stop system would record it), printed beside the others and not judged.
+
+For the life-event cohort it also prints how many of them had already filed a next step before
+the cut-off (a step filed with the event, e.g. the same day, is in the training history: it is
+neither recommended nor a target, for either list) and 95 % bootstrap intervals (2,000
+resamples of the scored people) of HitRate@3, of the better popularity's and of the ratio.
 
 Goals (issue 15): after a life event HitRate@3 ≥ 0.75 and ≥ 3.5 × popularity; over all users not
 below popularity; the noisy world still ≥ 3 × popularity after a life event. PASS / FAIL printed.
@@ -50,11 +56,37 @@ sees these numbers (a test scans its imports); it learns only from the histories
     shipped catalog; exponent 1.07 as the demo), 0.5 per person per year (noisy world: × 3), and
     **chứng thực** (certified copies, signatures) at 1.2 per person per year — always-on, left
     out of lists and targets.
+  - **the life-event registrations are not background demand** (since 2026-12-06). A draw of
+    khai sinh, khai tử, kết hôn or đăng ký hộ kinh doanh from the background is dropped (its
+    share is not given to the others): those registrations *are* the events above, whose rates
+    are the demographic ones. Before, the Zipf head (khai sinh first, 16.5 % of the draws) added
+    0.5 × 0.165 ≈ 83 birth registrations per 1,000 adults per year (noisy world: ≈ 250) to the
+    ≈ 21 of the birth process — about 5 times what the crude birth rate allows (GSO, 2019
+    census: 16.3 ‰ of the population, ≈ 22 per 1,000 adults), and twice the deaths (crude death
+    rate 6.3 ‰), each without its legal chain. The figures moved (ADR 0031, Result).
+
+**The one-stop world (sensitivity, not a goal).** Residence registration — đăng ký thường trú,
+tạm trú, gia hạn tạm trú, xóa đăng ký thường trú, xóa đăng ký tạm trú (1.004222, 1.004194,
+1.002755, 1.003197, 1.010028) — is filed with the Công an cấp xã: their national records
+(`shared/data/tthc-national`, from dichvucong.gov.vn) say "nộp hồ sơ đến Công an cấp xã", checked
+against the Công an's residence database, and neither provincial catalogue we hold
+(`shared/data/tthc-province-lists-2025`: Lạng Sơn 04/2025, 1,842 procedures; Lâm Đồng 03/2025,
+1,299) lists any of them, while both list the NĐ 63/2024 birth bundle 2.000986 (and Lạng Sơn the
+death bundle 2.002622), whose record says the bundle is filed at the commune's one-stop, the birth
+registered the same day and the residence fee collected with it: one application. So this world
+keeps the standard world's people and draws and changes only that: residence registrations
+outside bundles are not in the province's histories (background, moving, after a marriage), and
+every step of bundles A and B (thường trú, thẻ BHYT; xóa thường trú, tử tuất) is received the same
+day as the khai sinh / khai tử. Not modelled, and said so: the same catalogues list neither the
+BHXH, Thuế nor căn cước procedures used here (1.001939 outside a bundle, 1.011022, 1.007277,
+1.014063); the catalogues are from before the 1 July 2025 reform; and motcua itself ships the
+Công an procedures and files bundle steps as its own dossiers (`foryou.bundles`).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import math
@@ -116,10 +148,18 @@ class World:
     chain: float = 1.0  # multiplies every chain probability
     slowness: float = 1.0  # stretches every chain gap
     background: float = 0.5  # background procedures per person per year
+    #: Only what a provincial one-stop system receives of residence registration (see the docstring).
+    one_stop: bool = False
+    #: The random draws of this world's name (the same people and events as that world).
+    draws: str = ""
 
 
 CLEAN = World("thế giới chuẩn")
 NOISY = World("thế giới nhiễu", chain=0.6, slowness=1.5, background=1.5)
+#: The standard world as a provincial one-stop system sees it: a sensitivity run, not a goal.
+ONE_STOP = World("thế giới chuẩn, chỉ hồ sơ một cửa tỉnh (độ nhạy)", one_stop=True, draws=CLEAN.name)
+#: Residence registration (field "Đăng ký, quản lý cư trú"): filed with the Công an cấp xã.
+RESIDENCE = {"1.004222", "1.004194", "1.002755", "1.003197", "1.010028"}
 
 
 def background_catalogue() -> list[str]:
@@ -127,7 +167,6 @@ def background_catalogue() -> list[str]:
     (without chứng thực), then citizen-facing commune and province procedures of the shipped
     national catalog in a fixed pseudo-random order (as the demo ranks the rest)."""
     import gzip
-    import hashlib
 
     from django.conf import settings
 
@@ -162,7 +201,7 @@ def _events(rng: random.Random, rate_per_year: float, start: int, end: int) -> l
 
 def generate(people: int, world: World, seed: int = 1) -> list[dict]:
     """[{person, birth_date, dossiers: [(day ordinal, code)]}] over [as_of - 730, as_of + 90)."""
-    rng = random.Random(f"{seed}-{world.name}")
+    rng = random.Random(f"{seed}-{world.draws or world.name}")
     start = AS_OF.toordinal() - HISTORY_DAYS
     end = AS_OF.toordinal() + HORIZON
     weights = [w for _, _, w in AGE_GROUPS]
@@ -181,6 +220,7 @@ def generate(people: int, world: World, seed: int = 1) -> list[dict]:
         age = rng.randint(lo, hi)
         birth = AS_OF - timedelta(days=age * 365 + rng.randint(0, 364))
         ds: list[tuple[int, str]] = []
+        bundle: list[tuple[int, str]] = []  # one-stop world: residence steps filed with a bundle
 
         def window(a_lo, a_hi, birth=birth):
             """The days of the simulation when the person is aged a_lo..a_hi."""
@@ -192,18 +232,25 @@ def generate(people: int, world: World, seed: int = 1) -> list[dict]:
             s, e = window(a_lo, a_hi)
             return _events(rng, r, s, e) if s < e else []
 
+        # In the one-stop world every step of bundles A and B is received with the bundle (one
+        # application, the same day) and a standalone residence registration is not received at
+        # all. The same random draws are made in both, so the worlds differ only by that.
         for t in rate(0.05, 20, 39):
             ds.append((t, BIRTH))
             if chance(0.85):
-                ds.append((t + gap(0, 10), "1.004222"))
+                delay = gap(0, 10)
+                (bundle if world.one_stop else ds).append((t if world.one_stop else t + delay, "1.004222"))
             if chance(0.80):
-                ds.append((t + gap(0, 15), "1.001939"))
+                delay = gap(0, 15)
+                ds.append((t if world.one_stop else t + delay, "1.001939"))
         for t in rate(0.012, 35, 79):
             ds.append((t, DEATH))
             if chance(0.75):
-                ds.append((t + gap(0, 20), "1.003197"))
+                delay = gap(0, 20)
+                (bundle if world.one_stop else ds).append((t if world.one_stop else t + delay, "1.003197"))
             if chance(0.35):
-                ds.append((t + gap(5, 45), "2.000821"))
+                delay = gap(5, 45)
+                ds.append((t if world.one_stop else t + delay, "2.000821"))
         for t in rate(0.05, 20, 34):
             if chance(0.6):
                 ds.append((t - gap(5, 40), "1.004873"))
@@ -236,9 +283,15 @@ def generate(people: int, world: World, seed: int = 1) -> list[dict]:
             if start - 60 <= birthday <= end + 365 and rng.random() < 0.6:
                 ds.append((birthday - rng.randint(-60, 365), "1.014063"))
         for t in _events(rng, world.background, start, end):
-            ds.append((t, rng.choices(background, cum_weights=zipf)[0]))
+            code = rng.choices(background, cum_weights=zipf)[0]
+            # A life-event registration is the event itself: its volume is the demographic rate
+            # above, not background demand (the draw is dropped, its share not redistributed).
+            if code not in LIFE_EVENT_REGISTRATIONS:
+                ds.append((t, code))
         for t in _events(rng, 1.2, start, end):
             ds.append((t, rng.choice(CERTIFICATION)))
+        if world.one_stop:
+            ds = [(t, c) for t, c in ds if c not in RESIDENCE] + bundle
         ds = sorted((t, c) for t, c in ds if start <= t < end and t >= birth.toordinal() + 18 * 365)
         out.append({"person": f"p{n}", "birth_date": birth.isoformat(), "dossiers": ds})
     return out
@@ -268,6 +321,56 @@ def after_life_event(world: list[dict]) -> set[str]:
         for p in world
         if any(cut - LIFE_EVENT_WINDOW <= t < cut and c in LIFE_EVENT_REGISTRATIONS for t, c in p["dossiers"])
     }
+
+
+def chain_steps_before_cut(world: list[dict], life: set[str]) -> int:
+    """How many people of the life-event cohort filed a legal next step of their event between
+    the event and the cut-off (the same day included): that step is in their training history,
+    so it is neither recommended (already done) nor a target — for either list."""
+    from motcua.foryou import recommend_rules
+
+    cut = AS_OF.toordinal()
+    n = 0
+    for p in world:
+        if p["person"] not in life:
+            continue
+        events = [
+            (t, c)
+            for t, c in p["dossiers"]
+            if cut - LIFE_EVENT_WINDOW <= t < cut and c in LIFE_EVENT_REGISTRATIONS
+        ]
+        first = min(t for t, _ in events)
+        steps = set().union(*(recommend_rules.next_steps(c) for _, c in events))
+        if any(first <= t < cut and c in steps for t, c in p["dossiers"]):
+            n += 1
+    return n
+
+
+def _hits(lists: dict[str, list[str]], truth: dict[str, set[str]], scored: list[str], k=3) -> list[int]:
+    return [1 if set(lists.get(p, [])[:k]) & truth[p] else 0 for p in scored]
+
+
+def bootstrap(ours: list[int], pops: list[list[int]], rounds: int = 2000, seed: int = 0) -> dict:
+    """95 % percentile intervals of HitRate@3 (ours, the better popularity) and of their ratio,
+    resampling the scored people with replacement (the same people for both lists)."""
+    rng = random.Random(seed)
+    n = len(ours)
+    if not n:
+        return {}
+    a, b, r = [], [], []
+    for _ in range(rounds):
+        idx = [rng.randrange(n) for _ in range(n)]
+        mine = sum(ours[i] for i in idx) / n
+        best = max(sum(pop[i] for i in idx) / n for pop in pops)
+        a.append(mine)
+        b.append(best)
+        r.append(_ratio(mine, best))
+
+    def ci(xs):
+        xs = sorted(xs)
+        return xs[int(0.025 * len(xs))], xs[int(0.975 * len(xs)) - 1]
+
+    return {"ours": ci(a), "pop": ci(b), "ratio": ci(r)}
 
 
 def hit_rate(lists: dict[str, list[str]], truth: dict[str, set[str]], people, k=3) -> float:
@@ -308,8 +411,9 @@ def run_world(world_spec: World, people: int, seed: int, workdir: Path) -> dict:
     from django.core.management import call_command
 
     world = generate(people, world_spec, seed)
-    histories = workdir / f"histories-{world_spec.chain}.jsonl"
-    out = workdir / f"out-{world_spec.chain}.jsonl"
+    slug = hashlib.sha256(world_spec.name.encode()).hexdigest()[:8]
+    histories = workdir / f"histories-{slug}.jsonl"
+    out = workdir / f"out-{slug}.jsonl"
     truth = split(world, histories)
     started, cpu = time.perf_counter(), time.process_time()
     call_command(
@@ -340,12 +444,19 @@ def run_world(world_spec: World, people: int, seed: int, workdir: Path) -> dict:
     plain = popularity_lists(world, minus_done=False)
     everyone = list(truth)
     life = after_life_event(world)
+    scored_life = sorted(p for p in life if truth[p])
+    ci = bootstrap(
+        _hits(lists, truth, scored_life), [_hits(pop, truth, scored_life), _hits(plain, truth, scored_life)]
+    )
     return {
         "seconds": seconds,
         "cpu": cpu,
         "people": people,
         "scored": sum(1 for p in everyone if truth[p]),
-        "life": sum(1 for p in life if truth[p]),
+        "life": len(scored_life),
+        "life_all": len(life),
+        "life_done": chain_steps_before_cut(world, life),
+        "ci": ci,
         "all": {
             "ours": (hit_rate(lists, truth, everyone), ndcg(lists, truth, everyone)),
             "pop": (hit_rate(pop, truth, everyone), ndcg(pop, truth, everyone)),
@@ -363,12 +474,17 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else float("inf")
 
 
-def report(name: str, r: dict, need_ratio: float, check_speed: bool) -> bool:
+def report(name: str, r: dict, need_ratio: float, check_speed: bool, judged: bool = True) -> bool:
     ours_all, pop_all = r["all"]["ours"], r["all"]["pop"]
     ours_ev, pop_ev = r["after"]["ours"], r["after"]["pop"]
     print(
         f"\n== {name}: {r['people']:,} người, {r['scored']:,} có hồ sơ sau mốc, "
         f"{r['life']:,} vừa đăng ký sự kiện"
+    )
+    print(
+        f"   {r['life_all']:,} người đăng ký sự kiện trong {LIFE_EVENT_WINDOW} ngày trước mốc; "
+        f"{r['life_done']:,} trong số đó đã nộp một bước tiếp theo trước mốc (nằm trong dữ liệu học, "
+        "không phải đích)"
     )
     print(f"   lệnh `motcua foryou recommend`: {r['seconds']:.1f} s ({r['cpu']:.1f} s CPU)")
     print(f"   {'':28}{'HitRate@3':>10}{'NDCG@5':>10}")
@@ -376,9 +492,20 @@ def report(name: str, r: dict, need_ratio: float, check_speed: bool) -> bool:
     print(f"   {'mọi người — phổ biến':28}{pop_all[0]:10.3f}{pop_all[1]:10.3f}")
     plain_all, plain_ev = r["all"]["plain"], r["after"]["plain"]
     print(f"   {'  (phổ biến, không trừ)':28}{plain_all[0]:10.3f}{plain_all[1]:10.3f}")
-    print(f"   {'sau sự kiện — đề xuất':28}{ours_ev[0]:10.3f}{ours_ev[1]:10.3f}")
-    print(f"   {'sau sự kiện — phổ biến':28}{pop_ev[0]:10.3f}{pop_ev[1]:10.3f}")
-    print(f"   {'  (phổ biến, không trừ)':28}{plain_ev[0]:10.3f}{plain_ev[1]:10.3f}")
+    if r["life"]:
+        print(f"   {'sau sự kiện — đề xuất':28}{ours_ev[0]:10.3f}{ours_ev[1]:10.3f}")
+        print(f"   {'sau sự kiện — phổ biến':28}{pop_ev[0]:10.3f}{pop_ev[1]:10.3f}")
+        print(f"   {'  (phổ biến, không trừ)':28}{plain_ev[0]:10.3f}{plain_ev[1]:10.3f}")
+    else:
+        print("   sau sự kiện: NOT MEASURED (không ai vừa đăng ký sự kiện có hồ sơ sau mốc)")
+    ci = r.get("ci") or {}
+    if ci:
+        print(
+            f"   khoảng tin cậy 95 % (bootstrap, sau sự kiện, HitRate@3): đề xuất "
+            f"{ci['ours'][0]:.3f}–{ci['ours'][1]:.3f}, phổ biến tốt hơn "
+            f"{ci['pop'][0]:.3f}–{ci['pop'][1]:.3f}, "
+            f"tỉ số {ci['ratio'][0]:.2f}–{ci['ratio'][1]:.2f}×"
+        )
     # Judged against the better of the two popularity variants, metric by metric.
     best_ev = max(pop_ev[0], plain_ev[0])
     best_all = (max(pop_all[0], plain_all[0]), max(pop_all[1], plain_all[1]))
@@ -397,6 +524,11 @@ def report(name: str, r: dict, need_ratio: float, check_speed: bool) -> bool:
             checks.append((f"100.000 người ≤ 60 s ({r['seconds']:.1f} s)", r["seconds"] <= 60))
         else:
             print("   thời gian cho 100.000 người: NOT MEASURED (chạy với --people 100000)")
+    if not judged:
+        if r["life"]:
+            print(f"   sau sự kiện: {ratio:.2f}× phổ biến tốt hơn")
+        print("   (độ nhạy: in để so sánh, không tính vào PASS/FAIL của mục tiêu)")
+        return True
     ok = True
     for text, passed in checks:
         print(f"   {'PASS' if passed else 'FAIL'}  {text}")
@@ -405,7 +537,8 @@ def report(name: str, r: dict, need_ratio: float, check_speed: bool) -> bool:
 
 
 def main(postgres: bool = False, people: int = DEFAULT_PEOPLE, seed: int = 1) -> bool:
-    """Both worlds; the recommender needs only the shipped catalog (no database rows)."""
+    """The two goal worlds, then the one-stop sensitivity world; the recommender needs only the
+    shipped catalog (no database rows)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
     os.environ.setdefault("MOTCUA_EMBEDDED", "1")
     import django
@@ -418,6 +551,8 @@ def main(postgres: bool = False, people: int = DEFAULT_PEOPLE, seed: int = 1) ->
         ok = report(CLEAN.name, clean, 3.5, check_speed=True)
         noisy = run_world(NOISY, people, seed, Path(tmp))
         ok &= report(NOISY.name, noisy, 3.0, check_speed=False)
+        one_stop = run_world(ONE_STOP, people, seed, Path(tmp))
+        report(ONE_STOP.name, one_stop, 3.5, check_speed=False, judged=False)
     print(f"\nrecommend: {'PASS' if ok else 'FAIL'}")
     return ok
 
