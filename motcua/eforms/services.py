@@ -19,6 +19,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
@@ -331,8 +332,15 @@ def save_page(draft: Draft, index: int, data, *, acting: dict, require: bool = T
         locked.current_page = later[0] if later else index
         locked.pages_seen = max(locked.pages_seen, pages.index(index) + 1 if index in pages else 0)
         locked.save()
-    draft.refresh_from_db()
+    _take_fields(draft, locked)
     return {}
+
+
+def _take_fields(draft: Draft, saved: Draft) -> None:
+    """`draft` as just saved (the row `saved` holds): what refresh_from_db() would read, without its
+    query, and keeping the cached definition (refresh_from_db() drops it: one more query)."""
+    for f in Draft._meta.concrete_fields:
+        setattr(draft, f.attname, getattr(saved, f.attname))
 
 
 def next_step(draft: Draft, index: int) -> int | None:
@@ -386,7 +394,7 @@ def attach_paper(draft: Draft, key: str, *, upload=None, reuse_item_id: int | No
         _ensure_open(locked)
         locked.papers[key] = entry
         locked.save(update_fields=["papers", "updated_at"])
-    draft.refresh_from_db()
+    _take_fields(draft, locked)
 
 
 def missing(draft: Draft) -> tuple[int | None, dict]:
@@ -414,8 +422,12 @@ class Receipt:
     draft: Draft
     dossier: object
     created: bool
-    due: object = None
     answers: list = field(default_factory=list)
+
+    @cached_property
+    def due(self):
+        """The expected appointment, computed when asked (the receipt page computes its own)."""
+        return intake.expected_due(self.dossier)
 
 
 def metrics_of(draft: Draft) -> dict:
@@ -489,9 +501,16 @@ def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
     commune = _commune_of(fresh, acting) if fresh.dossier_id is None else ""
     with transaction.atomic():
         # The row lock serialises two submits of one draft; the key makes a retry return the first dossier.
-        locked = Draft.objects.select_for_update().select_related("definition__procedure").get(pk=draft.pk)
+        # of=("self",): lock the draft's row only, not the form definition and procedure rows every
+        # submission of this procedure joins (PostgreSQL would otherwise queue them one behind another).
+        locked = (
+            Draft.objects.select_for_update(of=("self",))
+            .select_related("definition__procedure")
+            .get(pk=draft.pk)
+        )
+        locked.owner = fresh.owner  # the same account (a draft never changes owner): no second query
         if locked.dossier_id is not None:
-            return Receipt(locked, locked.dossier, False, intake.expected_due(locked.dossier))
+            return Receipt(locked, locked.dossier, False)
         _ensure_open(locked)
         page, errors = missing(locked)
         if page is not None:
@@ -548,7 +567,7 @@ def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
                 "pages": locked.pages_count,
             },
         )
-    return Receipt(locked, dossier, created, intake.expected_due(dossier))
+    return Receipt(locked, dossier, created)
 
 
 def mark_abandoned(now=None) -> int:

@@ -19,8 +19,9 @@ from . import engine, presenters, services
 from .models import Draft
 
 
-def _draft(request, pk: int, *, open_only: bool = False) -> Draft:
-    draft = get_object_or_404(services.drafts_of(request.user), pk=pk)  # another person's draft: 404
+def _draft(request, pk: int, *, open_only: bool = False, related: tuple = ()) -> Draft:
+    drafts = services.drafts_of(request.user).select_related(*related)
+    draft = get_object_or_404(drafts, pk=pk)  # another person's draft: 404
     if open_only and draft.state != Draft.State.OPEN:
         if draft.dossier_id:
             raise _Redirect(reverse("eforms:receipt", args=[draft.pk]))
@@ -184,10 +185,14 @@ def saved(request, pk: int):
     return render(request, "eforms/saved.html", context)
 
 
+#: What the receipt and the copy of the answers show of the dossier, read with the draft in one query.
+RECEIPT_RELATED = ("dossier__procedure", "dossier__procedure_version", "dossier__receiving_agency")
+
+
 @never_cache
 @citizen_required
 def receipt(request, pk: int):
-    draft = _draft(request, pk)
+    draft = _draft(request, pk, related=RECEIPT_RELATED)
     if draft.dossier_id is None:
         return redirect("eforms:check", draft.pk)
     return render(request, "eforms/receipt.html", presenters.receipt_context(draft))
@@ -197,7 +202,7 @@ def receipt(request, pk: int):
 @citizen_required
 def answers_pdf(request, pk: int):
     """A copy of the answers as PDF (bản sao tờ khai)."""
-    draft = _draft(request, pk)
+    draft = _draft(request, pk, related=RECEIPT_RELATED)
     if draft.dossier_id is None:
         raise Http404
     context = {**presenters.receipt_context(draft), "document_title": draft.definition.title}
