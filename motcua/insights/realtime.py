@@ -147,6 +147,10 @@ def apply_pending(limit: int = 2000) -> int:
                 return done
             apply(dossier_id for _, dossier_id in claimed)
             IndexDirty.objects.filter(pk__in=[pk for pk, _ in claimed]).delete()
+            applied = {dossier_id for _, dossier_id in claimed}
+            for _, func, _ in transaction.get_connection().run_on_commit:  # a caller's transaction
+                if _pending_mark(func) and func.dossier_id in applied:
+                    func.done = True  # its row is gone: the next change must mark again
         done += len({d for _, d in claimed})
         if len(claimed) < limit:
             return done
@@ -156,11 +160,18 @@ def mark(dossier_id: int | None) -> None:
     """Mark a dossier dirty in the current transaction; a task applies it (ADR 0041), not the request.
 
     One task per transaction whatever the number of marks, enqueued in it (database backend: it
-    commits with the change, so the 1-second job is only a safety net)."""
+    commits with the change, so the 1-second job is only a safety net). One mark per dossier and
+    transaction: a submission saves its dossier, papers, outbox row and charge and publishes two
+    events, each of which used to insert its own row for the same dossier."""
     if not dossier_id:
         return
-    IndexDirty.objects.create(dossier_id=dossier_id)
     conn = transaction.get_connection()
+    if conn.in_atomic_block:
+        if any(_pending_mark(func, dossier_id) for _, func, _ in conn.run_on_commit):
+            return  # marked in this transaction, in a part of it that still stands
+        # Registered like a commit callback: a rolled-back savepoint drops it with its row.
+        transaction.on_commit(_Marked(dossier_id))
+    IndexDirty.objects.create(dossier_id=dossier_id)
     if conn.in_atomic_block and any(
         isinstance(func, _Enqueued) and not func.committed for _, func, _ in conn.run_on_commit
     ):
@@ -168,6 +179,21 @@ def mark(dossier_id: int | None) -> None:
     tasks.enqueue(apply_index)
     if conn.in_atomic_block:
         transaction.on_commit(_Enqueued())
+
+
+class _Marked:
+    """A marker among the transaction's commit callbacks: this dossier has its IndexDirty row.
+    `done` once the callbacks ran or the row was applied (apply_pending in the same transaction)."""
+
+    def __init__(self, dossier_id: int) -> None:
+        self.dossier_id, self.done = dossier_id, False
+
+    def __call__(self) -> None:
+        self.done = True
+
+
+def _pending_mark(func, dossier_id: int | None = None) -> bool:
+    return isinstance(func, _Marked) and not func.done and dossier_id in (None, func.dossier_id)
 
 
 class _Enqueued:
