@@ -189,6 +189,22 @@ class Dossier(models.Model):
                 name="dossier_current_step_idx",
                 condition=models.Q(current_step_agency__isnull=False),
             ),
+            # "Quá hạn": the few dossiers counted as overdue (QĐ 766), per side and province-wide.
+            models.Index(
+                fields=["receiving_agency", "status", "due_at"],
+                name="dossier_counted_late_recv_idx",
+                condition=models.Q(counts_as_overdue=True),
+            ),
+            models.Index(
+                fields=["handling_agency", "status", "due_at"],
+                name="dossier_counted_late_hand_idx",
+                condition=models.Q(counts_as_overdue=True),
+            ),
+            models.Index(
+                fields=["status", "due_at"],
+                name="dossier_counted_late_idx",
+                condition=models.Q(counts_as_overdue=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""The current step on the dossier (ADR 0046): two columns, filled from the steps, then indexed."""
+"""The current step on the dossier (ADR 0046): two columns, filled from the steps, then indexed;
+and the overdue queue's partial indexes on the few dossiers counted as overdue."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -77,6 +78,30 @@ class Migration(migrations.Migration):
                 condition=models.Q(("current_step_agency__isnull", False)),
                 fields=["current_step_agency", "current_step_role", "status", "due_at"],
                 name="dossier_current_step_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="dossier",
+            index=models.Index(
+                condition=models.Q(("counts_as_overdue", True)),
+                fields=["receiving_agency", "status", "due_at"],
+                name="dossier_counted_late_recv_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="dossier",
+            index=models.Index(
+                condition=models.Q(("counts_as_overdue", True)),
+                fields=["handling_agency", "status", "due_at"],
+                name="dossier_counted_late_hand_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="dossier",
+            index=models.Index(
+                condition=models.Q(("counts_as_overdue", True)),
+                fields=["status", "due_at"],
+                name="dossier_counted_late_idx",
             ),
         ),
     ]
