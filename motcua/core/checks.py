@@ -92,6 +92,21 @@ def data_keys_in_production(app_configs=None, **kwargs) -> list[checks.CheckMess
     return errors
 
 
+@checks.register(TAG)
+def adapters_configured(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every adapter a setting names exists (core.adapters, ADR 0045), in every mode."""
+    from . import adapters
+
+    return [
+        checks.Error(
+            message,
+            hint="Xem các nhóm bộ nối / see the families: motcua/core/adapters.py.",
+            id="motcua.E004",
+        )
+        for message in adapters.problems()
+    ]
+
+
 def refuse_sandbox_in_production() -> None:
     """Raise ImproperlyConfigured when the checks above fail (the WSGI application calls it)."""
     from django.core.exceptions import ImproperlyConfigured

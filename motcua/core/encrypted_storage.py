@@ -10,6 +10,9 @@ storage underneath is any backend, local folder or S3 (django-storages), given i
         "OPTIONS": {"backend": "django.core.files.storage.FileSystemStorage", "options": {}},
     }
 
+The storage underneath is resolved by ``core.adapters`` (family "storage"): a registered name,
+"local" or "s3", or the dotted path of a backend, as ``settings.storage_config`` writes it.
+
 A file written before encryption (it does not start with a Fernet token) is read as it is; ``motcua
 keys rotate --files`` encrypts it and re-encrypts the rest with the newest key. ``path()`` is refused:
 code reads files through ``open()`` only, never behind the storage's back. Files are held in memory
@@ -23,9 +26,8 @@ import os
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.utils.deconstruct import deconstructible
-from django.utils.module_loading import import_string
 
-from . import crypto
+from . import adapters, crypto
 
 DEFAULT_BACKEND = "django.core.files.storage.FileSystemStorage"
 
@@ -35,7 +37,7 @@ class EncryptedStorage(Storage):
     def __init__(self, backend: str = DEFAULT_BACKEND, options: dict | None = None, **kwargs):
         self.backend = backend
         self.options = dict(options or {})
-        self.inner: Storage = import_string(backend)(**self.options, **kwargs)
+        self.inner: Storage = adapters.get("storage", backend)(**self.options, **kwargs)
 
     # -- what changes: the bytes ---------------------------------------------------------------
 
@@ -123,3 +125,26 @@ class EncryptedStorage(Storage):
             yield f"{top}/{name}" if top else name
         for sub in dirs:
             yield from self.walk(f"{top}/{sub}" if top else sub)
+
+
+def _s3(**options) -> Storage:
+    from storages.backends.s3 import S3Storage  # django-storages, needed only for MOTCUA_STORAGE=s3
+
+    return S3Storage(**options)
+
+
+def _configured_backend() -> str:
+    """The storage under the encrypting wrapper in STORAGES["default"] (a dotted path or a name)."""
+    from django.conf import settings
+
+    default = settings.STORAGES.get("default", {})
+    return default.get("OPTIONS", {}).get("backend") or default.get("BACKEND", DEFAULT_BACKEND)
+
+
+def register_adapters() -> None:
+    """The storage family (CoreConfig.ready): "local" (MEDIA_ROOT) and "s3" (django-storages)."""
+    from django.core.files.storage import FileSystemStorage
+
+    adapters.declare("storage", setting="STORAGES", default="local", dotted=True, choose=_configured_backend)
+    adapters.register("storage", "local", FileSystemStorage)
+    adapters.register("storage", "s3", _s3)

@@ -11,6 +11,7 @@ from ``settings.MOTCUA_SIGNER``:
 - ``"remote"`` — ``RemoteSigningServiceSigner``: the place for the real adapter (a CA's remote
   signing API or an HSM/token through PKCS#11). Not implemented: it refuses to start.
 
+The adapters are the "signer" family of ``core.adapters`` (registered by ``register_adapters``).
 ``verify_pdf(data)`` checks every embedded signature against the trust roots (the sandbox CA
 unless ``MOTCUA_TRUST_SANDBOX_CA`` is off, plus the PEM files in ``MOTCUA_TRUSTED_CA_FILES``) and
 answers a ``Verification`` with the problems in Vietnamese; it never raises. The visible "signed by"
@@ -44,6 +45,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+
+from . import adapters
 
 logger = logging.getLogger(__name__)
 
@@ -82,15 +85,21 @@ class Signer(Protocol):
 
 
 def get_signer(officer_name: str, agency_name: str) -> Signer:
-    """The configured adapter (``settings.MOTCUA_SIGNER``) for this officer of this agency."""
-    kind = (getattr(settings, "MOTCUA_SIGNER", "sandbox") or "sandbox").strip().lower()
-    if kind == "sandbox":
-        return LocalCASigner(officer_name, agency_name)
-    if kind in {"remote", "hsm", "pkcs11"}:
-        return RemoteSigningServiceSigner(officer_name, agency_name)
-    raise ImproperlyConfigured(
-        f"MOTCUA_SIGNER={kind!r} không được hỗ trợ; chọn 'sandbox' hoặc 'remote' (chưa triển khai)."
+    """The configured adapter (``settings.MOTCUA_SIGNER``, family "signer" of ``core.adapters``)
+    for this officer of this agency; an unknown name is ImproperlyConfigured (``UnknownAdapter``)."""
+    return adapters.get("signer")(officer_name, agency_name)
+
+
+def register_adapters() -> None:
+    """The signer family (CoreConfig.ready): "sandbox" and "remote" ("hsm", "pkcs11" say the same)."""
+    adapters.declare(
+        "signer",
+        setting="MOTCUA_SIGNER",
+        choose=lambda: (getattr(settings, "MOTCUA_SIGNER", "sandbox") or "sandbox").strip().lower(),
+        aliases={"hsm": "remote", "pkcs11": "remote"},
     )
+    adapters.register("signer", "sandbox", LocalCASigner)
+    adapters.register("signer", "remote", RemoteSigningServiceSigner)
 
 
 def _in_sync_context(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

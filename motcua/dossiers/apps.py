@@ -7,3 +7,8 @@ class DossiersConfig(AppConfig):
     name = "motcua.dossiers"
     label = "dossiers"
     verbose_name = "Hồ sơ"
+
+    def ready(self):
+        from . import notifications
+
+        notifications.register_adapters()  # core.adapters: "sms" and "email"

@@ -1,8 +1,9 @@
 """Tell the applicant what happened to their dossier, with the agency, the officer and the time
 (NĐ 224/2026 Art 15.1): in-app always when they have an account, e-mail and SMS when known.
 
-E-mail goes through Django's mail backends; SMS through the SMS port (`MOTCUA_SMS_GATEWAY`),
-whose sandbox adapter keeps the messages in the database. Both leave the request (ADR 0041): the
+E-mail goes through Django's mail backends (`EMAIL_BACKEND`); SMS through the SMS port
+(`MOTCUA_SMS_GATEWAY`), whose sandbox adapter keeps the messages in the database; both chosen
+through `core.adapters` (families "email" and "sms"). Both leave the request (ADR 0041): the
 transition writes the notification rows and enqueues `deliver_notifications` in its own transaction
 (the task is a row of the same database), so a rolled-back transition tells nobody anything, a
 committed one is delivered even if the process dies right after the commit, and the officer's
@@ -15,9 +16,8 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from motcua.core import tasks
+from motcua.core import adapters, tasks
 
 from .models import Notification
 
@@ -40,9 +40,26 @@ class SandboxSmsGateway:
 
 
 def sms_gateway():
-    return import_string(
-        getattr(settings, "MOTCUA_SMS_GATEWAY", "motcua.dossiers.notifications.SandboxSmsGateway")
-    )()
+    """The SMS adapter MOTCUA_SMS_GATEWAY names (family "sms" of core.adapters): "sandbox"
+    (default) or a dotted class path."""
+    return adapters.get("sms")()
+
+
+def mail_connection():
+    """The e-mail adapter EMAIL_BACKEND names (family "email" of core.adapters): Django's setting,
+    a dotted path (Django reads it too), or "sandbox" / "smtp" for motcua's own messages."""
+    return adapters.get("email")(fail_silently=False)
+
+
+def register_adapters() -> None:
+    """The "sms" and "email" families (DossiersConfig.ready)."""
+    from django.core.mail.backends import filebased, smtp
+
+    adapters.declare("sms", setting="MOTCUA_SMS_GATEWAY", default="sandbox", dotted=True)
+    adapters.register("sms", "sandbox", SandboxSmsGateway)
+    adapters.declare("email", setting="EMAIL_BACKEND", default="smtp", dotted=True)
+    adapters.register("email", "sandbox", filebased.EmailBackend)
+    adapters.register("email", "smtp", smtp.EmailBackend)
 
 
 def due_text(dossier) -> str:
@@ -128,7 +145,7 @@ def deliver(notification_ids) -> list[int]:
     for note in Notification.objects.filter(pk__in=notification_ids, sent_at__isnull=True):
         try:
             if note.channel == Notification.Channel.EMAIL:
-                send_mail(note.subject, note.body, None, [note.recipient])
+                send_mail(note.subject, note.body, None, [note.recipient], connection=mail_connection())
             else:
                 sms_gateway().send(note.recipient, note.body)
             note.sent_at, note.error = timezone.now(), ""

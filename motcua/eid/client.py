@@ -30,6 +30,7 @@ from mozilla_django_oidc.views import (
 )
 
 from motcua.audit.services import record
+from motcua.core import adapters
 from motcua.people.models import User
 
 from . import sandbox_idp
@@ -43,9 +44,20 @@ CHOICE_NEXT_KEY = "eid_choice_next"
 
 
 def provider(request) -> dict:
-    """Endpoints and issuer of the configured provider (derived from the request for the sandbox)."""
-    if settings.MOTCUA_EID_SANDBOX:
-        return sandbox_idp.endpoints(request)
+    """Endpoints and issuer of the provider MOTCUA_EID names (family "eid" of core.adapters):
+    "sandbox" (derived from the request) or "vneid" (the national eID's, from the settings)."""
+    return adapters.get("eid")(request)
+
+
+def register_adapters() -> None:
+    """The "eid" family (EidConfig.ready)."""
+    adapters.declare("eid", setting="MOTCUA_EID", default="sandbox")
+    adapters.register("eid", "sandbox", sandbox_idp.endpoints)
+    adapters.register("eid", "vneid", national_endpoints)
+
+
+def national_endpoints(request) -> dict:
+    """The national eID's endpoints (MOTCUA_EID_ISSUER and the four MOTCUA_EID_*_ENDPOINT)."""
     return {
         "issuer": settings.OIDC_OP_ISSUER,
         "authorization_endpoint": settings.OIDC_OP_AUTHORIZATION_ENDPOINT,

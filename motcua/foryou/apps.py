@@ -14,7 +14,9 @@ class ForyouConfig(AppConfig):
 
         from motcua.core import events, jobs
 
-        from . import feed, nightly, recommendations, services
+        from . import feed, nightly, pending, recommendations, services
+
+        pending.register_adapters()  # core.adapters: "registry_feed" (sandbox, http)
 
         jobs.register("foryou.nightly", nightly.run, at=settings.MOTCUA_FORYOU_NIGHTLY_AT)
         # Registry events (a birth, a death, a document renewed, a business registered): the people

@@ -15,11 +15,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
-
 from motcua import registries
 from motcua.registries.ports import RegistryUnavailable
 
+from . import pending
 from .models import Level, Preference, TriggerKind
 
 #: Dossier statuses that mean "the result exists" (national codes 9 and 10).
@@ -279,10 +278,10 @@ def _notices(ctx, kind: str) -> list[dict]:
         held = _held_birth_notices(ctx.id_number)
         if held:
             return held
-    pending = _sandbox_pending(kind)
+    notices = _pending(kind)
     if kind == "birth":
-        return [n for n in pending if ctx.id_number in (n.get("father_id"), n.get("mother_id"))]
-    return pending
+        return [n for n in notices if ctx.id_number in (n.get("father_id"), n.get("mother_id"))]
+    return notices
 
 
 def _as_date(value) -> date | None:
@@ -306,14 +305,10 @@ def _held_birth_notices(id_number: str) -> list[dict]:
     return out
 
 
-def _sandbox_pending(kind: str) -> list[dict]:
-    if getattr(settings, "MOTCUA_REGISTRIES", "sandbox") != "sandbox":
-        return []
-    from motcua.registries import sandbox
-
+def _pending(kind: str) -> list[dict]:
+    """The registrations not yet in the registries (pending.py: the sandbox's, or none)."""
     try:
-        sandbox.gate()
-        return [n for n in sandbox.pending_registrations().values() if n.get("kind") == kind]
+        return [n for n in pending.pending(gated=True) if n.get("kind") == kind]
     except RegistryUnavailable:
         raise _Delayed("civil_status") from None
 

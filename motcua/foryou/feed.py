@@ -144,16 +144,12 @@ def consume(day=None, *, limit: int = BATCH) -> dict:
 def sandbox_events() -> int:
     """The sandbox registries' pending events (a birth, a death) published as their change feed
     would send them (`make run`, demos); each once. Returns how many were published."""
-    from django.conf import settings
-
     from motcua.core import events
 
-    if getattr(settings, "MOTCUA_REGISTRIES", "sandbox") != "sandbox":
-        return 0
-    from motcua.registries import sandbox
+    from . import pending as registrations
 
     published = 0
-    for pending in sandbox.pending_registrations().values():
+    for pending in registrations.pending():
         if pending.get("kind") == "birth":
             topic = "registry.birth_notice"
             reference = f"birth:{pending['mother_id']}:{pending['birth_date']}"

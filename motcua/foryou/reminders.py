@@ -122,7 +122,7 @@ def send_due(today=None, person_ids=None) -> dict:
 
 def deliver(today=None) -> tuple[int, int]:
     """Send what is queued and unsent, checking consent and refusal again at the moment of sending."""
-    from motcua.dossiers.notifications import sms_gateway
+    from motcua.dossiers.notifications import mail_connection, sms_gateway
 
     pending = list(Reminder.objects.filter(sent_at__isnull=True).select_related("suggestion__kind"))
     if not pending:
@@ -139,7 +139,9 @@ def deliver(today=None) -> tuple[int, int]:
             continue
         try:
             if reminder.channel == Reminder.Channel.EMAIL:
-                send_mail(reminder.subject, reminder.body, None, [reminder.recipient])
+                send_mail(
+                    reminder.subject, reminder.body, None, [reminder.recipient], connection=mail_connection()
+                )
             else:
                 sms_gateway().send(reminder.recipient, reminder.body)
             reminder.sent_at, reminder.error = timezone.now(), ""

@@ -7,3 +7,8 @@ class GuideConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "motcua.guide"
     verbose_name = "Trợ lý ảo"
+
+    def ready(self):
+        from . import llm
+
+        llm.register_adapters()  # core.adapters: "guide_llm" (off, openai)

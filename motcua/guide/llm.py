@@ -4,12 +4,20 @@ Set MOTCUA_GUIDE_LLM_URL (an OpenAI-compatible base URL, e.g. http://127.0.0.1:8
 MOTCUA_GUIDE_LLM_MODEL and optionally MOTCUA_GUIDE_LLM_KEY. The model only rephrases the composed
 answer; its output goes through the same number check, and any failure (a number the record does
 not print, a timeout, an error) falls back to the composed answer.
+
+The backend is the family "guide_llm" of core.adapters (GuideConfig.ready): "off" (the default and
+the demo plugin: the composed answer as it is) or "openai" (an OpenAI-compatible endpoint), named
+by the setting MOTCUA_GUIDE_LLM or, without it, "openai" exactly when MOTCUA_GUIDE_LLM_URL is set.
 """
 
 import json
 import logging
 import os
 import urllib.request
+
+from django.conf import settings
+
+from motcua.core import adapters
 
 from . import numbers
 
@@ -21,12 +29,35 @@ PROMPT = (
 )
 
 
+def chosen() -> str:
+    """The configured backend's name: MOTCUA_GUIDE_LLM, else "openai" when a URL is set, else "off"."""
+    named = getattr(settings, "MOTCUA_GUIDE_LLM", "")
+    return named or ("openai" if os.environ.get("MOTCUA_GUIDE_LLM_URL") else "off")
+
+
 def enabled() -> bool:
-    return bool(os.environ.get("MOTCUA_GUIDE_LLM_URL"))
+    return adapters.configured_name("guide_llm") != "off"
 
 
 def rephrase(text: str, *, allowed: list[str]) -> str:
     """The rephrased text, or "" (use the composed one) when off or when the check fails."""
+    return adapters.get("guide_llm")(text, allowed=allowed)
+
+
+def register_adapters() -> None:
+    """The "guide_llm" family (GuideConfig.ready): "off" and "openai"."""
+    adapters.declare("guide_llm", setting="MOTCUA_GUIDE_LLM", default="off", choose=chosen)
+    adapters.register("guide_llm", "off", off)
+    adapters.register("guide_llm", "openai", openai_compatible)
+
+
+def off(text: str, *, allowed: list[str]) -> str:
+    """No model: the composed answer is shown as it is."""
+    return ""
+
+
+def openai_compatible(text: str, *, allowed: list[str]) -> str:
+    """Rephrased by the OpenAI-compatible endpoint at MOTCUA_GUIDE_LLM_URL, checked number by number."""
     base = os.environ.get("MOTCUA_GUIDE_LLM_URL", "").rstrip("/")
     if not base:
         return ""

@@ -11,8 +11,9 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from motcua.core import events, jobs
 
-        from . import services
+        from . import gateways, services
 
+        gateways.register_adapters()  # core.adapters: "payment_gateway"
         events.subscribe(services.on_event)
         # The safety nets behind the callbacks: ask the gateway about payments left pending, expire
         # old intents, refund money that arrived for a closed dossier, assess newly received dossiers.

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from motcua.core import adapters
 from motcua.exchange.client import Answer, ExchangeClient, ExchangeError
 
 from . import vietqr
@@ -316,8 +317,17 @@ def match_reference(content: str) -> str:
 
 
 def get_gateway(code: str) -> PaymentGateway:
-    if code == NationalPlatform.code:
-        return NationalPlatform()
-    if code == BankTransfer.code:
-        return BankTransfer()
-    raise GatewayError(f"Không có kênh thanh toán “{code}”.")
+    """The adapter of the online gateway `code` (family "payment_gateway" of core.adapters)."""
+    try:
+        return adapters.get("payment_gateway", code)()
+    except adapters.UnknownAdapter:
+        raise GatewayError(f"Không có kênh thanh toán “{code}”.") from None
+
+
+def register_adapters() -> None:
+    """The "payment_gateway" family (PaymentsConfig.ready), chosen per intent by its gateway code;
+    both reach the payment sandbox when MOTCUA_PAYMENTS_SANDBOX is on (their default base URLs)."""
+    online = [NationalPlatform.code, BankTransfer.code]
+    adapters.declare("payment_gateway", default=NationalPlatform.code, required=lambda: online)
+    adapters.register("payment_gateway", NationalPlatform.code, NationalPlatform)
+    adapters.register("payment_gateway", BankTransfer.code, BankTransfer)

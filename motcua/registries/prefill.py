@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from django.db.models import Q
 
+from motcua.core import adapters
 from motcua.people.datastore import items_of
 
 from .ports import RegistryUnavailable
@@ -59,6 +60,14 @@ class Prefilled:
     value: str
     label: str  # Vietnamese provenance, e.g. "Cơ sở dữ liệu quốc gia về dân cư"
     locked: bool = False
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A resolver's value whose provenance names the record it came from."""
+
+    value: object
+    label: str
 
 
 @dataclass
@@ -150,45 +159,75 @@ def _business(path: str, ctx: Context):
     return _attr(organisation, path) if organisation else None
 
 
+def _social_insurance(path: str, ctx: Context):
+    record = _registry("social_insurance").insurance_of(ctx.id_number)
+    return _attr(record, path) if record else None
+
+
+def _driving_licence(path: str, ctx: Context):
+    licences = _registry("driving_licence").licences_of(ctx.id_number)
+    return _attr(licences[0], path) if licences else None
+
+
+def _datastore(path: str, ctx: Context):
+    key, _, field = path.partition(":")
+    item = (
+        items_of(ctx.acting.get("id_number") or ctx.id_number)
+        .filter(Q(result_code=key) | Q(kind=key))
+        .order_by("-issued_at")
+        .first()
+    )
+    if item is None:
+        return None
+    return Labelled((item.data or {}).get(field), f"{LABELS['datastore']} ({item.title})")
+
+
+def _previous(path: str, ctx: Context):
+    if ctx.previous is None:
+        return None
+    previous_label, answers = ctx.previous
+    return Labelled(answers.get(path), f"{LABELS['previous']} ({previous_label})")
+
+
+def _acting(path: str, ctx: Context):
+    return ctx.acting.get(path)
+
+
+#: origin → resolver(path, ctx) → the value, or Labelled when the label names the record.
+ORIGINS = {
+    "population": _population,
+    "civil_status": _civil_status,
+    "business": _business,
+    "social_insurance": _social_insurance,
+    "driving_licence": _driving_licence,
+    "datastore": _datastore,
+    "previous": _previous,
+    "acting": _acting,
+}
+
+
+def register_origins() -> None:
+    """The "prefill_origin" family of core.adapters (RegistriesConfig.ready): one resolver per
+    origin; another app may register an origin of its own. Every origin of LABELS must resolve."""
+    adapters.declare("prefill_origin", default="population", required=lambda: sorted(LABELS))
+    for origin, resolver in ORIGINS.items():
+        adapters.register("prefill_origin", origin, resolver)
+
+
 def resolve(source: str, ctx: Context) -> Prefilled | None:
     """The value the state holds for `source`, with where it came from; None when nothing is held.
 
     Raises RegistryUnavailable when the registry did not answer (the caller lets the person type).
     """
     origin, _, path = source.partition(":")
+    try:
+        resolver = adapters.get("prefill_origin", origin)
+    except adapters.UnknownAdapter:
+        raise ValueError(f"Unknown prefill source {source!r}") from None
     label = LABELS.get(origin, "")
-    if origin == "population":
-        value = _population(path, ctx)
-    elif origin == "civil_status":
-        value = _civil_status(path, ctx)
-    elif origin == "business":
-        value = _business(path, ctx)
-    elif origin == "social_insurance":
-        record = _registry("social_insurance").insurance_of(ctx.id_number)
-        value = _attr(record, path) if record else None
-    elif origin == "driving_licence":
-        licences = _registry("driving_licence").licences_of(ctx.id_number)
-        value = _attr(licences[0], path) if licences else None
-    elif origin == "datastore":
-        key, _, field = path.partition(":")
-        item = (
-            items_of(ctx.acting.get("id_number") or ctx.id_number)
-            .filter(Q(result_code=key) | Q(kind=key))
-            .order_by("-issued_at")
-            .first()
-        )
-        value = (item.data or {}).get(field) if item else None
-        if item is not None:
-            label = f"{label} ({item.title})"
-    elif origin == "previous":
-        if ctx.previous is None:
-            return None
-        previous_label, answers = ctx.previous
-        value, label = answers.get(path), f"{label} ({previous_label})"
-    elif origin == "acting":
-        value = ctx.acting.get(path)
-    else:
-        raise ValueError(f"Unknown prefill source {source!r}")
+    value = resolver(path, ctx)
+    if isinstance(value, Labelled):
+        value, label = value.value, value.label
     text = _text(value)
     if not text:
         return None

@@ -13,8 +13,9 @@ class SyncConfig(AppConfig):
 
         from motcua.core import events, jobs
 
-        from . import catalog_sync, inbound, outbox, reconcile, tasks, webhooks
+        from . import catalog_sync, inbound, outbox, portal, reconcile, tasks, webhooks
 
+        portal.register_adapters()  # core.adapters: "national_portal"
         events.subscribe(outbox.on_event)
         # Scheduled tasks (ADR 0041): the outbox drains, the nightly reconciliation, the inbound pull.
         jobs.register("sync.deliver", tasks.deliver_job, settings.MOTCUA_SYNC_DELIVER_EVERY)

@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from motcua.catalog.models import Procedure, ProcedureAgency
 from motcua.catalog.province_catalog import ProvinceCatalog
+from motcua.core import adapters
 from motcua.core.codes import (
     national_code,
     national_code_prefix,
@@ -403,15 +402,15 @@ def pull_new_dossiers(portal: NationalPortal, since: datetime | None = None) -> 
 
 
 def configured_portal(**options) -> NationalPortal:
-    """The adapter named by `settings.MOTCUA_NATIONAL_PORTAL`: "sandbox" or a dotted class path."""
-    name = getattr(settings, "MOTCUA_NATIONAL_PORTAL", "sandbox")
-    if name == "sandbox":
-        return SandboxPortal(**options)
-    try:
-        adapter = import_string(name)
-    except ImportError as exc:
-        raise LookupError(f"MOTCUA_NATIONAL_PORTAL = {name!r}: không tìm thấy bộ nối ({exc}).") from exc
-    return adapter(**options)
+    """The adapter named by `settings.MOTCUA_NATIONAL_PORTAL` (family "national_portal" of
+    core.adapters): "sandbox" or a dotted class path; UnknownAdapter when neither resolves."""
+    return adapters.get("national_portal")(**options)
+
+
+def register_adapters() -> None:
+    """The "national_portal" family (SyncConfig.ready): "sandbox", or a class named by dotted path."""
+    adapters.declare("national_portal", setting="MOTCUA_NATIONAL_PORTAL", default="sandbox", dotted=True)
+    adapters.register("national_portal", "sandbox", SandboxPortal)
 
 
 # --------------------------------------------------------------------------------------------
