@@ -11,14 +11,16 @@ import random
 from django.conf import settings
 from django.utils import timezone
 
+from motcua.core import adapters
+
 from .models import PullRun
 from .portal import PullReport, configured_portal, pull_new_dossiers
 
 
 def pull(*, seed: int | None = None, count: int = 20, from_start: bool = False) -> tuple[PullReport, PullRun]:
-    """Receive what was submitted on the national portal since the last run (PortalUnavailable and
-    LookupError go to the caller; nothing is recorded then)."""
-    adapter = getattr(settings, "MOTCUA_NATIONAL_PORTAL", "sandbox")
+    """Receive what was submitted on the national portal since the last run (PortalUnavailable,
+    LookupError and UnknownAdapter go to the caller; nothing is recorded then)."""
+    adapter = adapters.configured_name("national_portal")
     if adapter == "sandbox":
         seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         portal = configured_portal(seed=seed, count=count)
@@ -51,5 +53,5 @@ def pull_job() -> str:
 
 def pull_every() -> int:
     """Seconds between scheduled pulls; 0 (off) by default with the sandbox adapter."""
-    default = 0 if getattr(settings, "MOTCUA_NATIONAL_PORTAL", "sandbox") == "sandbox" else 60
+    default = 0 if adapters.configured_name("national_portal") == "sandbox" else 60
     return int(getattr(settings, "MOTCUA_SYNC_PULL_EVERY", None) or default)

@@ -11,6 +11,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from motcua.core import adapters
 from motcua.sync.portal import PortalUnavailable
 
 
@@ -138,7 +139,7 @@ class Command(BaseCommand):
             report, _ = pull(seed=options["seed"], count=options["count"], from_start=options["all"])
         except PortalUnavailable as exc:
             raise CommandError(str(exc)) from exc
-        except LookupError as exc:
+        except (LookupError, adapters.UnknownAdapter) as exc:
             raise CommandError(str(exc)) from exc
         for line in report.lines():
             self.stdout.write(line)
