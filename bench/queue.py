@@ -445,6 +445,7 @@ def main(
     seconds: float = 20.0,
     poisson: bool = True,
 ) -> None:
+    window = seconds  # `seconds` is reused below for the drains' durations
     if dossiers is not None:  # `python -m bench queue --dossiers N` (the bench runner's option)
         deliveries = dossiers * 3
     os.environ["MOTCUA_INSECURE_HTTP"] = "1"
@@ -519,8 +520,8 @@ def main(
     print(f"  verdict:   {'0 lost, 0 applied twice' if ok else 'FAILED: see the figures above'}")
 
     # The national peak: the same messages arriving at a rate, the sync lag per worker count.
-    if seconds > 0 and rate > 0:
-        peak_ok = national_peak(receiver, env, rates, rate, seconds, poisson)
+    if window > 0 and rate > 0:
+        peak_ok = national_peak(receiver, env, rates, rate, window, poisson)
         verdict = "0 lost, 0 applied twice" if peak_ok else "FAILED or NOT MEASURED: see above"
         print(f"  national peak verdict: {verdict}")
 
