@@ -1,7 +1,8 @@
 """Work queues (hàng đợi công việc) of the officers' site: which dossiers, filtered and sorted how.
 
 Every queue starts from `visible_dossiers(user)` and narrows it with conditions that the
-dossier indexes serve — (assignee | handling_agency | receiving_agency | status, then due_at) —
+dossier indexes serve — (assignee | handling_agency | receiving_agency | the current step's
+agency and role (ADR 0046) | status, then due_at) —
 and the page is a LIMIT'ed, ordered scan: no COUNT(*) over the whole set (the count shown is
 capped at COUNT_CAP), no N+1 (one query with select_related for the rows).
 """
