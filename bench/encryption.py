@@ -12,6 +12,9 @@ Method, everything on vs off in the same run:
    the second factor; the queues "mine" and "unit" and the dossier page timed (test Client, every answer
    checked) — ON. Then the same rows decrypted in place and MOTCUA_ENCRYPT_AT_REST off — OFF: same
    database, same rows, same officer. Checked: a raw row holds a token ON and the plaintext OFF.
+   Also the officers' search by a whole ID number and by a whole name (`/can-bo/hang/tat-ca/?q=`), found
+   through the blind indexes (ADR 0048) in both modes, the rows' number and name decrypted ON only; and
+   the blind index alone (HMAC-SHA256 of the normalised number) per lookup.
 3. Writes: saving a submission's encrypted values (the dossier's contact fields and form data, the
    draft's answers) per row, ON vs OFF.
 4. The submissions bench (HTTP end to end, `bench/submissions.py`) run twice, MOTCUA_ENCRYPT_AT_REST=0
@@ -25,6 +28,7 @@ import json
 import os
 import re
 import time
+from urllib.parse import quote
 
 from bench.backoffice_bench import _pct, _setup_django, _time, page_url, queryset_rows, sign_in
 from bench.checks import BenchCheckFailed, checked
@@ -126,6 +130,14 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
         f"  crypto per dossier row (address, phone, e-mail, form data of {len(form_text.encode())} bytes): "
         f"encrypt+decrypt {_fmt(on)} | plain JSON {_fmt(off)}"
     )
+    ident = ("014190001111", "Nguyễn Thị Ánh")
+    ident_tokens = [crypto.encrypt_text(v) for v in ident]
+    hmac_times = _time(lambda: crypto.blind_index(ident[0]), 2000, 100)
+    open_times = _time(lambda: [crypto.decrypt_text(t) for t in ident_tokens], 2000, 100)
+    print(
+        f"  blind index of an ID number (HMAC-SHA256, per lookup): {_fmt(hmac_times)}; "
+        f"decrypting a row's number and name (queues, per row): {_fmt(open_times)}"
+    )
 
     # 2. officer pages ON vs OFF, alternating -------------------------------------------------------
     centre = Agency.objects.get(code__startswith="000.00.30.")
@@ -145,6 +157,17 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
     setup_test_environment()
     client = sign_in(user)
     probe = mine.exclude(applicant_phone="").values_list("pk", flat=True).first()
+    # The officers' search by a whole ID number and a whole name (blind indexes, ADR 0048).
+    sought = mine.exclude(applicant_id_number="").order_by("id").first()
+    searches = []
+    if sought is not None:
+        number_hits = Dossier.objects.filter(applicant_id_index=sought.applicant_id_number).count()
+        name_hits = Dossier.objects.filter(applicant_name_index=sought.applicant_name).count()
+        searches = [("by ID", sought.applicant_id_number), ("by name", sought.applicant_name)]
+        print(
+            f"  searched: a whole ID number ({number_hits} dossier(s) hold it) and a whole name "
+            f"({name_hits} dossier(s) of that name)"
+        )
 
     def raw_phone():
         with connection.cursor() as cursor:
@@ -181,6 +204,19 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
             return checked(client.get(f"/can-bo/ho-so/{code}/"), expect=code, what=code)
 
         timed.setdefault("dossier", []).extend(_time(detail, REPEAT, WARMUP))
+        for name, q in searches:
+            url = page_url("search", quote(q))
+            ids = queryset_rows("search", user, q)
+            if not ids:
+                raise BenchCheckFailed(f"the search {name} found nothing")
+            expect = Dossier.objects.values_list("code", flat=True).get(pk=ids[0])
+            timed.setdefault(name, []).extend(
+                _time(
+                    lambda url=url, expect=expect: checked(client.get(url), expect=expect, what=url),
+                    REPEAT,
+                    WARMUP,
+                )
+            )
 
     timed_on, timed_off = {}, {}
     for round_ in range(ROUNDS):
@@ -201,8 +237,9 @@ def main(postgres: bool = False, dossiers: int | None = None) -> None:
                 raise BenchCheckFailed("OFF: the phone is still a token")
             pages(timed_off)
     print(f"  officer pages, {ROUNDS} rounds ON then OFF (same rows, same officer, {REPEAT} requests each):")
-    for name in ("mine", "unit", "dossier"):
-        where = "/can-bo/ho-so/<code>/" if name == "dossier" else page_url(name)
+    for name in ("mine", "unit", "dossier", *(s[0] for s in searches)):
+        where = {"dossier": "/can-bo/ho-so/<code>/", "by ID": "search ?q=<ID>", "by name": "search ?q=<name>"}
+        where = where.get(name) or page_url(name)
         on_, off_ = timed_on[name], timed_off[name]
         print(f"    {name:8} {where:32.32} ON {_fmt(on_)} | OFF {_fmt(off_)} | {_ratio(on_, off_)}")
 

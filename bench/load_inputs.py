@@ -56,7 +56,7 @@ def inputs() -> dict:
             defaults={"kind": "citizen", "personal_id": person.id_number, "full_name": person.full_name},
         )
         residents.append(_session(user, eid_sub=person.id_number, signed_in_at=timezone.now().isoformat()))
-    dossiers = Dossier.objects.exclude(applicant_id_number="")
+    dossiers = Dossier.objects.exclude(applicant_id_index="")
     pairs = dossiers.values_list("code", "applicant_id_number")[:300]
     tracked = [{"code": code, "id_number": id_number} for code, id_number in pairs]
     specialist = User.objects.get(username="chuyenvien")

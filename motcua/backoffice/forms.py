@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core import calendar
+from motcua.core.text import fold
 from motcua.dossiers.models import ApplicantKind, Channel, Consultation
 from motcua.people.models import OfficerRole, User
 from motcua.places.models import Agency
@@ -78,8 +79,9 @@ class SupplementForm(ActionForm):
 
 
 def people_choices(users) -> list[tuple[str, str]]:
-    """Officers as a person picks them: by full name; the username only tells two namesakes apart."""
-    users = list(users)
+    """Officers as a person picks them: by full name; the username only tells two namesakes apart.
+    Sorted here: names are encrypted at rest (ADR 0048), the database cannot order by them."""
+    users = sorted(users, key=lambda u: (fold(u.full_name or u.username), u.username))
     names = [u.full_name or u.username for u in users]
     return [
         (str(u.pk), f"{name} ({u.username})" if names.count(name) > 1 else name)
@@ -96,7 +98,6 @@ def assignee_choices(agency_id: int) -> list[tuple[str, str]]:
             roles__role__in=[Role.SPECIALIST, Role.UNIT_HEAD],
         )
         .distinct()
-        .order_by("full_name", "username")
         .only("pk", "username", "full_name")
     )
     return people_choices(users)
@@ -279,7 +280,6 @@ def bulk_assignee_choices(user) -> list[tuple[str, str]]:
             is_active=True, roles__agency_id__in=agencies, roles__role__in=[Role.SPECIALIST, Role.UNIT_HEAD]
         )
         .distinct()
-        .order_by("full_name", "username")
         .only("pk", "username", "full_name")
     )
     return people_choices(users)

@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from motcua.core.dbrouter import use_replica
+from motcua.core.text import fold
 from motcua.dossiers.access import visible_dossiers
 from motcua.insights import criteria, queries, services
 from motcua.insights import targets as target_services
@@ -512,9 +513,11 @@ def _head_choices() -> list[tuple[int, str]]:
             role__in=target_services.HEAD_ROLES, agency__is_active=True, user__is_active=True
         )
         .select_related("user", "agency")
-        .order_by("agency__name", "user__full_name")
+        .order_by("agency__name", "user__username")
     )
     seen, out = set(), []
+    # By agency, then the folded name (encrypted at rest, ADR 0048: sorted here, not by the database).
+    rows = sorted(rows, key=lambda r: (r.agency.name, fold(r.user.full_name or r.user.username)))
     for role in rows:
         if role.user_id not in seen:
             seen.add(role.user_id)

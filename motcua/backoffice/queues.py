@@ -426,17 +426,19 @@ def branch_conditions(user, queue: Queue, filters: Filters, now: datetime) -> li
 
 
 def _search_q(q: str) -> Q:
-    """Code (whole or its beginning), ID number (exact) or applicant name (part of it)."""
+    """Code (whole or its beginning), ID number (exact) or applicant name (whole, case and diacritics
+    folded): the number and the name are encrypted at rest and found through their blind indexes
+    (ADR 0048), so a part of a name no longer finds a dossier."""
     compact = q.replace(" ", "")
     if compact.isdigit() and len(compact) >= 9:
-        return Q(applicant_id_number=compact) | Q(code__startswith=compact)
+        return Q(applicant_id_index=compact) | Q(code__startswith=compact)
     if " " not in q and _CODE_LIKE.match(compact) and any(c.isdigit() for c in compact):
         upper = compact.upper()
         codes = Q(code__startswith=upper)
         if upper != compact:
             codes |= Q(code__startswith=compact)
-        return codes | Q(applicant_id_number=compact)
-    return Q(applicant_name__icontains=q)
+        return codes | Q(applicant_id_index=compact)
+    return Q(applicant_name_index=q)
 
 
 def _local_midnight(day: date) -> datetime:

@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
 
 #: Every Fernet token starts with the version byte 0x80, base64: "gAAAAA".
@@ -190,10 +192,22 @@ def normalise_id_number(value) -> str:
     return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
 
 
+def normalise_name(value) -> str:
+    """ " Nguyễn  Văn ĐỨC " → "nguyen van duc": case and diacritics folded, spaces collapsed."""
+    from .text import fold
+
+    return fold(str(value or "")).strip()
+
+
+#: How each kind of blind index normalises its value before the HMAC.
+NORMALISERS = {"id": normalise_id_number, "name": normalise_name}
+
+
 def blind_index(value, *, kind: str = "id") -> str:
     """HMAC-SHA256 (hex) of the normalised value, keyed outside the database: equal values give equal
-    indexes, and the index alone does not give the value back (chỉ mục mù để tra cứu chính xác)."""
-    normal = normalise_id_number(value)
+    indexes, and the index alone does not give the value back (chỉ mục mù để tra cứu chính xác).
+    Every ID number (số định danh, mã số thuế) has kind "id", so indexes of two tables can be joined."""
+    normal = NORMALISERS[kind](value)
     if not normal:
         return ""
     return hmac.new(blind_index_key(), f"{kind}:{normal}".encode(), hashlib.sha256).hexdigest()
@@ -204,6 +218,9 @@ __all__ = [
     "EncryptedTextField",
     "InvalidToken",
     "KeysMissing",
+    "BlindIndexField",
+    "BlindIndexed",
+    "IndexedQuerySet",
     "blind_index",
     "decrypt_bytes",
     "decrypt_text",
@@ -215,6 +232,27 @@ __all__ = [
 # --- model fields ------------------------------------------------------------------------------
 
 
+class _RefusedLookup:
+    """A lookup on an encrypted column with a value: ciphertext never equals a fresh encryption, so
+    the query would silently find nothing. Refused; look up through the column's blind index."""
+
+    def get_prep_lookup(self):
+        rhs = self.rhs
+        values = rhs if isinstance(rhs, (list, tuple, set, frozenset)) else [rhs]
+        if not hasattr(rhs, "resolve_expression") and any(v not in ("", None) for v in values):
+            field = self.lhs.output_field
+            raise FieldError(
+                f"{field.model.__name__}.{field.name} is encrypted (ADR 0040): it can only be compared "
+                f"with '' or NULL; look it up through its blind index (ADR 0048)."
+            )
+        return super().get_prep_lookup()
+
+
+@functools.cache
+def _refused(lookup):
+    return type(f"Refused{lookup.__name__}", (_RefusedLookup, lookup), {})
+
+
 class _Encrypted:
     """What both fields share: the bulk writers (demo) call `seal_column` on a whole column."""
 
@@ -223,6 +261,12 @@ class _Encrypted:
     def seal_column(self, column) -> list:
         prep = self.get_prep_value
         return [prep(v) for v in column]
+
+    def get_lookup(self, lookup_name):
+        found = super().get_lookup(lookup_name)
+        if found is None or lookup_name == "isnull":
+            return found
+        return _refused(found)
 
 
 class EncryptedTextField(_Encrypted, models.TextField):
@@ -298,6 +342,104 @@ class EncryptedJSONField(_Encrypted, models.TextField):
         return models.Field.formfield(self, **{**defaults, **kwargs})
 
 
+#: A blind index as stored: 64 lower-case hex digits (never a normalised ID number, upper case).
+DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+class BlindIndexField(models.CharField):
+    """The keyed blind index (chỉ mục mù) of another field of the model, `source`, usually encrypted.
+
+    * Filled from `source` on every save and `bulk_create` (`pre_save`); `IndexedQuerySet` does it for
+      `update()`/`bulk_update()` and `BlindIndexed` for `save(update_fields=…)`; the demo's bulk writer
+      fills it itself (`index_column`).
+    * A lookup value is indexed the same way: `filter(applicant_id_index=number)`,
+      `filter(applicant_id_index__in=numbers)` find the rows whose number is `number`; a value that is
+      already a digest (from another index column) passes through, so indexes can be compared.
+    * An empty source gives "" (or NULL when `null=True`, so that a unique index allows many).
+    """
+
+    description = "Keyed blind index"
+
+    def __init__(self, *args, source: str = "", kind: str = "id", **kwargs):
+        self.source, self.kind = source, kind
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"], kwargs["kind"] = self.source, self.kind
+        if kwargs.get("max_length") == 64:
+            del kwargs["max_length"]
+        kwargs.pop("editable", None)
+        kwargs.pop("blank", None)
+        return name, path, args, kwargs
+
+    def index(self, value):
+        """The digest of `value` (a digest passes through); "" or None when there is no value."""
+        if isinstance(value, str) and DIGEST.fullmatch(value):
+            return value
+        digest = blind_index(value, kind=self.kind) if value is not None else ""
+        return digest or (None if self.null else "")
+
+    def index_column(self, column) -> list:
+        """The index of each value of a whole column of `source` (the demo's bulk writer)."""
+        return [self.index(v) for v in column]
+
+    def pre_save(self, model_instance, add):
+        value = self.index(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None:
+            return None
+        return self.index(value)
+
+
+def _indexes(model) -> list[BlindIndexField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+
+
+class IndexedQuerySet(models.QuerySet):
+    """`update()` and `bulk_update()` keep the blind indexes in step with their sources (ADR 0048):
+    `filter(…).update(applicant_id_number=n)` also sets `applicant_id_index`."""
+
+    def update(self, **kwargs):
+        for field in _indexes(self.model):
+            if field.source in kwargs and field.name not in kwargs:
+                value = kwargs[field.source]
+                if hasattr(value, "resolve_expression"):
+                    raise FieldError(
+                        f"{field.source}: an expression cannot be indexed; save the rows instead"
+                    )
+                kwargs[field.name] = field.index(value)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs, fields = list(objs), list(fields)
+        for field in _indexes(self.model):
+            if field.source in fields and field.name not in fields:
+                for obj in objs:
+                    field.pre_save(obj, False)
+                fields.append(field.name)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+
+class BlindIndexed:
+    """Model mixin: `save(update_fields=[source])` saves the source's blind index with it."""
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None:
+            update_fields = list(update_fields)
+            for field in _indexes(type(self)):
+                if field.source in update_fields and field.name not in update_fields:
+                    update_fields.append(field.name)
+        return super().save(*args, update_fields=update_fields, **kwargs)
+
+
 def encrypted_fields():
     """(model, field) for every encrypted field of every installed model."""
     from django.apps import apps
@@ -350,6 +492,44 @@ def encrypt_columns(columns: list[tuple[str, str]]):
 
     def backward(apps, schema_editor):
         for table, column in columns:
+            rewrite_column(schema_editor.connection, table, column, decrypt_text)
+
+    return forward, backward
+
+
+def index_columns(table: str, columns: list[tuple[str, str, str]], *, null: bool = False):
+    """A RunPython pair for [(column, index column, kind), …] of `table` (`null`: the index columns
+    are nullable, NULL where there is no value): forward encrypts each
+    column (a token is kept) and fills its blind index; backward decrypts (the index column goes with
+    the schema operation). In id batches, on SQLite and PostgreSQL alike."""
+
+    def forward(apps, schema_editor):
+        connection = schema_editor.connection
+        qn = connection.ops.quote_name
+        empty = None if null else ""
+        for column, index_column, kind in columns:
+            last = 0
+            with connection.cursor() as cursor:
+                while True:
+                    cursor.execute(
+                        f"SELECT id, {qn(column)} FROM {qn(table)} WHERE id > %s "  # noqa: S608
+                        f"AND {qn(column)} IS NOT NULL AND {qn(column)} <> '' ORDER BY id LIMIT 2000",
+                        [last],
+                    )
+                    rows = cursor.fetchall()
+                    if not rows:
+                        break
+                    last = rows[-1][0]
+                    cursor.executemany(
+                        f"UPDATE {qn(table)} SET {qn(column)} = %s, {qn(index_column)} = %s WHERE id = %s",  # noqa: S608
+                        [
+                            (_encrypt_always(value), blind_index(decrypt_text(value), kind=kind) or empty, pk)
+                            for pk, value in rows
+                        ],
+                    )
+
+    def backward(apps, schema_editor):
+        for column, _index, _kind in columns:
             rewrite_column(schema_editor.connection, table, column, decrypt_text)
 
     return forward, backward

@@ -188,6 +188,7 @@ class Sink:
     def write(self, model, columns: list[str], rows: list[tuple]) -> None:
         if not rows:
             return
+        columns, rows = with_blind_indexes(model, columns, rows)
         columns, rows = with_defaults(model, columns, rows)
         fields = [next(f for f in model._meta.concrete_fields if f.column == c) for c in columns]
         # Encrypted columns (ADR 0040) are stored as the ORM would store them: ciphertext.
@@ -217,6 +218,25 @@ class Sink:
 
 #: json.dumps of the empty containers, which most JSON cells hold.
 _EMPTY = {dict: "{}", list: "[]"}
+
+
+def with_blind_indexes(model, columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:
+    """The blind index of each written ID number or name (ADR 0048), computed from its plaintext
+    column as the field's `pre_save` would: a bulk write bypasses `save()`."""
+    indexes = [
+        (f.column, columns.index(model._meta.get_field(f.source).column))
+        for f in model._meta.concrete_fields
+        if hasattr(f, "index_column")
+        and f.column not in columns
+        and model._meta.get_field(f.source).column in columns
+    ]
+    if not indexes:
+        return columns, rows
+    source = list(zip(*rows, strict=True))
+    added = [model._meta.get_field(c).index_column(source[i]) for c, i in indexes]
+    return [*columns, *(c for c, _ in indexes)], [
+        (*row, *extra) for row, extra in zip(rows, zip(*added, strict=True), strict=True)
+    ]
 
 
 def with_defaults(model, columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:

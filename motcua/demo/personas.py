@@ -89,7 +89,7 @@ def build_histories() -> list[str]:
     receiving = Agency.objects.get(code=f"{RECEIVING_SUFFIX}.{hcode}")
     lines = []
     for role, person in sign_in_personas().items():
-        existing = Dossier.objects.filter(applicant_id_number=person.id_number).count()
+        existing = Dossier.objects.filter(applicant_id_index=person.id_number).count()
         if existing:
             lines.append(f"{role}: {person.full_name} đã có {existing} hồ sơ")
             continue
@@ -101,7 +101,7 @@ def build_histories() -> list[str]:
 
 def _citizen(person) -> User:
     """The account the eID sign-in would create (EidBackend.create_user), so it is the same one."""
-    user = User.objects.filter(personal_id=person.id_number).first()
+    user = User.objects.filter(personal_id_index=person.id_number).first()
     if user is None:
         user = User.objects.create(
             username=f"vneid-{person.id_number}",

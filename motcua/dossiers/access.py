@@ -84,7 +84,7 @@ def own_dossiers(user, id_numbers: set[str], queryset: QuerySet | None = None) -
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return queryset.none()
     numbers = {n for n in id_numbers if n}
-    return queryset.filter(Q(applicant_user=user) | Q(applicant_id_number__in=numbers))
+    return queryset.filter(Q(applicant_user=user) | Q(applicant_id_index__in=numbers))
 
 
 def is_own_dossier(user, dossier: Dossier, id_numbers: set[str]) -> bool:

@@ -7,7 +7,13 @@ from django.conf import settings
 from django.core.validators import validate_email
 from django.db import models
 
-from motcua.core.crypto import EncryptedJSONField, EncryptedTextField
+from motcua.core.crypto import (
+    BlindIndexed,
+    BlindIndexField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    IndexedQuerySet,
+)
 
 
 class Status(models.IntegerChoices):
@@ -54,7 +60,7 @@ class Decision(models.TextChoices):
     REFUSED = "refused", "Từ chối"
 
 
-class Dossier(models.Model):
+class Dossier(BlindIndexed, models.Model):
     """Hồ sơ: one application for one procedure, from reception to the returned result."""
 
     code = models.CharField("mã hồ sơ", max_length=64, unique=True)
@@ -74,9 +80,13 @@ class Dossier(models.Model):
     applicant_kind = models.CharField(
         "loại chủ hồ sơ", max_length=16, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
     )
-    applicant_name = models.CharField("chủ hồ sơ", max_length=200)
+    applicant_name = EncryptedTextField("chủ hồ sơ", max_length=200)
+    #: Blind index of the folded full name (ADR 0048): the officers' search finds a whole name.
+    applicant_name_index = BlindIndexField(source="applicant_name", kind="name", db_index=True)
     #: Số định danh cá nhân (citizen) or mã số thuế / mã số doanh nghiệp (organisation).
-    applicant_id_number = models.CharField("số giấy tờ", max_length=20, db_index=True)
+    applicant_id_number = EncryptedTextField("số giấy tờ", max_length=20)
+    #: Its keyed blind index (ADR 0048): look up with `applicant_id_index=number` (or `__in`).
+    applicant_id_index = BlindIndexField(source="applicant_id_number", db_index=True)
     applicant_address = EncryptedTextField("địa chỉ", max_length=300, blank=True)
     applicant_phone = EncryptedTextField("điện thoại", max_length=20, blank=True)
     applicant_email = EncryptedTextField(
@@ -174,6 +184,9 @@ class Dossier(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    #: update() and bulk_update() keep the blind indexes in step (ADR 0048).
+    objects = IndexedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "hồ sơ"
         verbose_name_plural = "hồ sơ"
@@ -183,7 +196,6 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_agency", "status", "due_at"]),
             models.Index(fields=["assignee", "status", "due_at"]),
             models.Index(fields=["status", "due_at"]),
-            models.Index(fields=["applicant_name"]),
             models.Index(
                 fields=["current_step_agency", "current_step_role", "status", "due_at"],
                 name="dossier_current_step_idx",

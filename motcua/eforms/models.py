@@ -5,7 +5,13 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from motcua.core.crypto import EncryptedJSONField
+from motcua.core.crypto import (
+    BlindIndexed,
+    BlindIndexField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    IndexedQuerySet,
+)
 
 
 class FormDefinition(models.Model):
@@ -45,7 +51,7 @@ class FormDefinition(models.Model):
         return self.ui.get("pages", [])
 
 
-class Draft(models.Model):
+class Draft(BlindIndexed, models.Model):
     """A citizen's answers to one form, saved page by page; becomes a dossier once submitted."""
 
     class State(models.TextChoices):
@@ -54,7 +60,8 @@ class Draft(models.Model):
         ABANDONED = "abandoned", "Bỏ dở"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="form_drafts")
-    acting_for = models.CharField("nộp thay cho (số định danh / mã số thuế)", max_length=20)
+    acting_for = EncryptedTextField("nộp thay cho (số định danh / mã số thuế)", max_length=20)
+    acting_for_index = BlindIndexField(source="acting_for")
     definition = models.ForeignKey(FormDefinition, on_delete=models.PROTECT, related_name="drafts")
     state = models.CharField("tình trạng", max_length=12, choices=State.choices, default=State.OPEN)
     answers = EncryptedJSONField("câu trả lời", default=dict)
@@ -83,6 +90,9 @@ class Draft(models.Model):
     fields_typed = models.PositiveSmallIntegerField("số trường người dân nhập", null=True, blank=True)
     pages_count = models.PositiveSmallIntegerField("số trang", null=True, blank=True)
 
+    #: update() and bulk_update() keep the blind indexes in step (ADR 0048).
+    objects = IndexedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "bản nháp tờ khai"
         verbose_name_plural = "bản nháp tờ khai"
@@ -90,7 +100,7 @@ class Draft(models.Model):
         constraints = [
             # One open draft per person, form version and person acted for: "start" resumes it.
             models.UniqueConstraint(
-                fields=["owner", "acting_for", "definition"],
+                fields=["owner", "acting_for_index", "definition"],
                 condition=models.Q(state="open"),
                 name="eforms_one_open_draft",
             )

@@ -141,7 +141,7 @@ def drafts_of(user):
 
 def _previous(owner, acting_for: str, exclude_pk=None) -> tuple[str, dict] | None:
     last = (
-        Draft.objects.filter(owner=owner, acting_for=acting_for, state=Draft.State.SUBMITTED)
+        Draft.objects.filter(owner=owner, acting_for_index=acting_for, state=Draft.State.SUBMITTED)
         .exclude(pk=exclude_pk)
         .select_related("dossier")
         .order_by("-submitted_at")
@@ -232,7 +232,7 @@ def start_draft(user, definition: FormDefinition, *, acting: dict, signed_in_at=
     existing = (
         Draft.objects.filter(
             owner=user,
-            acting_for=acting_for,
+            acting_for_index=acting_for,
             state=Draft.State.OPEN,
             definition__procedure_id=definition.procedure_id,
         )
@@ -253,7 +253,7 @@ def start_draft(user, definition: FormDefinition, *, acting: dict, signed_in_at=
             draft.save()
     except IntegrityError:  # a double click on "start": the other request made it
         return Draft.objects.get(
-            owner=user, acting_for=acting_for, definition=definition, state=Draft.State.OPEN
+            owner=user, acting_for_index=acting_for, definition=definition, state=Draft.State.OPEN
         ), False
     return draft, True
 

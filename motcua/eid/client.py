@@ -113,7 +113,7 @@ class EidBackend(OIDCAuthenticationBackend):
         )
 
     def filter_users_by_claims(self, claims):
-        users = User.objects.filter(personal_id=claims["sub"])
+        users = User.objects.filter(personal_id_index=claims["sub"])
         if users.exclude(kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS]).exists():
             raise SignInRefused("an officer account holds this personal ID")
         return users

@@ -6,6 +6,8 @@ State changes go through `motcua.feedback.services` only.
 from django.conf import settings
 from django.db import models
 
+from motcua.core.crypto import BlindIndexed, BlindIndexField, EncryptedTextField, IndexedQuerySet
+
 
 class Satisfaction(models.IntegerChoices):
     """The rating scale; 3 and 4 count as satisfied (QĐ 1565 criterion C4)."""
@@ -45,7 +47,7 @@ class Rating(models.Model):
         return self.level in SATISFIED_LEVELS
 
 
-class FeedbackCase(models.Model):
+class FeedbackCase(BlindIndexed, models.Model):
     """Phản ánh, kiến nghị: a citizen's complaint or suggestion that an agency must answer in time.
 
     Legal times on the national portal (spec §1.2 group 6): accept or reject within 2 working
@@ -80,8 +82,9 @@ class FeedbackCase(models.Model):
     submitter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="feedback_cases"
     )
-    submitter_name = models.CharField("người phản ánh", max_length=200)
-    submitter_id_number = models.CharField("số định danh", max_length=20, db_index=True)
+    submitter_name = EncryptedTextField("người phản ánh", max_length=200)
+    submitter_id_number = EncryptedTextField("số định danh", max_length=20)
+    submitter_id_index = BlindIndexField(source="submitter_id_number", db_index=True)
     agency = models.ForeignKey(
         "places.Agency", verbose_name="cơ quan xử lý", on_delete=models.PROTECT, related_name="feedback_cases"
     )
@@ -109,6 +112,9 @@ class FeedbackCase(models.Model):
         "đánh giá trả lời", max_length=8, choices=Reaction.choices, default=Reaction.NONE, blank=True
     )
     version = models.PositiveIntegerField(default=1)
+
+    #: update() and bulk_update() keep the blind indexes in step (ADR 0048).
+    objects = IndexedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "phản ánh, kiến nghị"

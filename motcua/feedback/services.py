@@ -129,7 +129,7 @@ def _open(user, agency, *, subject, content, dossier, name, id_number, rating=No
     # Repeated: the same person about the same dossier (a question without a dossier never is).
     repeated = (
         dossier is not None
-        and FeedbackCase.objects.filter(dossier=dossier, submitter_id_number=id_number).exists()
+        and FeedbackCase.objects.filter(dossier=dossier, submitter_id_index=id_number).exists()
     )
     case = FeedbackCase.objects.create(
         code=code,

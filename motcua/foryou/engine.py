@@ -165,7 +165,7 @@ class _Context:
             from motcua.dossiers.models import Dossier
 
             self._cache["dossiers"] = list(
-                Dossier.objects.filter(applicant_id_number=self.id_number)
+                Dossier.objects.filter(applicant_id_index=self.id_number)
                 .values(
                     "code",
                     "procedure__code",
@@ -185,7 +185,7 @@ class _Context:
             from motcua.people.models import DataStoreItem
 
             self._cache["held"] = list(
-                DataStoreItem.objects.filter(owner_id_number=self.id_number, valid=True)
+                DataStoreItem.objects.filter(owner_id_index=self.id_number, valid=True)
                 .exclude(procedure_code="")
                 .values("source", "issued_at", "procedure_code")
                 .order_by("-issued_at")[:200]
@@ -296,7 +296,7 @@ def _held_birth_notices(id_number: str) -> list[dict]:
 
     out = []
     for data in DataStoreItem.objects.filter(
-        owner_id_number=id_number, kind="giay_chung_sinh", valid=True
+        owner_id_index=id_number, kind="giay_chung_sinh", valid=True
     ).values_list("data", flat=True):
         notice = dict(data or {})
         if not (notice.get("father_id") or notice.get("mother_id")):

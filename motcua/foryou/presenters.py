@@ -12,7 +12,9 @@ def prepared_draft_url(user, procedure_code: str, acting: dict, signed_in_at=Non
     acting_for = acting.get("id_number") or user.personal_id or ""
     ready = (
         eforms.drafts_of(user)
-        .filter(acting_for=acting_for, state=Draft.State.OPEN, definition__procedure__code=procedure_code)
+        .filter(
+            acting_for_index=acting_for, state=Draft.State.OPEN, definition__procedure__code=procedure_code
+        )
         .order_by("-updated_at")
         .values_list("pk", flat=True)
         .first()

@@ -59,8 +59,8 @@ def rebuild(as_of: date | None = None) -> RecommenderModel:
     catalog = _catalog()
     rows = (
         _dossiers()
-        .order_by("applicant_id_number", "at")
-        .values_list("applicant_id_number", "procedure__code", "at")
+        .order_by("applicant_id_index", "at")  # one person's dossiers together, by the blind index
+        .values_list("applicant_id_index", "procedure__code", "at")
     )
     histories: list[rec.History] = []
     current, items, count = None, [], 0
@@ -163,7 +163,7 @@ def for_person(
         ]
         pairs = [(code, at) for code, at in pairs if at is not None]
     else:
-        pairs = _dossiers(applicant_id_number=person_id).values_list("procedure__code", "at")
+        pairs = _dossiers(applicant_id_index=person_id).values_list("procedure__code", "at")
     own = sorted((_day(at), code) for code, at in pairs if _day(at) <= end)
     version, recommender = current()
     items = recommender.recommend(rec.History(person_id, birth, own), as_of, k)

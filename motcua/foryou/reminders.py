@@ -62,8 +62,8 @@ def send_due(today=None, person_ids=None) -> dict:
     if not people:
         return {"queued": 0, "sent": 0, "failed": 0}
     contacts = {
-        u["personal_id"]: u
-        for u in User.objects.filter(personal_id__in=people, is_active=True).values(
+        u.personal_id: {"personal_id": u.personal_id, "email": u.email, "phone": u.phone}
+        for u in User.objects.filter(personal_id_index__in=people, is_active=True).only(
             "personal_id", "email", "phone"
         )
     }

@@ -20,7 +20,7 @@ class TargetAdmin(admin.ModelAdmin):
         "version",
     )
     list_filter = ("measure", "period_kind", "period_start")
-    search_fields = ("agency__code", "agency__name", "head__username", "head__full_name")
+    search_fields = ("agency__code", "agency__name", "head__username")
     list_select_related = ("agency", "head", "set_by")
     date_hierarchy = "period_start"
     readonly_fields = [f.name for f in Target._meta.fields]

@@ -135,7 +135,7 @@ def heads_of(agency: Agency) -> QuerySet:
     return (
         User.objects.filter(roles__agency=agency, roles__role__in=HEAD_ROLES, is_active=True)
         .distinct()
-        .order_by("full_name", "username")
+        .order_by("username")  # the name is encrypted at rest (ADR 0048): not an order the database has
     )
 
 

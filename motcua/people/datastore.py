@@ -31,11 +31,11 @@ def store(
             "issued_at": issued_at,
             "document_sha256": document_sha256,
             "data": data or {},
-            "owner_user": User.objects.filter(personal_id=owner_id_number).first(),
+            "owner_user": User.objects.filter(personal_id_index=owner_id_number).first(),
         },
     )
     return item
 
 
 def items_of(owner_id_number: str) -> QuerySet:
-    return DataStoreItem.objects.filter(owner_id_number=owner_id_number, valid=True)
+    return DataStoreItem.objects.filter(owner_id_index=owner_id_number, valid=True)

@@ -3,10 +3,16 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from motcua.core.crypto import EncryptedJSONField, EncryptedTextField
+from motcua.core.crypto import (
+    BlindIndexed,
+    BlindIndexField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    IndexedQuerySet,
+)
 
 
-class User(AbstractUser):
+class User(BlindIndexed, AbstractUser):
     """One account for every kind of person; what they may do comes from `kind` and their roles."""
 
     class Kind(models.TextChoices):
@@ -15,9 +21,11 @@ class User(AbstractUser):
         OFFICER = "officer", "Cán bộ, công chức"
 
     kind = models.CharField("loại tài khoản", max_length=16, choices=Kind.choices, default=Kind.CITIZEN)
-    full_name = models.CharField("họ và tên", max_length=150, blank=True)
+    full_name = EncryptedTextField("họ và tên", max_length=150, blank=True)
     #: Số định danh cá nhân (12 digits), the key of the national population database.
-    personal_id = models.CharField("số định danh cá nhân", max_length=12, null=True, blank=True, unique=True)
+    personal_id = EncryptedTextField("số định danh cá nhân", max_length=12, null=True, blank=True)
+    #: Its keyed blind index (ADR 0048): one account per person; look up with `personal_id_index=number`.
+    personal_id_index = BlindIndexField(source="personal_id", null=True, unique=True)
     phone = EncryptedTextField("số điện thoại", max_length=20, blank=True)
 
     class Meta:
@@ -52,14 +60,15 @@ class OfficerRole(models.Model):
         return f"{self.user} — {self.get_role_display()} — {self.agency}"
 
 
-class DataStoreItem(models.Model):
+class DataStoreItem(BlindIndexed, models.Model):
     """Kho dữ liệu điện tử của tổ chức, cá nhân: a result or paper the state already holds.
 
     Keyed by the owner's identifier (personal ID or tax code), so it is found whether or not the
     owner has an account. A later dossier reuses it instead of asking for the paper again.
     """
 
-    owner_id_number = models.CharField("số định danh / mã số thuế", max_length=20, db_index=True)
+    owner_id_number = EncryptedTextField("số định danh / mã số thuế", max_length=20)
+    owner_id_index = BlindIndexField(source="owner_id_number", db_index=True)
     owner_user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="data_store"
     )
@@ -74,6 +83,9 @@ class DataStoreItem(models.Model):
     document_sha256 = models.CharField(max_length=64, blank=True)
     data = EncryptedJSONField("dữ liệu", default=dict)
     valid = models.BooleanField("còn hiệu lực", default=True)
+
+    #: update() and bulk_update() keep the blind indexes in step (ADR 0048).
+    objects = IndexedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "dữ liệu trong kho của công dân, tổ chức"

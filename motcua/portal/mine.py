@@ -252,7 +252,7 @@ def feedback_new(request, code: str):
 
 def _own_cases(request):
     numbers = id_numbers(request)
-    return FeedbackCase.objects.filter(submitter_id_number__in=numbers).select_related("agency", "dossier")
+    return FeedbackCase.objects.filter(submitter_id_index__in=numbers).select_related("agency", "dossier")
 
 
 @citizen_required

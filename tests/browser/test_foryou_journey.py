@@ -46,7 +46,9 @@ def test_the_parent_of_a_newborn_sees_the_birth_suggestion(
     # One tap: the bundle's draft, prefilled from the registries, is already there.
     card.get_by_role("link", name="Xem hồ sơ đã soạn sẵn và nộp").click()
     expect(page).to_have_url(re.compile(r"/nop-ho-so/ho-so/\d+/"))
-    draft = Draft.objects.get(owner__personal_id=parent.id_number, definition__procedure__code="2.000986")
+    draft = Draft.objects.get(
+        owner__personal_id_index=parent.id_number, definition__procedure__code="2.000986"
+    )
     assert draft.answers  # prefilled before the parent typed anything
 
     # Back: refuse this kind; it is gone, and the choice is shown.

@@ -173,7 +173,10 @@ def test_search_by_code_name_and_id_number(make_dossier, online_dossier, people,
         mine.code
     ]  # the beginning of a code
     assert codes(client.get(queue_url(everything, q=other.code))) == [other.code]
-    assert codes(client.get(queue_url(everything, q="Văn Pâng"))) == [other.code]
+    # a whole name, case and diacritics folded (blind index, ADR 0048); a part of it no longer finds it
+    assert codes(client.get(queue_url(everything, q="lò văn pâng"))) == [other.code]
+    assert codes(client.get(queue_url(everything, q="LO VAN PANG"))) == [other.code]
+    assert codes(client.get(queue_url(everything, q="Văn Pâng"))) == []
     assert codes(client.get(queue_url(everything, q="Nguyễn Thị Ánh"))) == [mine.code]
     assert codes(client.get(queue_url(everything, q="014090002222"))) == [other.code]
     assert codes(client.get(queue_url(everything, q="0140 9000 1111"))) == [mine.code]

@@ -75,7 +75,7 @@ def test_a_counter_reception_creates_the_dossier_with_its_scans(
     client = as_user(people["reception"])
     response = client.post(URL, data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    dossier = Dossier.objects.get(applicant_id_number="014090003333")
+    dossier = Dossier.objects.get(applicant_id_index="014090003333")
     assert response["Location"] == reverse("backoffice:reception_done", args=[dossier.code])
     assert dossier.status == Status.RECEIVED and dossier.channel == Channel.COUNTER and dossier.result_by_post
     assert dossier.applicant_name == "Trần Văn Bình" and dossier.receiving_agency.code == CENTER
@@ -98,7 +98,7 @@ def test_post_reception_and_an_extra_paper(people, as_user, procedure):
     data["khac-originals"] = "1"
     response = as_user(people["reception"]).post(URL, data)
     assert response.status_code == 302
-    dossier = Dossier.objects.get(applicant_id_number="014090003333")
+    dossier = Dossier.objects.get(applicant_id_index="014090003333")
     assert dossier.channel == Channel.POST
     assert dossier.documents.filter(name="Giấy ủy quyền", requirement__isnull=True, originals=1).exists()
 
@@ -168,7 +168,7 @@ def test_the_same_form_sent_twice_makes_one_dossier(people, as_user, procedure):
     first = client.post(URL, form_data(procedure))
     second = client.post(URL, form_data(procedure))
     assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
-    assert Dossier.objects.filter(applicant_id_number="014090003333").count() == 1
+    assert Dossier.objects.filter(applicant_id_index="014090003333").count() == 1
 
 
 def test_only_reception_officers_receive_at_their_own_agency(people, as_user, procedure):

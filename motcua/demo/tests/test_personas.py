@@ -57,14 +57,14 @@ def every_printed_persona_has_a_history_in_my_page(demo):
     assert set(personas) == set(demo_personas.sign_in_personas())
     assert "deceased" not in personas  # cannot sign in with the eID: not printed as a persona
     for role, id_number in personas.items():
-        user = User.objects.get(personal_id=id_number)
+        user = User.objects.get(personal_id_index=id_number)
         assert user.username == f"vneid-{id_number}"  # the account the eID sign-in finds
-        mine = Dossier.objects.filter(applicant_id_number=id_number)
+        mine = Dossier.objects.filter(applicant_id_index=id_number)
         statuses = set(mine.values_list("status", flat=True))
         assert len(statuses) >= 3, (role, statuses)  # several states
         assert Status.RETURNED in statuses and Status.FINANCIAL in statuses
         returned = mine.get(status=Status.RETURNED)
-        assert DataStoreItem.objects.filter(owner_id_number=id_number, result_code__gt="").exists()
+        assert DataStoreItem.objects.filter(owner_id_index=id_number, result_code__gt="").exists()
         assert Payment.objects.filter(charge__dossier=returned).exists()  # the fee, paid online
         assert Rating.objects.filter(dossier=returned, rater=user).exists()
 

@@ -17,9 +17,9 @@ BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
 def test_a_sandbox_parent_finds_the_child_prefilled_from_the_birth_notice(client, forms, people):
     parent = people["parent_of_newborn"]
     birth = sandbox.pending_registrations()["parent_of_newborn"]
-    assert not DataStoreItem.objects.filter(owner_id_number=parent.id_number).exists()
+    assert not DataStoreItem.objects.filter(owner_id_index=parent.id_number).exists()
     sign_in(client, parent)  # the health connection is asked when the parent signs in
-    item = DataStoreItem.objects.get(owner_id_number=parent.id_number, kind=notices.BIRTH_NOTICE_KIND)
+    item = DataStoreItem.objects.get(owner_id_index=parent.id_number, kind=notices.BIRTH_NOTICE_KIND)
     assert item.title == "Giấy chứng sinh điện tử" and item.issuer == birth["birth_place"]
 
     draft = start(client, BIRTH)
@@ -39,18 +39,18 @@ def test_a_sandbox_parent_finds_the_child_prefilled_from_the_birth_notice(client
     )
 
     sign_in(client, parent)  # again: the same notice, stored once
-    assert DataStoreItem.objects.filter(owner_id_number=parent.id_number, kind="giay_chung_sinh").count() == 1
+    assert DataStoreItem.objects.filter(owner_id_index=parent.id_number, kind="giay_chung_sinh").count() == 1
 
 
 def test_the_notice_is_the_parents_only_and_a_silent_connection_does_not_stop_the_sign_in(client, people):
     adult = people["adult"]
     sign_in(client, adult)
-    assert not DataStoreItem.objects.filter(owner_id_number=adult.id_number).exists()
+    assert not DataStoreItem.objects.filter(owner_id_index=adult.id_number).exists()
     parent = people["parent_of_newborn"]
     with sandbox.behaviour(fail=True):
         sign_in(client, parent)
-    assert not DataStoreItem.objects.filter(owner_id_number=parent.id_number).exists()
+    assert not DataStoreItem.objects.filter(owner_id_index=parent.id_number).exists()
     assert client.get("/cua-toi/").status_code == 200  # signed in all the same
     mother_id = sandbox.pending_registrations()["parent_of_newborn"]["mother_id"]
     assert notices.receive_notices(mother_id) == 1  # the mother gets it too, in her own store
-    assert DataStoreItem.objects.filter(owner_id_number=mother_id, kind="giay_chung_sinh").count() == 1
+    assert DataStoreItem.objects.filter(owner_id_index=mother_id, kind="giay_chung_sinh").count() == 1

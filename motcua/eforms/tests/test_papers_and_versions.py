@@ -134,5 +134,5 @@ def test_two_submits_of_one_draft_at_once_make_one_dossier(client, live_referenc
     results = _submit_twice_at_once(draft.pk)
     assert len(results) == 2 and all(isinstance(r, int) for r in results), results
     assert results[0] == results[1]
-    assert Dossier.objects.filter(applicant_id_number=adult.id_number).count() == 1
+    assert Dossier.objects.filter(applicant_id_index=adult.id_number).count() == 1
     assert connection.vendor in ("sqlite", "postgresql")

@@ -160,7 +160,7 @@ def test_submit_once_gives_the_code_the_appointment_and_the_measurements(
     second = client.post(reverse("eforms:check", args=[draft.pk]))  # the double click
     assert first["Location"] == second["Location"] == reverse("eforms:receipt", args=[draft.pk])
     dossier = Dossier.objects.get(submission_key=str(draft.submission_key))
-    assert Dossier.objects.filter(applicant_id_number=widow.id_number).count() == 1
+    assert Dossier.objects.filter(applicant_id_index=widow.id_number).count() == 1
     assert dossier.status == Status.NEW and dossier.channel == Channel.OWN_PORTAL
     assert dossier.form_data["answers"]["deceased_id_number"] == widow.spouse_id
     assert dossier.documents.filter(reused=True).count() == 2
@@ -201,7 +201,7 @@ def test_save_and_resume_later(client, forms, people):
     assert again["Location"] == page_url(draft, 1)  # resumed where they stopped
     html = client.get(again["Location"]).content.decode()
     assert 'value="Mục đích khác" checked' in html
-    assert Draft.objects.filter(owner__personal_id=single.id_number).count() == 1
+    assert Draft.objects.filter(owner__personal_id_index=single.id_number).count() == 1
 
 
 def test_an_expired_session_mid_form_keeps_the_draft(client, forms, people):

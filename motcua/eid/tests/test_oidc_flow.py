@@ -39,7 +39,7 @@ def test_a_resident_signs_in_with_state_nonce_and_pkce(visitor, residents):
     assert done.status_code == 302 and done.headers["Location"] == "/tra-cuu/"  # back where they were
     assert visitor.signed_in_name() == person.full_name
 
-    user = User.objects.get(personal_id=person.id_number)
+    user = User.objects.get(personal_id_index=person.id_number)
     assert user.kind == User.Kind.CITIZEN and user.full_name == person.full_name
     assert user.phone == person.phone and user.email == person.email and not user.has_usable_password()
     grant = SandboxGrant.objects.get(subject=person.id_number)
@@ -51,7 +51,7 @@ def test_a_resident_signs_in_with_state_nonce_and_pkce(visitor, residents):
     # Signing in again finds the same account (keyed on the personal ID, not the e-mail).
     again = Visitor(visitor.base)
     again.get(again.code_redirect(person.id_number, PASS))
-    assert User.objects.filter(personal_id=person.id_number).count() == 1
+    assert User.objects.filter(personal_id_index=person.id_number).count() == 1
 
 
 def test_signing_out_ends_the_session(visitor, residents):
@@ -104,7 +104,7 @@ def test_a_forged_id_token_is_refused(visitor, residents, monkeypatch, forgery):
         monkeypatch.setattr(sandbox_idp, "id_token_claims", forged)
     callback = visitor.code_redirect(residents["plain"].id_number, PASS)
     assert_refused(visitor, visitor.get(callback))
-    assert not User.objects.filter(personal_id=residents["plain"].id_number).exists()
+    assert not User.objects.filter(personal_id_index=residents["plain"].id_number).exists()
 
 
 def test_a_wrong_state_is_refused(visitor, residents):

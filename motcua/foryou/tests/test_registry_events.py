@@ -42,7 +42,7 @@ def test_a_birth_event_gives_the_parent_the_birth_bundle_suggestion_in_one_run_a
     assert row.origin == "event" and row.first_shown_at is None  # made, not yet shown
     assert "giấy chứng sinh" in row.because
     # The notice is in the parent's data store at once: the bundle's one form is prefilled from it.
-    assert DataStoreItem.objects.filter(owner_id_number=parent.id_number, kind="giay_chung_sinh").exists()
+    assert DataStoreItem.objects.filter(owner_id_index=parent.id_number, kind="giay_chung_sinh").exists()
     assert Watch.objects.filter(person_id=parent.id_number, kind__code="birth_registration").exists()
     # The page shows the same suggestion (no second row).
     shown = [s.suggestion.pk for s in services.show(parent.id_number)[1]]

@@ -75,7 +75,7 @@ def test_the_same_notification_ten_times_leaves_one_payment(client, intent):
     dossier = intent.charge.dossier
     assert DossierHistory.objects.filter(dossier=dossier, action="mark_paid").count() == 1
     assert (
-        DataStoreItem.objects.filter(kind="fee_receipt", owner_id_number=dossier.applicant_id_number).count()
+        DataStoreItem.objects.filter(kind="fee_receipt", owner_id_index=dossier.applicant_id_number).count()
         == 1
     )
 
