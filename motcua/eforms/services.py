@@ -135,21 +135,24 @@ def codes_with_forms() -> set[str]:
 
 
 def drafts_of(user):
-    """The only way views reach drafts: scoped to their owner."""
-    return Draft.objects.filter(owner=user).select_related("definition", "definition__procedure", "dossier")
+    """The only way views reach drafts: scoped to their owner. Not the dossier: its columns (some
+    encrypted) doubled the cost of every form page; the receipt asks for it (views.RECEIPT_RELATED)."""
+    return Draft.objects.filter(owner=user).select_related("definition", "definition__procedure")
 
 
 def _previous(owner, acting_for: str, exclude_pk=None) -> tuple[str, dict] | None:
+    # The answers and the dossier's code only: the whole dossier row (some columns encrypted) is not needed.
     last = (
         Draft.objects.filter(owner=owner, acting_for_index=acting_for, state=Draft.State.SUBMITTED)
         .exclude(pk=exclude_pk)
-        .select_related("dossier")
         .order_by("-submitted_at")
+        .values_list("answers", "dossier__code")
         .first()
     )
     if last is None:
         return None
-    return (f"hồ sơ {last.dossier.code}" if last.dossier else "hồ sơ trước", last.answers)
+    answers, code = last
+    return (f"hồ sơ {code}" if code else "hồ sơ trước", answers)
 
 
 def _prefill(draft: Draft, acting: dict, names: list[str] | None = None) -> None:
