@@ -147,10 +147,7 @@ def apply_pending(limit: int = 2000) -> int:
                 return done
             apply(dossier_id for _, dossier_id in claimed)
             IndexDirty.objects.filter(pk__in=[pk for pk, _ in claimed]).delete()
-            applied = {dossier_id for _, dossier_id in claimed}
-            for _, func, _ in transaction.get_connection().run_on_commit:  # a caller's transaction
-                if _pending_mark(func) and func.dossier_id in applied:
-                    func.done = True  # its row is gone: the next change must mark again
+            _forget_marks({dossier_id for _, dossier_id in claimed})
         done += len({d for _, d in claimed})
         if len(claimed) < limit:
             return done
@@ -194,6 +191,14 @@ class _Marked:
 
 def _pending_mark(func, dossier_id: int | None = None) -> bool:
     return isinstance(func, _Marked) and not func.done and dossier_id in (None, func.dossier_id)
+
+
+def _forget_marks(dossier_ids: set | None = None) -> None:
+    """The rows of these dossiers (None: all) were applied and deleted inside a caller's transaction:
+    its markers no longer stand for a row, so the next change of those dossiers marks again."""
+    for _, func, _ in transaction.get_connection().run_on_commit:
+        if _pending_mark(func) and (dossier_ids is None or func.dossier_id in dossier_ids):
+            func.done = True
 
 
 class _Enqueued:
@@ -288,6 +293,7 @@ def rebuild(batch: int = 20000) -> int:
     with transaction.atomic(), queries.without_jit():
         last_dirty = IndexDirty.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         IndexDirty.objects.filter(pk__lte=last_dirty).delete()
+        _forget_marks()
         DossierFact.objects.all().delete()
         IndexTally.objects.all().delete()
         IndexTallyMonth.objects.all().delete()

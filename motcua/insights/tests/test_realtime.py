@@ -550,3 +550,26 @@ def test_every_kind_of_step_keeps_live_equal_to_recompute(world, django_capture_
     maintained = tally_snapshot()
     realtime.rebuild()
     assert tally_snapshot() == maintained
+
+
+def test_one_mark_per_dossier_and_transaction_and_a_rolled_back_savepoint_takes_its_mark(make_dossier):  # noqa: F811
+    """A submission saves its dossier, papers, outbox row and charge and publishes events: one row,
+    not one per save. A savepoint rolled back takes its row and its marker: the next change marks again."""
+    with transaction.atomic():
+        first, second = make_dossier(), make_dossier()
+        realtime.rebuild()  # deletes every row in this transaction: the next change marks again
+        assert not IndexDirty.objects.exists()
+        for _ in range(3):
+            realtime.mark(first.pk)
+        assert IndexDirty.objects.filter(dossier_id=first.pk).count() == 1
+        try:
+            with transaction.atomic():
+                realtime.mark(first.pk)  # marked outside the savepoint already: nothing new
+                realtime.mark(second.pk)
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+        assert IndexDirty.objects.filter(dossier_id=first.pk).count() == 1
+        assert not IndexDirty.objects.filter(dossier_id=second.pk).exists()
+        realtime.mark(second.pk)  # its row went with the savepoint, and its marker too
+        assert IndexDirty.objects.filter(dossier_id=second.pk).count() == 1
