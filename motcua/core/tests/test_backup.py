@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -14,6 +15,8 @@ from motcua.audit import services as audit_services
 from motcua.audit.services import record
 from motcua.core import backup
 from motcua.people.models import User
+
+DATA_KEY = Fernet.generate_key().decode()
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +36,7 @@ def var(tmp_path, settings, monkeypatch):
     (root / "pki").mkdir()
     (root / "pki" / "ca.key.pem").write_text("-----BEGIN PRIVATE KEY-----\nkhoa\n")
     (root / "keys").mkdir()
-    (root / "keys" / "data.keys").write_text("khoa-du-lieu\n")
+    (root / "keys" / "data.keys").write_text(DATA_KEY + "\n")  # a real one: names are encrypted
     monkeypatch.setenv("MOTCUA_BACKUP_KEY", backup.generate_key())
     monkeypatch.delenv("MOTCUA_BACKUP_KEY_FILE", raising=False)
     return root
@@ -68,7 +71,7 @@ def test_backup_then_drill_proves_identical(var, tmp_path):
     # Nothing readable in the parts: the paper's text and the key are not in the ciphertext.
     for part in ("database.enc", "files.enc", "manifest.enc"):
         blob = (out / part).read_bytes()
-        assert b"ban scan" not in blob and b"khoa-du-lieu" not in blob and b"sao-luu" not in blob
+        assert b"ban scan" not in blob and DATA_KEY.encode() not in blob and b"sao-luu" not in blob
     header = json.loads((out / "backup.json").read_text())
     assert header["engine"] == connection.vendor and "key" not in json.dumps(header).replace("key_id", "")
 
