@@ -141,11 +141,10 @@ def test_the_ports_choose_through_the_registry(settings, monkeypatch):
 
 def test_only_the_registry_imports_what_a_setting_names():
     """No other module of motcua imports by a name it reads at run time (issue 19: importlib only
-    where a setting names a plugin): the registry, Django's session engine, foryou's subcommands."""
+    where a setting names a plugin): the registry and Django's session engine."""
     allowed = {
         "core/adapters.py",  # the one place a setting names a plugin
         "privacy/retention.py",  # SESSION_ENGINE, Django's own setting
-        "foryou/management/commands/foryou.py",  # its own subcommand modules (ADR 0033)
     }
     root = pathlib.Path(adapters.__file__).resolve().parents[1]
     pattern = re.compile(r"\b(import_string|import_module|importlib)\b")
