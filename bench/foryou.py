@@ -45,10 +45,11 @@ def _fill(residents: int, today: date, postgres: bool) -> int:
     table = Watch._meta.db_table
     columns = ("person_id", "kind_id", "due", "procedure_code", "level", "because", "inputs", "refreshed_at")
     now = time.strftime("%Y-%m-%d %H:%M:%S+00")
+    index = Watch._meta.get_field("person_id").index  # the column holds the blind index (ADR 0048)
 
     def rows():
         for i in range(residents):
-            person = f"014{i:09d}"
+            person = index(f"014{i:09d}")
             for code, proc in (("id_card_renewal", "1.014063"), ("health_insurance_renewal", "2.000639")):
                 due = today + timedelta(days=rng.randrange(-730, 730))
                 yield (person, kinds[code], due.isoformat(), proc, 1, "vì …", "{}", now)

@@ -356,6 +356,8 @@ class BlindIndexField(models.CharField):
       `filter(applicant_id_index__in=numbers)` find the rows whose number is `number`; a value that is
       already a digest (from another index column) passes through, so indexes can be compared.
     * An empty source gives "" (or NULL when `null=True`, so that a unique index allows many).
+    * Without a `source` the field indexes its own value: the ID number given on create or update is
+      stored as its digest only (foryou's and privacy's `person_id`, where rows are only found by it).
     """
 
     description = "Keyed blind index"
@@ -388,7 +390,7 @@ class BlindIndexField(models.CharField):
         return [self.index(v) for v in column]
 
     def pre_save(self, model_instance, add):
-        value = self.index(getattr(model_instance, self.source))
+        value = self.index(getattr(model_instance, self.source or self.attname))
         setattr(model_instance, self.attname, value)
         return value
 
@@ -531,5 +533,45 @@ def index_columns(table: str, columns: list[tuple[str, str, str]], *, null: bool
     def backward(apps, schema_editor):
         for column, _index, _kind in columns:
             rewrite_column(schema_editor.connection, table, column, decrypt_text)
+
+    return forward, backward
+
+
+def hash_columns(columns: list[tuple[str, str]], *, kind: str = "id"):
+    """RunPython forward for [(table, column), …] whose column becomes its own blind index (a
+    `BlindIndexField` without source): each value is replaced by its digest (a digest is kept). There
+    is no backward: the digest does not give the number back (ADR 0048)."""
+
+    def forward(apps, schema_editor):
+        for table, column in columns:
+            rewrite_column(
+                schema_editor.connection,
+                table,
+                column,
+                lambda v: v if DIGEST.fullmatch(v) else blind_index(v, kind=kind),
+            )
+
+    return forward
+
+
+def move_to_companion(table: str, column: str, companion: str, *, kind: str = "id"):
+    """A RunPython pair for a column that becomes the blind index of a new encrypted `companion`:
+    forward copies the number into the companion, encrypts it there and puts its digest in `column`;
+    backward puts the decrypted number back into `column` (the companion goes with the schema)."""
+    encrypt, decrypt = index_columns(table, [(companion, column, kind)])
+
+    def forward(apps, schema_editor):
+        qn = schema_editor.connection.ops.quote_name
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {qn(table)} SET {qn(companion)} = {qn(column)} WHERE {qn(companion)} = ''"  # noqa: S608
+            )
+        encrypt(apps, schema_editor)
+
+    def backward(apps, schema_editor):
+        decrypt(apps, schema_editor)
+        qn = schema_editor.connection.ops.quote_name
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {qn(table)} SET {qn(column)} = {qn(companion)}")  # noqa: S608
 
     return forward, backward

@@ -5,6 +5,8 @@ Only hashes of codes and tokens are stored, so a copy of the database does not l
 
 from django.db import models
 
+from motcua.core.crypto import EncryptedTextField
+
 
 class SandboxGrant(models.Model):
     """One authorization of the sandbox VNeID (mã ủy quyền): single-use, short-lived, PKCE-bound."""
@@ -12,8 +14,9 @@ class SandboxGrant(models.Model):
     code_hash = models.CharField(max_length=64, unique=True)
     client_id = models.CharField(max_length=100)
     redirect_uri = models.CharField(max_length=500)
-    #: Số định danh cá nhân of the person who signed in and consented.
-    subject = models.CharField(max_length=12)
+    #: Số định danh cá nhân of the person who signed in and consented, encrypted (ADR 0048): read
+    #: back for the token's "sub" and the userinfo, never looked up.
+    subject = EncryptedTextField(max_length=12)
     nonce = models.CharField(max_length=255, blank=True)
     scope = models.CharField(max_length=255)
     code_challenge = models.CharField(max_length=128)

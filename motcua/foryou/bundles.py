@@ -91,7 +91,7 @@ def start(user, bundle_code: str, answers: dict, chosen: list[str] | None = None
         case = BundleCase.objects.create(
             code=_next_code(timezone.localtime()),
             bundle=bundle,
-            person_id=person_id,
+            person_number=person_id,
             user=user,
             answers={**answers, "commune_code": commune_code},
             chosen=chosen,
@@ -133,7 +133,7 @@ def _file(step: BundleStep) -> None:
     steps = list(case.bundle.steps)
     applicant = intake.Applicant(
         name=str(answers.get("full_name") or getattr(case.user, "full_name", "") or ""),
-        id_number=case.person_id,
+        id_number=case.person_number,
         address=str(answers.get("permanent_address") or ""),
         phone=str(answers.get("phone") or ""),
         user=case.user,

@@ -1,10 +1,15 @@
 """Proactive services: trigger kinds (data), suggestions and their trace, refusals and consents.
 
 People are keyed by their personal ID number (số định danh cá nhân), like the data store: a
-resident need not have an account for the nightly pass to prepare their reminders.
+resident need not have an account for the nightly pass to prepare their reminders. The number is
+stored only as its keyed blind index (ADR 0048): `person_id` is a `BlindIndexField` that indexes the
+number it is given, so `filter(person_id=number)` finds the rows and the column never holds the number;
+a bundle case, whose number is read back for its dossiers, keeps it encrypted in `person_number`.
 """
 
 from django.db import models
+
+from motcua.core.crypto import BlindIndexField, EncryptedTextField
 
 
 class Level(models.IntegerChoices):
@@ -47,7 +52,7 @@ class TriggerKind(models.Model):
 class Suggestion(models.Model):
     """One suggestion to one person for one due date (gợi ý), with what became of it (Điều 19)."""
 
-    person_id = models.CharField("số định danh", max_length=12, db_index=True)
+    person_id = BlindIndexField("số định danh (chỉ mục mù)", db_index=True)
     kind = models.ForeignKey(TriggerKind, on_delete=models.PROTECT, related_name="suggestions")
     procedure_code = models.CharField("thủ tục", max_length=32)
     agency = models.CharField("cơ quan", max_length=120)
@@ -100,7 +105,7 @@ class SuggestionTrace(models.Model):
 class Preference(models.Model):
     """A person's refusal of proactive services (quyền từ chối, Điều 17): all of them or per kind."""
 
-    person_id = models.CharField("số định danh", max_length=12, unique=True)
+    person_id = BlindIndexField("số định danh (chỉ mục mù)", unique=True)
     refused_all = models.BooleanField("từ chối mọi dịch vụ chủ động", default=False)
     refused_kinds = models.JSONField("từ chối các loại", default=list)
     updated_at = models.DateTimeField(auto_now=True)
@@ -125,7 +130,7 @@ class ConsentRecord(models.Model):
         CONSENT = "consent", "Đồng ý"
         WITHDRAW = "withdraw", "Rút lại đồng ý"
 
-    person_id = models.CharField("số định danh", max_length=12, db_index=True)
+    person_id = BlindIndexField("số định danh (chỉ mục mù)", db_index=True)
     at = models.DateTimeField("lúc", auto_now_add=True)
     action = models.CharField("hành động", max_length=16, choices=Action.choices)
     #: "*" every proactive service, a kind code, or "reminders" (e-mail and SMS reminders).
@@ -151,7 +156,7 @@ class Watch(models.Model):
     Written by each evaluation of the person (sign-in, page, registry events, refresh); holds a
     date and the inputs that justify it, nothing more of the registry record."""
 
-    person_id = models.CharField("số định danh", max_length=12)
+    person_id = BlindIndexField("số định danh (chỉ mục mù)")
     kind = models.ForeignKey(TriggerKind, on_delete=models.CASCADE, related_name="+")
     due = models.DateField("hạn")
     procedure_code = models.CharField("thủ tục", max_length=32)
@@ -196,7 +201,7 @@ class RecommenderModel(models.Model):
 class RecommendationShown(models.Model):
     """Truy vết (NĐ 224 Điều 17): one recommendation shown to one person, with the model version."""
 
-    person_id = models.CharField("số định danh", max_length=12, db_index=True)
+    person_id = BlindIndexField("số định danh (chỉ mục mù)", db_index=True)
     procedure_code = models.CharField("thủ tục", max_length=32)
     because = models.CharField("lý do", max_length=400)
     source = models.CharField("nguồn", max_length=16)  # learned | rule | age | popular
@@ -237,7 +242,8 @@ class BundleCase(models.Model):
 
     code = models.CharField("mã hồ sơ liên thông", max_length=40, unique=True)
     bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="cases")
-    person_id = models.CharField("số định danh người nộp", max_length=12, db_index=True)
+    person_number = EncryptedTextField("số định danh người nộp", max_length=12, blank=True)
+    person_id = BlindIndexField("số định danh người nộp (chỉ mục mù)", source="person_number", db_index=True)
     user = models.ForeignKey(
         "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -121,7 +121,7 @@ def current() -> tuple[str, rec.Recommender]:
 
 def refused(person_id: str, pref: Preference | None = None) -> bool:
     """`pref`: the person's row already read in this request (not read again)."""
-    if pref is None or pref.person_id != person_id:
+    if pref is None or pref.person_id != Preference._meta.get_field("person_id").index(person_id):
         pref = Preference.objects.filter(person_id=person_id).first()
     return bool(pref and (pref.refused_all or SCOPE in (pref.refused_kinds or [])))
 

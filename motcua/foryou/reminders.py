@@ -61,10 +61,10 @@ def send_due(today=None, person_ids=None) -> dict:
     people = consenting(person_ids)
     if not people:
         return {"queued": 0, "sent": 0, "failed": 0}
-    contacts = {
-        u.personal_id: {"personal_id": u.personal_id, "email": u.email, "phone": u.phone}
+    contacts = {  # keyed by the blind index, as the suggestions are (ADR 0048)
+        u.personal_id_index: {"personal_id": u.personal_id, "email": u.email, "phone": u.phone}
         for u in User.objects.filter(personal_id_index__in=people, is_active=True).only(
-            "personal_id", "email", "phone"
+            "personal_id", "personal_id_index", "email", "phone"
         )
     }
     refusals = {p.person_id: p for p in Preference.objects.filter(person_id__in=people)}

@@ -7,6 +7,8 @@ too (SET_NULL) so the request survives the account. Written only by `services`.
 from django.conf import settings
 from django.db import models
 
+from motcua.core.crypto import BlindIndexField, EncryptedTextField
+
 
 class DataSubjectRequest(models.Model):
     class Kind(models.TextChoices):
@@ -27,7 +29,10 @@ class DataSubjectRequest(models.Model):
     OPEN = (Status.RECEIVED, Status.ACKNOWLEDGED)
 
     code = models.CharField("mã yêu cầu", max_length=24, unique=True)
-    person_id = models.CharField("số định danh", max_length=12, db_index=True)
+    #: The number, encrypted (read back: shown to the officer, passed to foryou); found by `person_id`,
+    #: its keyed blind index (ADR 0048).
+    person_number = EncryptedTextField("số định danh", max_length=12, blank=True)
+    person_id = BlindIndexField("số định danh (chỉ mục mù)", source="person_number", db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

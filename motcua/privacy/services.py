@@ -164,7 +164,7 @@ def submit(
             with transaction.atomic():
                 req = DataSubjectRequest.objects.create(
                     code=_new_code(now),
-                    person_id=person_id,
+                    person_number=person_id,
                     user=user,
                     kind=kind,
                     scope=scope if kind == Kind.WITHDRAW else "",
@@ -191,10 +191,10 @@ def submit(
 def _withdraw(req: DataSubjectRequest, user, channel: str) -> None:
     """Withdrawing consent is as easy as giving it: done at once through foryou's own services."""
     if req.scope == "reminders":
-        foryou.set_reminder_consent(req.person_id, False, channel=channel, actor=user)
+        foryou.set_reminder_consent(req.person_number, False, channel=channel, actor=user)
         text = "Đã rút lại đồng ý nhận nhắc việc qua thư điện tử và SMS. Bạn không còn nhận các tin nhắc này."
     else:
-        foryou.refuse(req.person_id, "*", channel=channel, actor=user)
+        foryou.refuse(req.person_number, "*", channel=channel, actor=user)
         text = (
             "Đã rút lại đồng ý và từ chối dịch vụ công chủ động: không còn gợi ý, nhắc việc hay hồ sơ soạn "
             "sẵn từ dữ liệu của bạn. Bạn có thể bật lại trong trang Dành cho bạn."
@@ -264,11 +264,11 @@ def answer(
         req = _locked(req, version)
         outcome: dict = {}
         if req.kind == Kind.DELETION and decision != Status.REFUSED:
-            outcome = erase(req.person_id, req.user, actor=officer)
+            outcome = erase(req.person_number, req.user, actor=officer)
             text = text + "\n\n" + deletion_summary(outcome)
         elif req.kind in (Kind.RESTRICTION, Kind.OBJECTION) and decision != Status.REFUSED:
             # Restricting or objecting stops the processing that rests on consent: proactive services.
-            foryou.refuse(req.person_id, "*", channel="officer", actor=officer)
+            foryou.refuse(req.person_number, "*", channel="officer", actor=officer)
             outcome = {"withdrawn": "*"}
         req.legal_basis = legal_basis.strip() or LEGAL_BASIS[req.kind]
         _close(req, officer, decision, text, outcome)

@@ -42,7 +42,8 @@ def test_a_resident_signs_in_with_state_nonce_and_pkce(visitor, residents):
     user = User.objects.get(personal_id_index=person.id_number)
     assert user.kind == User.Kind.CITIZEN and user.full_name == person.full_name
     assert user.phone == person.phone and user.email == person.email and not user.has_usable_password()
-    grant = SandboxGrant.objects.get(subject=person.id_number)
+    grant = SandboxGrant.objects.get()
+    assert grant.subject == person.id_number  # read back decrypted; stored encrypted (ADR 0048)
     assert grant.redeemed_at is not None and grant.nonce == params["nonce"]
     # The challenge the provider kept is the one the client sent, S256 of a verifier only it knows.
     assert grant.code_challenge == params["code_challenge"]

@@ -78,7 +78,7 @@ def test_a_request_gets_its_legal_clocks_and_is_audited(client, people, clock, k
     response = _file(client, kind, details="Địa chỉ thường trú của tôi bị ghi sai số nhà.")
     req = DataSubjectRequest.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/yeu-cau/{req.code}/")
-    assert (req.kind, req.status, req.person_id) == (kind, Status.RECEIVED, "014090001111")
+    assert (req.kind, req.status, req.person_number) == (kind, Status.RECEIVED, "014090001111")
     # Received Monday 02/3/2026 09:00: acknowledged within 2 working days, done within `days` days.
     assert req.ack_due_at == calendar.due_at(clock.now, 2, calendar.WORKING_DAYS).due_at
     assert req.due_at == calendar.due_at(clock.now, days, calendar.DAYS).due_at
