@@ -24,6 +24,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from motcua.core import crypto
+
 from . import anchors, conf, keys
 from .models import LEGACY_SHARD, AuditChainHead, AuditCheckpoint, AuditEntry
 
@@ -135,6 +137,10 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
+    if object_type == "person" and object_id:
+        # No ID number in clear at rest (ADR 0048): the entry names the person by the blind index,
+        # which an auditor holding the key recomputes to find that person's entries.
+        object_id = crypto.blind_index(object_id)
     actor_name = getattr(actor, "get_username", lambda: "")() if actor is not None else ""
     actor_name = actor_name or (actor if isinstance(actor, str) else "") or "system"
     actor_id = getattr(actor, "pk", None)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog.models import Procedure
-from motcua.core import calendar
+from motcua.core import calendar, crypto
 from motcua.dossiers import services
 from motcua.dossiers.access import is_province_wide, officer_agency_ids, roles_of, visible_dossiers
 from motcua.dossiers.models import FINAL_STATUSES, Channel, Consultation, Status
@@ -163,8 +163,12 @@ class Filters:
     params: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> dict:
-        """The filters as plain data (for the audit entry of an export)."""
-        return {k: v for k, v in self.params.items() if k != "trang"}
+        """The filters as plain data, for the audit entry of a page or an export. The search words
+        (an ID number or a name) are kept as their blind index, never in clear (ADR 0048)."""
+        described = {k: v for k, v in self.params.items() if k not in ("trang", "q")}
+        if self.q:
+            described["q_index"] = crypto.blind_index(self.q, kind="id" if self.q.isdigit() else "name")
+        return described
 
 
 def _short(value: str, limit: int = 40) -> str:

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from motcua.audit.models import AuditEntry
+from motcua.core import crypto
 from motcua.core.models import Event
 from motcua.dossiers.models import Channel, Dossier, Status
 from motcua.eforms import services
@@ -253,13 +254,15 @@ def test_looking_up_another_person_is_audited_and_rate_limited(client, forms, pe
     post_page(client, draft, 1, {"partner_id_number": adult.id_number, "save_later": "1"})
     draft.refresh_from_db()
     assert draft.answers["partner_full_name"] == adult.full_name
-    entry = AuditEntry.objects.get(action="eforms.lookup_person", object_id=adult.id_number)
+    person = crypto.blind_index(adult.id_number)
+    entry = AuditEntry.objects.get(action="eforms.lookup_person", object_id=person)
     assert entry.actor_id == user.pk
     post_page(client, draft, 1, {"partner_id_number": widow.id_number, "save_later": "1"})
     draft.refresh_from_db()
     assert "partner_full_name" not in draft.answers  # the second person is over the limit
     assert "quá nhiều lần" in draft.provenance["partner_full_name"]["unavailable"]
-    assert not AuditEntry.objects.filter(action="eforms.lookup_person", object_id=widow.id_number).exists()
+    widow_index = crypto.blind_index(widow.id_number)
+    assert not AuditEntry.objects.filter(action="eforms.lookup_person", object_id=widow_index).exists()
 
 
 def test_marking_abandoned_drafts(client, forms, people, settings):

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from motcua.audit.models import AuditEntry
+from motcua.core import crypto
 from motcua.eid.testing import sign_in_citizen
 from motcua.foryou import nightly, services
 from motcua.foryou.models import ConsentRecord, Suggestion, SuggestionTrace, Watch
@@ -121,7 +122,9 @@ def test_refusing_everything_is_honoured_everywhere_at_once(client, parent):
     assert not Suggestion.objects.filter(person_id=person.id_number, refused_at__isnull=True).exists()
     record = ConsentRecord.objects.get(person_id=person.id_number)
     assert (record.action, record.scope, record.text_version) == ("refuse", "*", services.NOTICE_VERSION)
-    assert AuditEntry.objects.filter(action="foryou.refuse", object_id=person.id_number).exists()
+    who = crypto.blind_index(person.id_number)
+    refused = AuditEntry.objects.filter(action="foryou.refuse", object_id=who)
+    assert refused.exists()
     # and allowing again brings them back
     client.post("/danh-cho-ban/lua-chon/", {"action": "allow", "scope": "*"})
     assert "birth_registration" in {s["kind"] for s in cli("--person", person.id_number)["suggestions"]}

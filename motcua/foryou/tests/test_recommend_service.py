@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from motcua.catalog.models import Procedure
-from motcua.core import jobs
+from motcua.core import crypto, jobs
 from motcua.dossiers.models import Dossier
 from motcua.foryou import recommendations, services
 from motcua.foryou.models import RecommendationShown, RecommenderModel
@@ -130,6 +130,6 @@ def test_the_officer_at_the_counter_sees_them_and_the_read_is_audited(reference_
         '{% load foryou_recommend %}{% also_needed_for person officer channel="counter" %}'
     ).render(Context({"person": ME, "officer": officer}))
     assert "Người nộp có thể cũng cần" in html and "Xóa đăng ký thường trú" in html
-    entry = AuditEntry.objects.get(action="foryou.recommendations_view", object_id=ME)
+    entry = AuditEntry.objects.get(action="foryou.recommendations_view", object_id=crypto.blind_index(ME))
     assert entry.actor == "counter-rec" and "1.003197" in entry.data["procedures"]
     assert RecommendationShown.objects.filter(person_id=ME, channel="counter").exists()

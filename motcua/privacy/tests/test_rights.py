@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from motcua.audit.models import AuditEntry
-from motcua.core import calendar
+from motcua.core import calendar, crypto
 from motcua.dossiers.models import Dossier, Notification
 from motcua.dossiers.tests.conftest import sign_in
 from motcua.foryou import services as foryou
@@ -57,7 +57,11 @@ def test_i_download_my_data_as_json_and_each_copy_is_audited(client, people, mak
     consent = data["consents"][0]
     assert (consent["purpose"], consent["text_version"]) == (foryou.REMINDER_PURPOSE, foryou.NOTICE_VERSION)
     entry = AuditEntry.objects.get(action="privacy.export")
-    assert (entry.object_id, entry.data["format"], entry.data["dossiers"]) == ("014090001111", "json", 1)
+    assert (entry.object_id, entry.data["format"], entry.data["dossiers"]) == (
+        crypto.blind_index("014090001111"),
+        "json",
+        1,
+    )
 
 
 def test_i_download_my_data_as_pdf(client, people, make_dossier):
