@@ -466,6 +466,7 @@ def rewrite_column(connection, table: str, column: str, transform, *, batch: int
             )
             rows = cursor.fetchall()
             if not rows:
+                _settle_deferred(connection)
                 return changed
             last = rows[-1][0]
             updates = []
@@ -499,6 +500,14 @@ def encrypt_columns(columns: list[tuple[str, str]]):
     return forward, backward
 
 
+def _settle_deferred(connection) -> None:
+    """Fire, now, the deferred trigger events the rewrite queued: PostgreSQL refuses the schema
+    changes Django runs at the end of the migration (CREATE INDEX) while a table has pending ones."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def index_columns(table: str, columns: list[tuple[str, str, str]], *, null: bool = False):
     """A RunPython pair for [(column, index column, kind), …] of `table` (`null`: the index columns
     are nullable, NULL where there is no value): forward encrypts each
@@ -529,6 +538,7 @@ def index_columns(table: str, columns: list[tuple[str, str, str]], *, null: bool
                             for pk, value in rows
                         ],
                     )
+        _settle_deferred(connection)
 
     def backward(apps, schema_editor):
         for column, _index, _kind in columns:
