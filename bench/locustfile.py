@@ -70,6 +70,10 @@ class Citizen(Visitor):
 
     @task(2)
     def track(self):
+        # Each lookup is another passer-by: one simulated user makes ~15 lookups in 5 minutes, which
+        # from one address the lookup's rate limit (MOTCUA_LOOKUP_RATE, 20 per 10 minutes) rightly
+        # treats as enumeration and refuses with 429.
+        self.client.headers["X-Forwarded-For"] = next(_addresses)
         dossier = random.choice(INPUTS["tracked"])
         page = self.get(f"/tra-cuu/{dossier['code']}/", "GET /tra-cuu/<code>/")
         token = _CSRF.search(page.text)
