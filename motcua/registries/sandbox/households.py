@@ -211,6 +211,11 @@ def _build_household(world: _World, h: int, today: date) -> _Household:
     groups: dict[int, int] = {}
     hometowns: dict[int, str] = {}
     birth_places: dict[int, str] = {}
+    # The printed personas live in the first households: none shares a name with one printed before
+    # (two "Lò Thị Chum" on the demo's list would be two people a tester cannot tell apart).
+    taken = set()
+    if shape.persona:
+        taken = {p.full_name for k in range(h) if world.shapes[k].persona for p in _household(k).people}
     # Head first, then the other adults, then the children: family names pass from the father.
     for m in sorted(members, key=lambda m: (m.relation == "Con", m.slot)):
         family = ""
@@ -232,6 +237,8 @@ def _build_household(world: _World, h: int, today: date) -> _Household:
             birth_places[m.slot] = home_place if local_birth else _OLD_PROVINCES.get(m.birth_code, "Việt Nam")
             hometowns[m.slot] = birth_places[m.slot]
         names[m.slot] = _name(world, rng, groups[m.slot], m.gender, family)
+        while names[m.slot] in taken:
+            names[m.slot] = _name(world, rng, groups[m.slot], m.gender, family)
         m.family = names[m.slot].split()[0]
         ids[m.slot] = personal_id_number(
             m.birth_code, m.gender, m.born.year, world.person_serial(start + m.slot)

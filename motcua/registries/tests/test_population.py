@@ -281,6 +281,12 @@ def test_lookups_are_constant_time():
     assert elapsed < 2.0, f"1,000 cold lookups took {elapsed:.2f}s"
 
 
+def test_printed_personas_can_be_told_apart_by_name():
+    """`make run` prints the personas by name: no two share one (two "Lò Thị Chum" did once)."""
+    names = [person.full_name for person in sandbox.demo_people().values()]
+    assert len(set(names)) == len(names), names
+
+
 def test_behaviour_switches_make_the_sandbox_slow_fail_or_empty():
     population = registries.get("population")
     adult = sandbox.demo_people()["adult"]
