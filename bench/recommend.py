@@ -36,6 +36,17 @@ resamples of the scored person-cut-offs) of HitRate@3, of the better popularity'
 ratio. A verdict is PASS only if the point estimate meets the goal; the line also says whether
 the interval's lower bound does.
 
+**Ceilings, printed beside the figures (not goals, no verdict), for the life-event cohort of every
+world:** (1) the oracle that knows the targets (HitRate@3 = 1 on the scored people, by
+definition) and the *chain oracle*, which knows the generator's chains (bench only; the
+recommender never sees them): the steps of the person's registered event that the world's province
+receives on their own and the person has not filed since the event, ranked by the probability that
+the generator files them in the horizon given that they were not filed by the cut-off, then the
+popularity list (as is or minus done, the better); (2) the largest ratio to the better popularity
+each could reach; (3) the targets by the draw that produced them — a step of the registered event,
+another process of the generator, or background demand (each generated dossier carries its origin,
+never written to the histories file) — and how many people had a chain step left to offer.
+
 Goals (issue 15): after a life event HitRate@3 ≥ 0.75 and ≥ 3.5 × popularity; over all users not
 below popularity; the noisy world still ≥ 3 × popularity after a life event. PASS / FAIL printed.
 
@@ -212,6 +223,29 @@ ONE_STOP = World(
     one_stop=True,
     draws="thế giới chuẩn",
 )
+#: The legal chains as the generator draws them (the docstring's numbers, in one place): a
+#: registration's yearly rate and ages, then each next step's probability and delay (days; the noisy
+#: world multiplies the probability by `World.chain` and the delay by `World.slowness`). The
+#: marriage's xác nhận tình trạng hôn nhân (60 %, 5–40 days *before*) is drawn in `generate`.
+EVENT_RATES = {
+    BIRTH: (0.05, 20, 39),
+    DEATH: (0.012, 35, 79),
+    MARRIAGE: (0.05, 20, 34),
+    BUSINESS: (0.01, 25, 54),
+}
+STEPS = {
+    BIRTH: (("1.004222", 0.85, 0, 10), ("1.001939", 0.80, 0, 15)),
+    DEATH: (("1.003197", 0.75, 0, 20), ("2.000821", 0.35, 5, 45)),
+    MARRIAGE: (("1.004222", 0.35, 10, 90), ("1.013833", 0.05, 10, 90)),
+    BUSINESS: (("1.011022", 0.60, 5, 40), ("2.001478", 0.15, 10, 60)),
+}
+#: Each generated dossier's origin (the draw that made it; the bench's bookkeeping, never in the
+#: histories file): ("event", registration, day), ("step", registration, day of the registration),
+#: ("before", registration, day) for the status certificate before a marriage, PROCESS for the
+#: other processes (land, moving, job seeking, ID-card ages) and BACKGROUND_DRAW for background
+#: demand and chứng thực (drawn independently of everything else the person did).
+PROCESS = ("process",)
+BACKGROUND_DRAW = ("background",)
 #: The cut-offs (rolling origin): AS_OF and every 28 days before it; each is run through the command
 #: on the histories before it, and the scored people of all cut-offs are pooled.
 CUTOFFS = 4
@@ -339,8 +373,8 @@ def generate(people: int, world: World, seed: int = 1, first_cut: date = AS_OF, 
         lo, hi, _ = rng.choices(AGE_GROUPS, weights)[0]
         age = rng.randint(lo, hi)
         birth = AS_OF - timedelta(days=age * 365 + rng.randint(0, 364))
-        ds: list[tuple[int, str]] = []
-        bundle: list[tuple[int, str]] = []  # one-stop world: residence steps filed with a bundle
+        ds: list[tuple[int, str, tuple]] = []  # (day, code, origin)
+        bundle: list[tuple[int, str, tuple]] = []  # steps received with their bundle, the same day
 
         def window(a_lo, a_hi, birth=birth):
             """The days of the simulation when the person is aged a_lo..a_hi."""
@@ -357,73 +391,66 @@ def generate(people: int, world: World, seed: int = 1, first_cut: date = AS_OF, 
         # all. The same random draws are made in both, so the worlds differ only by that.
         # A catalogue world keeps a step of a listed bundle (same day, with the registration) whatever
         # the list says of the step alone; the one-stop world keeps only the residence step so.
-        for t in rate(0.05, 20, 39):
-            ds.append((t, BIRTH))
-            if chance(0.85):
-                delay = gap(0, 10)
-                (bundle if birth_bundle else ds).append((t if birth_bundle else t + delay, "1.004222"))
-            if chance(0.80):
-                delay = gap(0, 15)
-                (bundle if birth_bundle and world.catalogue else ds).append(
-                    (t if birth_bundle else t + delay, "1.001939")
-                )
-        for t in rate(0.012, 35, 79):
-            ds.append((t, DEATH))
-            if chance(0.75):
-                delay = gap(0, 20)
-                (bundle if death_bundle else ds).append((t if death_bundle else t + delay, "1.003197"))
-            if chance(0.35):
-                delay = gap(5, 45)
-                (bundle if death_bundle and world.catalogue else ds).append(
-                    (t if death_bundle else t + delay, "2.000821")
-                )
-        for t in rate(0.05, 20, 34):
-            if chance(0.6):
-                ds.append((t - gap(5, 40), "1.004873"))
-            ds.append((t, MARRIAGE))
-            if chance(0.35):
-                ds.append((t + gap(10, 90), "1.004222"))
-            if chance(0.05):
-                ds.append((t + gap(10, 90), "1.013833"))
-        for t in rate(0.01, 25, 54):
-            ds.append((t, BUSINESS))
-            if chance(0.6):
-                ds.append((t + gap(5, 40), "1.011022"))
-            if chance(0.15):
-                ds.append((t + gap(10, 60), "2.001478"))
+        # Each dossier carries the draw that made it (its origin, see ORIGINS): the bench's own
+        # bookkeeping for the ceilings, never written to the histories file.
+        for event, (rate_, a_lo, a_hi) in EVENT_RATES.items():
+            same_day = (birth_bundle and event == BIRTH) or (death_bundle and event == DEATH)
+            for t in rate(rate_, a_lo, a_hi):
+                if event == MARRIAGE and chance(0.6):
+                    ds.append((t - gap(5, 40), "1.004873", ("before", event, t)))
+                ds.append((t, event, ("event", event, t)))
+                for code, p, lo, hi in STEPS[event]:
+                    if chance(p):
+                        delay = gap(lo, hi)
+                        if same_day:
+                            bundle.append((t, code, ("step", event, t)))
+                        else:
+                            ds.append((t + delay, code, ("step", event, t)))
         for t in rate(0.03, 30, 69):
-            ds.append((t, "1.013831"))
+            ds.append((t, "1.013831", PROCESS))
             if chance(0.6):
-                ds.append((t + gap(0, 20), "1.007277"))
+                ds.append((t + gap(0, 20), "1.007277", PROCESS))
         for t in rate(0.06, 18, 39):
-            ds.append((t, "1.004194"))
+            ds.append((t, "1.004194", PROCESS))
             if chance(0.3):
-                ds.append((t + rng.randint(150, 360), "1.002755"))
+                ds.append((t + rng.randint(150, 360), "1.002755", PROCESS))
         for t in rate(0.08, 18, 29):
-            ds.append((t, "3.000333"))
+            ds.append((t, "3.000333", PROCESS))
         for card_age in (25, 40, 60):
             try:
                 birthday = birth.replace(year=birth.year + card_age).toordinal()
             except ValueError:
                 birthday = date(birth.year + card_age, 3, 1).toordinal()
             if start - 60 <= birthday <= end + 365 and rng.random() < 0.6:
-                ds.append((birthday - rng.randint(-60, 365), "1.014063"))
+                ds.append((birthday - rng.randint(-60, 365), "1.014063", PROCESS))
         for t in _events(rng, world.background, start, end):
             code = rng.choices(background, cum_weights=zipf)[0]
             # A life-event registration is the event itself: its volume is the demographic rate
             # above, not background demand (the draw is dropped, its share not redistributed).
             if code not in LIFE_EVENT_REGISTRATIONS:
-                ds.append((t, code))
+                ds.append((t, code, BACKGROUND_DRAW))
         for t in _events(rng, 1.2, start, end):
-            ds.append((t, rng.choice(CERTIFICATION)))
+            ds.append((t, rng.choice(CERTIFICATION), BACKGROUND_DRAW))
         if world.catalogue:
             # What the province's one-stop system receives: a procedure its list holds, or a step of
             # a listed bundle filed as that bundle. Everything else goes to another system.
-            ds = [(t, c) for t, c in ds if c in listed] + bundle
+            ds = [d for d in ds if d[1] in listed] + bundle
         elif world.one_stop:
-            ds = [(t, c) for t, c in ds if c not in RESIDENCE] + bundle
-        ds = sorted((t, c) for t, c in ds if start <= t < end and t >= birth.toordinal() + 18 * 365)
-        out.append({"person": f"p{n}", "birth_date": birth.isoformat(), "dossiers": ds})
+            ds = [d for d in ds if d[1] not in RESIDENCE] + bundle
+        else:
+            ds += bundle
+        ds = sorted(
+            (d for d in ds if start <= d[0] < end and d[0] >= birth.toordinal() + 18 * 365),
+            key=lambda d: (d[0], d[1]),
+        )
+        out.append(
+            {
+                "person": f"p{n}",
+                "birth_date": birth.isoformat(),
+                "dossiers": [(t, c) for t, c, _ in ds],
+                "origins": [o for _, _, o in ds],
+            }
+        )
     return out
 
 
@@ -477,6 +504,79 @@ def chain_steps_before_cut(world: list[dict], life: set[str], as_of: date = AS_O
         if any(first <= t < cut and c in steps for t, c in p["dossiers"]):
             n += 1
     return n
+
+
+def _received_alone(spec: World, code: str, listed) -> bool:
+    """Whether the world's province receives `code` filed on its own (not with a bundle)."""
+    if spec.catalogue:
+        return code in listed
+    if spec.one_stop:
+        return code not in RESIDENCE
+    return True
+
+
+def _delay_below(days: int, lo: float, hi: float, slowness: float) -> float:
+    """P(int(uniform(lo, hi) × slowness) < days): the generator's delay is before `days`."""
+    a, b = lo * slowness, hi * slowness
+    return min(1.0, max(0.0, (days - a) / (b - a)))
+
+
+def registered_events(person: dict, cut: int) -> list[tuple[int, str]]:
+    """The life-event registrations (day, code) of the cohort's window before the cut-off."""
+    return [
+        (t, c)
+        for t, c in person["dossiers"]
+        if cut - LIFE_EVENT_WINDOW <= t < cut and c in LIFE_EVENT_REGISTRATIONS
+    ]
+
+
+def chain_candidates(person: dict, spec: World, cut: int, listed) -> list[tuple[str, float]]:
+    """The **chain oracle**'s own candidates (bench only: it reads the generator's chains, which the
+    recommender never sees): the steps of the person's registered event(s) that the world's
+    province receives filed on their own (a listed bundle's steps come the same day as the
+    registration, so before the cut-off), not filed since the event, each with the probability that
+    the generator files it in the horizon given that it has not been filed by the cut-off:
+    p·P(delay in the horizon) / (1 − p·P(delay before the cut-off)); best first."""
+    birth_bundle = spec.one_stop or (spec.catalogue and "2.000986" in listed)
+    death_bundle = spec.one_stop or (spec.catalogue and "2.002622" in listed)
+    best: dict[str, float] = {}
+    for t_event, event in registered_events(person, cut):
+        if (event == BIRTH and birth_bundle) or (event == DEATH and death_bundle):
+            continue  # the bundle's steps are received with the registration, before the cut-off
+        since = {c for t, c in person["dossiers"] if t_event <= t < cut}
+        for code, prob, lo, hi in STEPS[event]:
+            if code in since or not _received_alone(spec, code, listed):
+                continue
+            p = min(1.0, prob * spec.chain)
+            before = _delay_below(cut - t_event, lo, hi, spec.slowness)
+            within = _delay_below(cut + HORIZON - t_event, lo, hi, spec.slowness) - before
+            q = p * within / (1 - p * before) if p * before < 1 else 0.0
+            if q > 0:
+                best[code] = max(q, best.get(code, 0.0))
+    return sorted(best.items(), key=lambda x: (-x[1], x[0]))
+
+
+def target_origins(person: dict, cut: int, targets: set[str]) -> Counter:
+    """Each held-out target of a cohort person by the draw that produced it: "chain" (a step of the
+    registered event), "other" (another process of the generator: another event or its steps,
+    land, moving, job seeking, an ID-card age) or "background" (background demand, drawn
+    independently of the person's history). A target made by two draws counts once, the first of
+    these that applies."""
+    events = {(event, t) for t, event in registered_events(person, cut)}
+    found: dict[str, set[str]] = {}
+    for (t, c), origin in zip(person["dossiers"], person["origins"], strict=True):
+        if cut <= t < cut + HORIZON and c in targets:
+            if origin[0] == "step" and (origin[1], origin[2]) in events:
+                kind = "chain"
+            elif origin[0] == "background":
+                kind = "background"
+            else:
+                kind = "other"
+            found.setdefault(c, set()).add(kind)
+    out = Counter()
+    for kinds in found.values():
+        out[next(k for k in ("chain", "other", "background") if k in kinds)] += 1
+    return out
 
 
 def _hits(lists: dict[str, list[str]], truth: dict[str, set[str]], scored: list[str], k=3) -> list[int]:
@@ -554,6 +654,10 @@ def run_world(
     slug = hashlib.sha256(world_spec.name.encode()).hexdigest()[:8]
     lists, truth, pop, plain, life = {}, {}, {}, {}, set()
     runs, life_all, life_done = [], 0, 0
+    if listed is None and world_spec.catalogue:
+        listed = province_catalogue()[1]
+    by_name = {p["person"]: i for i, p in enumerate(world)}
+    oracle_pop, oracle_plain, origins, with_chain, chain_target = {}, {}, Counter(), 0, 0
     for cut in cuts:
         histories = workdir / f"histories-{slug}-{cut}.jsonl"
         out = workdir / f"out-{slug}-{cut}.jsonl"
@@ -586,6 +690,17 @@ def run_world(
         pop.update({f"{p}@{cut}": v for p, v in popularity_lists(world, True, cut).items()})
         plain.update({f"{p}@{cut}": v for p, v in popularity_lists(world, False, cut).items()})
         cohort = after_life_event(world, cut)
+        # The ceilings (bench only): the chain oracle's lists and the origins of the targets.
+        for name in cohort:
+            person = world[by_name[name]]
+            key = f"{name}@{cut}"
+            steps = [c for c, _ in chain_candidates(person, world_spec, cut.toordinal(), listed)]
+            with_chain += bool(steps)
+            for fill, into in ((pop, oracle_pop), (plain, oracle_plain)):
+                into[key] = (steps + [c for c in fill[key] if c not in steps])[:5]
+            if t[name]:
+                origins.update(target_origins(person, cut.toordinal(), t[name]))
+                chain_target += bool(target_origins(person, cut.toordinal(), t[name])["chain"])
         life_all += len(cohort)
         life_done += chain_steps_before_cut(world, cohort, cut)
         life |= {f"{p}@{cut}" for p in cohort}
@@ -595,9 +710,17 @@ def run_world(
         raise AssertionError("chứng thực recommended")
     everyone = list(truth)
     scored_life = sorted(p for p in life if truth[p])
-    ci = bootstrap(
-        _hits(lists, truth, scored_life), [_hits(pop, truth, scored_life), _hits(plain, truth, scored_life)]
-    )
+    pop_hits = [_hits(pop, truth, scored_life), _hits(plain, truth, scored_life)]
+    ci = bootstrap(_hits(lists, truth, scored_life), pop_hits)
+    # The chain oracle: with either popularity list after its chain steps, the better one.
+    oracle = max((oracle_pop, oracle_plain), key=lambda o: (hit_rate(o, truth, life), ndcg(o, truth, life)))
+    ceiling = {
+        "chain": (hit_rate(oracle, truth, life), ndcg(oracle, truth, life)),
+        "ci": bootstrap(_hits(oracle, truth, scored_life), pop_hits, seed=1),
+        "with_chain": with_chain,
+        "chain_target": chain_target,
+        "origins": origins,
+    }
     return {
         "runs": runs,
         "seconds": runs[0][1],
@@ -609,6 +732,7 @@ def run_world(
         "life_all": life_all,
         "life_done": life_done,
         "ci": ci,
+        "ceiling": ceiling,
         "all": {
             "ours": (hit_rate(lists, truth, everyone), ndcg(lists, truth, everyone)),
             "pop": (hit_rate(pop, truth, everyone), ndcg(pop, truth, everyone)),
@@ -627,6 +751,41 @@ def _ratio(a: float, b: float) -> float:
     if b > 0:
         return a / b
     return float("inf") if a > 0 else float("nan")
+
+
+def print_ceilings(r: dict, best_ev: float) -> None:
+    """The ceilings of the life-event cohort, in the same run: what any list could reach, and
+    what a list knowing the generator's chains reaches (bench only; not goals, no verdict)."""
+    c = r["ceiling"]
+    chain_hr, chain_ndcg = c["chain"]
+    ours = r["after"]["ours"][0]
+    ci = c["ci"]
+    print(
+        f"   CEILING (trần, không phải mục tiêu) sau sự kiện: oracle biết đích HitRate@3 1.000 "
+        f"(mỗi người được tính có ít nhất một đích) → tỉ số tối đa {_ratio(1.0, best_ev):.2f}× "
+        f"phổ biến tốt hơn ({best_ev:.3f})"
+    )
+    print(
+        f"   CEILING oracle chuỗi (các bước của sự kiện vừa đăng ký mà tỉnh nhận riêng, theo xác suất "
+        f"của bộ sinh, rồi phổ biến): HitRate@3 {chain_hr:.3f} / NDCG@5 {chain_ndcg:.3f} → tỉ số "
+        f"{_ratio(chain_hr, best_ev):.2f}× (95 %: {ci['ratio'][0]:.2f}–{ci['ratio'][1]:.2f}×); "
+        f"đề xuất = {_ratio(ours, chain_hr):.2f} × oracle chuỗi"
+    )
+    origins = c["origins"]
+    n = sum(origins.values())
+    shares = ", ".join(
+        f"{label} {origins[k]:,} ({origins[k] / n:.0%})"
+        for k, label in (
+            ("chain", "bước chuỗi của sự kiện"),
+            ("other", "quá trình khác"),
+            ("background", "nhu cầu nền"),
+        )
+    )
+    print(
+        f"   CEILING nguồn gốc {n:,} đích của {r['life']:,} người được chấm: {shares}; "
+        f"{c['chain_target']:,} người có một đích là bước chuỗi; "
+        f"{c['with_chain']:,}/{r['life_all']:,} người có bước chuỗi để đề xuất"
+    )
 
 
 def report(name: str, r: dict, need_ratio: float, check_speed: bool, judged: bool = True) -> bool:
@@ -665,6 +824,8 @@ def report(name: str, r: dict, need_ratio: float, check_speed: bool, judged: boo
         )
     # Judged against the better of the two popularity variants, metric by metric.
     best_ev = max(pop_ev[0], plain_ev[0])
+    if r["life"]:
+        print_ceilings(r, best_ev)
     best_all = (max(pop_all[0], plain_all[0]), max(pop_all[1], plain_all[1]))
     ratio = _ratio(ours_ev[0], best_ev)
     checks = [

@@ -4,6 +4,8 @@
 import math
 from datetime import date
 
+import pytest
+
 from bench import recommend as rec
 
 
@@ -64,3 +66,73 @@ def test_a_ratio_of_nothing_meets_no_goal():
     assert math.isnan(rec._ratio(0.0, 0.0))
     assert not rec._ratio(0.0, 0.0) >= 3.0
     assert rec._ratio(0.5, 0.25) == 2.0
+
+
+def test_every_dossier_carries_the_draw_that_made_it_and_the_histories_file_does_not(tmp_path):
+    world = rec.generate(3000, rec.CLEAN_ALL, seed=3, first_cut=rec.cutoffs()[-1])
+    steps = 0
+    for person in world:
+        assert len(person["origins"]) == len(person["dossiers"])
+        days = set(person["dossiers"])
+        for (t, code), origin in zip(person["dossiers"], person["origins"], strict=True):
+            if origin[0] == "step":
+                # a step names its registration, which is in the history on its day
+                assert (origin[2], origin[1]) in days
+                assert code in {c for c, *_ in rec.STEPS[origin[1]]}
+                assert t >= origin[2]
+                steps += 1
+            elif origin[0] == "event":
+                assert code == origin[1] and t == origin[2]
+    assert steps > 100
+    rec.split(world[:50], tmp_path / "h.jsonl", rec.AS_OF)
+    assert "origin" not in (tmp_path / "h.jsonl").read_text()
+
+
+def test_the_chain_oracle_offers_the_steps_the_province_receives_on_their_own():
+    cut = rec.AS_OF.toordinal()
+    birth = {
+        "person": "p0",
+        "birth_date": "1995-01-01",
+        "dossiers": [(cut - 3, rec.BIRTH)],
+        "origins": [("event", rec.BIRTH, cut - 3)],
+    }
+    listed = rec.province_catalogue()[1]
+    # the province receives everything: thường trú (85 %, 0-10 days) and thẻ BHYT (80 %, 0-15 days),
+    # each given that it was not filed in the 3 days since: p·P(≥3) / (1 − p·P(<3))
+    got = dict(rec.chain_candidates(birth, rec.CLEAN_ALL, cut, listed))
+    assert got["1.004222"] == pytest.approx(0.85 * 0.7 / (1 - 0.85 * 0.3))
+    assert got["1.001939"] == pytest.approx(0.80 * 0.8 / (1 - 0.80 * 0.2))
+    # already filed since the event: not offered
+    filed = {**birth, "dossiers": [(cut - 3, rec.BIRTH), (cut - 1, "1.004222")]}
+    assert "1.004222" not in dict(rec.chain_candidates(filed, rec.CLEAN_ALL, cut, listed))
+    # the judged world: the listed bundle's steps come with the registration, nothing is left
+    assert rec.chain_candidates(birth, rec.CLEAN, cut, listed) == []
+    # a household business: khai thuế and ANTT go to other systems in the judged world
+    business = {**birth, "dossiers": [(cut - 3, rec.BUSINESS)]}
+    assert rec.chain_candidates(business, rec.CLEAN, cut, listed) == []
+    assert [c for c, _ in rec.chain_candidates(business, rec.CLEAN_ALL, cut, listed)] == [
+        "1.011022",
+        "2.001478",
+    ]
+
+
+def test_targets_are_told_apart_by_the_draw_that_made_them():
+    cut = rec.AS_OF.toordinal()
+    person = {
+        "person": "p0",
+        "birth_date": "1995-01-01",
+        "dossiers": [
+            (cut - 3, rec.BIRTH),
+            (cut + 2, "1.004222"),
+            (cut + 5, "1.004873"),
+            (cut + 9, "3.000333"),
+        ],
+        "origins": [
+            ("event", rec.BIRTH, cut - 3),
+            ("step", rec.BIRTH, cut - 3),
+            rec.BACKGROUND_DRAW,
+            rec.PROCESS,
+        ],
+    }
+    got = rec.target_origins(person, cut, {"1.004222", "1.004873", "3.000333"})
+    assert got == {"chain": 1, "background": 1, "other": 1}
