@@ -64,8 +64,14 @@ def _topics() -> list[OutOfScope]:
 
 def out_of_scope(question: str) -> OutOfScope | None:
     """The listed topic the question is about, if any (the longest phrase wins)."""
+    found = topics_in(question)
+    return found[0] if found else None
+
+
+def topics_in(question: str) -> list[OutOfScope]:
+    """Every listed topic the question names, longest phrase first."""
     text = f" {' '.join(tokens(question))} "
-    return next((t for t in _topics() if f" {t.phrase} " in text), None)
+    return [t for t in _topics() if f" {t.phrase} " in text]
 
 
 def agency_for_field(field_name: str) -> str:

@@ -298,6 +298,23 @@ def _names_a_procedure_besides(question: str, phrase: str, asked: list[str]) -> 
     ).exists()
 
 
+def _held_by_name(question: str, phrases: list[str], asked: list[str]) -> bool:
+    """Whether the procedure the question finds first is one the catalog holds in detail, whose name
+    says every out-of-scope phrase of the question and accounts for most of its words ("bán thuốc
+    trừ sâu" is "buôn bán thuốc bảo vệ thực vật"): the catalog holds it, the phrase list does not
+    decide."""
+    query = _search_text(without_personal_data(question), asked)
+    hits = search(query, limit=1)
+    if not hits or not confident(query, hits[0]) or coverage(query, hits[0].code) < OUT_OF_SCOPE_OVERRIDE:
+        return False
+    name = f" {' '.join(tokens(hits[0].name))} "
+    if not all(f" {phrase} " in name for phrase in phrases):
+        return False
+    return Procedure.objects.filter(
+        code=hits[0].code, current_version__isnull=False, details_pending=False
+    ).exists()
+
+
 def _abstain(outcome: str, text: str, *, candidates=(), intents=(), agency="") -> Answer:
     return Answer(text, True, outcome, candidates=list(candidates), intents=list(intents), agency=agency)
 
@@ -320,8 +337,13 @@ def answer(question: str) -> Answer:
             intents=asked,
         )
     # Matched on what the question is about, without what it asks ("nhà thuê bao lâu" is no "thuê bao").
-    topic = scope.out_of_scope(_search_text(question, asked))
-    if topic and not _names_a_procedure_besides(question, topic.phrase, asked):
+    subject = _search_text(question, asked)
+    topic = scope.out_of_scope(subject)
+    if (
+        topic
+        and not _held_by_name(question, [t.phrase for t in scope.topics_in(subject)], asked)
+        and not _names_a_procedure_besides(question, topic.phrase, asked)
+    ):
         return _abstain(
             Exchange.Outcome.OUT_OF_SCOPE,
             _("Việc này không thuộc danh mục thủ tục hành chính mà hệ thống này giữ. Bạn hãy hỏi %(agency)s.")
