@@ -42,7 +42,10 @@ definition) and the *chain oracle*, which knows the generator's chains (bench on
 recommender never sees them): the steps of the person's registered event that the world's province
 receives on their own and the person has not filed since the event, ranked by the probability that
 the generator files them in the horizon given that they were not filed by the cut-off, then the
-popularity list (as is or minus done, the better); (2) the largest ratio to the better popularity
+popularity list (as is or minus done, the better); the *generator oracle* (`GeneratorOracle`),
+which ranks every procedure by its probability under all of the generator's processes given the
+person's history and age (approximately the best list anybody could build without seeing the
+future; also printed over everyone); (2) the largest ratio to the better popularity
 each could reach; (3) the targets by the draw that produced them — a step of the registered event,
 another process of the generator, or background demand (each generated dossier carries its origin,
 never written to the histories file) — and how many people had a chain step left to offer.
@@ -556,6 +559,126 @@ def chain_candidates(person: dict, spec: World, cut: int, listed) -> list[tuple[
     return sorted(best.items(), key=lambda x: (-x[1], x[0]))
 
 
+class GeneratorOracle:
+    """The **generator oracle** (bench only): every procedure ranked by the probability that the
+    generator files it in the person's horizon, from all of its processes and the person's history
+    before the cut-off and age — background demand (its Zipf share), a new life event or process
+    at the person's age, the next steps of any event already in the history not yet filed (as
+    `chain_candidates`), the ID-card ages; combined as 1 − Π(1 − pᵢ). Top-k by this marginal
+    probability is (up to the small dependence between items and the age bands' edges) the best
+    list anybody could build without seeing the future: what it misses is chance."""
+
+    def __init__(self, spec: World, listed):
+        self.spec, self.listed = spec, listed
+        self.years = HORIZON / 365
+        background = background_catalogue()
+        weights = [1 / (i + 1) ** 1.07 for i in range(len(background))]
+        total = sum(weights)
+        self.background = {
+            code: 1 - math.exp(-spec.background * self.years * w / total)
+            for code, w in zip(background, weights, strict=True)
+            if code not in LIFE_EVENT_REGISTRATIONS and self.received(code)
+        }
+        self.head = sorted(self.background.items(), key=lambda x: (-x[1], x[0]))[:10]
+        self.birth_bundle = spec.one_stop or (spec.catalogue and "2.000986" in listed)
+        self.death_bundle = spec.one_stop or (spec.catalogue and "2.002622" in listed)
+
+    def received(self, code: str) -> bool:
+        return _received_alone(self.spec, code, self.listed)
+
+    def _new(self, rate: float, a_lo: int, a_hi: int, age: int) -> float:
+        return 1 - math.exp(-rate * self.years) if a_lo <= age <= a_hi else 0.0
+
+    def scores(self, person: dict, cut: int) -> dict[str, float]:
+        spec = self.spec
+        birth = date.fromisoformat(person["birth_date"])
+        age = _age(birth, date.fromordinal(cut))
+        before = [(t, c) for t, c in person["dossiers"] if t < cut]
+        sources: dict[str, list[float]] = {}
+
+        def add(code, p):
+            if p > 0 and self.received(code):
+                sources.setdefault(code, []).append(p)
+
+        def pending(t_event, code, p, below):
+            """A step drawn with probability p after t_event, not filed since: in the horizon?"""
+            if any(c == code and t >= t_event for t, c in before):
+                return
+            done, within = below(cut - t_event), below(cut + HORIZON - t_event)
+            if p * done < 1:
+                add(code, p * (within - done) / (1 - p * done))
+
+        # New life events at the person's age, with their steps (the bundle's the same day).
+        for event, (rate, a_lo, a_hi) in EVENT_RATES.items():
+            p_event = self._new(rate, a_lo, a_hi, age)
+            if not p_event:
+                continue
+            add(event, p_event)
+            same_day = (event == BIRTH and self.birth_bundle) or (event == DEATH and self.death_bundle)
+            for code, prob, lo, hi in STEPS[event]:
+                p = min(1.0, prob * spec.chain)
+                if same_day:
+                    sources.setdefault(code, []).append(p_event * p)
+                else:  # an event uniform in the horizon, its step before the horizon's end
+                    add(code, p_event * p * _delay_below(HORIZON // 2, lo, hi, spec.slowness))
+            if event == MARRIAGE:
+                add("1.004873", p_event * min(1.0, 0.6 * spec.chain))
+        # The next steps of the events already in the history.
+        for t, c in before:
+            if c in STEPS and not ((c == BIRTH and self.birth_bundle) or (c == DEATH and self.death_bundle)):
+                for code, prob, lo, hi in STEPS[c]:
+                    pending(
+                        t,
+                        code,
+                        min(1.0, prob * spec.chain),
+                        lambda d, lo=lo, hi=hi: _delay_below(d, lo, hi, spec.slowness),
+                    )
+            elif c == "1.013831":
+                pending(
+                    t, "1.007277", min(1.0, 0.6 * spec.chain), lambda d: _delay_below(d, 0, 20, spec.slowness)
+                )
+            elif c == "1.004194":
+                pending(
+                    t, "1.002755", min(1.0, 0.3 * spec.chain), lambda d: min(1.0, max(0.0, (d - 150) / 211))
+                )
+        # The other processes at the person's age.
+        p_land = self._new(0.03, 30, 69, age)
+        add("1.013831", p_land)
+        add(
+            "1.007277", p_land * min(1.0, 0.6 * spec.chain) * _delay_below(HORIZON // 2, 0, 20, spec.slowness)
+        )
+        add("1.004194", self._new(0.06, 18, 39, age))
+        add("3.000333", self._new(0.08, 18, 29, age))
+        for card_age in (25, 40, 60):
+            try:
+                birthday = birth.replace(year=birth.year + card_age).toordinal()
+            except ValueError:
+                birthday = date(birth.year + card_age, 3, 1).toordinal()
+            # filed on birthday − randint(−60, 365) with probability 0.6: uniform on [B − 365, B + 60]
+            first = birthday - 365
+            if birthday + 60 < cut - HISTORY_DAYS or first >= cut + HORIZON:
+                continue
+            if any(c == "1.014063" and t >= first for t, c in before):
+                continue
+
+            def share(d, first=first):
+                return min(1.0, max(0.0, (d - first) / 426))
+
+            done, within = share(cut), share(cut + HORIZON)
+            add("1.014063", 0.6 * (within - done) / (1 - 0.6 * done))
+        out = dict(self.head)
+        for code, ps in sources.items():
+            miss = 1 - self.background.get(code, 0.0)
+            for p in ps:
+                miss *= 1 - min(1.0, p)
+            out[code] = 1 - miss
+        return out
+
+    def top(self, person: dict, cut: int, k: int = 5) -> list[str]:
+        scores = self.scores(person, cut)
+        return [c for c, _ in sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]]
+
+
 def target_origins(person: dict, cut: int, targets: set[str]) -> Counter:
     """Each held-out target of a cohort person by the draw that produced it: "chain" (a step of the
     registered event), "other" (another process of the generator: another event or its steps,
@@ -658,6 +781,7 @@ def run_world(
         listed = province_catalogue()[1]
     by_name = {p["person"]: i for i, p in enumerate(world)}
     oracle_pop, oracle_plain, origins, with_chain, chain_target = {}, {}, Counter(), 0, 0
+    oracle, generator_oracle = GeneratorOracle(world_spec, listed), {}
     for cut in cuts:
         histories = workdir / f"histories-{slug}-{cut}.jsonl"
         out = workdir / f"out-{slug}-{cut}.jsonl"
@@ -690,7 +814,9 @@ def run_world(
         pop.update({f"{p}@{cut}": v for p, v in popularity_lists(world, True, cut).items()})
         plain.update({f"{p}@{cut}": v for p, v in popularity_lists(world, False, cut).items()})
         cohort = after_life_event(world, cut)
-        # The ceilings (bench only): the chain oracle's lists and the origins of the targets.
+        # The ceilings (bench only): the oracles' lists and the origins of the targets.
+        for person in world:
+            generator_oracle[f"{person['person']}@{cut}"] = oracle.top(person, cut.toordinal())
         for name in cohort:
             person = world[by_name[name]]
             key = f"{name}@{cut}"
@@ -717,6 +843,12 @@ def run_world(
     ceiling = {
         "chain": (hit_rate(oracle, truth, life), ndcg(oracle, truth, life)),
         "ci": bootstrap(_hits(oracle, truth, scored_life), pop_hits, seed=1),
+        "generator": (hit_rate(generator_oracle, truth, life), ndcg(generator_oracle, truth, life)),
+        "generator_ci": bootstrap(_hits(generator_oracle, truth, scored_life), pop_hits, seed=2),
+        "generator_all": (
+            hit_rate(generator_oracle, truth, everyone),
+            ndcg(generator_oracle, truth, everyone),
+        ),
         "with_chain": with_chain,
         "chain_target": chain_target,
         "origins": origins,
@@ -770,6 +902,16 @@ def print_ceilings(r: dict, best_ev: float) -> None:
         f"của bộ sinh, rồi phổ biến): HitRate@3 {chain_hr:.3f} / NDCG@5 {chain_ndcg:.3f} → tỉ số "
         f"{_ratio(chain_hr, best_ev):.2f}× (95 %: {ci['ratio'][0]:.2f}–{ci['ratio'][1]:.2f}×); "
         f"đề xuất = {_ratio(ours, chain_hr):.2f} × oracle chuỗi"
+    )
+    gen_hr, gen_ndcg = c["generator"]
+    gci = c["generator_ci"]
+    best_all = max(r["all"]["pop"][0], r["all"]["plain"][0])
+    print(
+        f"   CEILING oracle của bộ sinh (mọi quá trình của bộ sinh, với lịch sử và tuổi của người đó): "
+        f"HitRate@3 {gen_hr:.3f} / NDCG@5 {gen_ndcg:.3f} → tỉ số {_ratio(gen_hr, best_ev):.2f}× "
+        f"(95 %: {gci['ratio'][0]:.2f}–{gci['ratio'][1]:.2f}×); đề xuất = {_ratio(ours, gen_hr):.2f} × "
+        f"oracle của bộ sinh; mọi người: {c['generator_all'][0]:.3f} "
+        f"(phổ biến tốt hơn {best_all:.3f}, đề xuất {r['all']['ours'][0]:.3f})"
     )
     origins = c["origins"]
     n = sum(origins.values())

@@ -136,3 +136,31 @@ def test_targets_are_told_apart_by_the_draw_that_made_them():
     }
     got = rec.target_origins(person, cut, {"1.004222", "1.004873", "3.000333"})
     assert got == {"chain": 1, "background": 1, "other": 1}
+
+
+def test_the_generator_oracle_ranks_by_the_generators_own_probabilities():
+    cut = rec.AS_OF.toordinal()
+    listed = rec.province_catalogue()[1]
+    parent = {"person": "p0", "birth_date": "1995-01-01", "dossiers": [(cut - 3, rec.BIRTH)]}
+    everything = rec.GeneratorOracle(rec.CLEAN_ALL, listed)
+    # the pending steps of the birth first, as the chain oracle has them (plus a little background)
+    assert everything.top(parent, cut)[:2] == ["1.004222", "1.001939"]
+    chain = dict(rec.chain_candidates(parent, rec.CLEAN_ALL, cut, listed))
+    assert everything.scores(parent, cut)["1.001939"] == pytest.approx(chain["1.001939"], abs=0.01)
+    # the judged world: nothing of the chain is left (the bundle's steps came with the registration);
+    # what remains of them is another birth in the horizon (5 %/year), with its bundle
+    judged = rec.GeneratorOracle(rec.CLEAN, listed)
+    another_birth = 1 - math.exp(-0.05 * rec.HORIZON / 365)
+    assert judged.scores(parent, cut)["1.001193"] == pytest.approx(another_birth)
+    assert judged.scores(parent, cut)["1.004222"] == pytest.approx(another_birth * 0.85)
+    top = judged.top(parent, cut)
+    assert all(c in listed or c in {"1.004222", "1.001939"} for c in top)
+    assert not set(top) & set(rec.CERTIFICATION)
+    # an ID-card age within the horizon counts (received only where the province receives it)
+    forty = {
+        "person": "p1",
+        "birth_date": date.fromordinal(cut + 30).replace(year=1986).isoformat(),
+        "dossiers": [],
+    }
+    assert everything.top(forty, cut)[0] == "1.014063"
+    assert "1.014063" not in judged.scores(forty, cut)
