@@ -209,8 +209,8 @@ def _months_before(period: Period, count: int) -> list[Period]:
 
 def _trend(period: Period, unit: Unit) -> list[dict]:
     rows = []
-    for month in _months_before(period, TREND_MONTHS):
-        result = services.index_for(month, unit)
+    months = _months_before(period, TREND_MONTHS)
+    for month, result in zip(months, services.trend(months, unit), strict=True):
         rows.append(
             {
                 "label": f"{month.first_day.month:02d}/{month.first_day.year}",
@@ -286,6 +286,13 @@ def _at_risk_days() -> int:
 @officer_required
 @use_replica()
 def dashboard(request):
+    # one reading of what the periods share (catalog counts, the aggregates' state) for the report,
+    # the 12 months of the trend, the rankings and the targets' figures
+    with queries.one_page():
+        return _dashboard(request)
+
+
+def _dashboard(request):
     view, choice, denied = _guard(request)
     if denied:
         return denied

@@ -161,7 +161,16 @@ def dossier_counts(
     if basis not in BASES:
         raise ValueError(f"basis: one of {BASES}")
     sums = _tally_sums if basis == "tally" else _fact_sums
-    per_procedure_raw, per_key_raw = sums(period, unit, group)
+    # the department and the commune rankings read the same sums (by agency) on one page
+    per_procedure_raw, per_key_raw = queries.once_per_page(
+        ("dossier-sums", basis, period, unit, group), lambda: sums(period, unit, group)
+    )
+    return _counts_of_sums(per_procedure_raw, per_key_raw, key_map)
+
+
+def _counts_of_sums(per_procedure_raw: dict, per_key_raw: dict, key_map=None, levels=None) -> dict:
+    """{key: counts} from the sums per (key, procedure) and per key. `levels`: procedure → online
+    level, when the caller read them already (else one query)."""
 
     def mapped(key):
         return key_map.get(key) if key_map is not None and key is not None else key
@@ -172,9 +181,8 @@ def dossier_counts(
         cell = per_procedure[(mapped(key), procedure)]
         for column, value in values.items():
             cell[column] += value
-    levels = dict(
-        Procedure.objects.filter(pk__in={p for _, p in per_procedure}).values_list("pk", "online_level")
-    )
+    if levels is None:
+        levels = _levels({p for _, p in per_procedure})
     raw: dict = defaultdict(lambda: defaultdict(int))
     for (key, procedure), values in per_procedure.items():
         r = raw[key]
@@ -233,6 +241,71 @@ def dossier_counts(
             "fee_procedures_paid_online": r["fee_procedures_paid_online"],
             "fee_procedures_offered_online": r["fee_procedures_offered_online"],
         }
+    return out
+
+
+def _levels(procedure_ids) -> dict:
+    return dict(Procedure.objects.filter(pk__in=procedure_ids).values_list("pk", "online_level"))
+
+
+def _whole_month(period: Period) -> bool:
+    return period.first_day.day == 1 and period.last_day + timedelta(days=1) == _first_of_next_month(
+        period.first_day
+    )
+
+
+def _tally_sums_of_months(months: list[Period], unit: queries.Unit) -> list[tuple[dict, dict]]:
+    """`_tally_sums(month, unit, None)` for each of these whole months, in four queries whatever their
+    number: the months' rows of `IndexTallyMonth` by (month, procedure); the step columns of every
+    month up to the last end, by month, summed cumulatively here; and the steps of the days that
+    are the months' ends (E = the first day of the next month, as `_tally_sums` reads them)."""
+    unit_q = _unit_q(unit)
+    firsts = [m.first_day for m in months]
+    ends = [_first_of_next_month(m.first_day) for m in months]
+    by_month: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for row in _sums(
+        IndexTallyMonth.objects.filter(unit_q, day__in=firsts), ["day", "procedure_key"], DAY_COLUMNS
+    ):
+        cell = by_month[row["day"]][(None, row["procedure_key"])]
+        for column in DAY_COLUMNS:
+            cell[column] += row[f"s_{column}"] or 0
+    month_steps = _sums(IndexTallyMonth.objects.filter(unit_q, day__lt=max(ends)), ["day"], STEP_COLUMNS)
+    day_steps = {
+        row["day"]: row
+        for row in _sums(IndexTally.objects.filter(unit_q, day__in=ends), ["day"], STEP_COLUMNS)
+    }
+    out = []
+    for first, end in zip(firsts, ends, strict=True):
+        step: dict = defaultdict(int)
+        for row in [
+            *(r for r in month_steps if r["day"] < end),
+            *([day_steps[end]] if end in day_steps else []),
+        ]:
+            for column in STEP_COLUMNS:
+                step[column] += row[f"s_{column}"] or 0
+        out.append((by_month.get(first, {}), {None: step}))
+    return out
+
+
+def gather_months(months: list[Period], unit: queries.Unit, basis: str = "tally") -> list[Counts]:
+    """`gather(month, unit, basis)` for each of these periods (a trend): for whole months from the
+    tally, a handful of queries for all of them instead of seven per month; else month by month."""
+    if basis != "tally" or not months or not all(_whole_month(m) for m in months):
+        return [gather(m, unit, basis=basis) for m in months]
+    if not is_built():
+        raise LiveUnavailable("Số liệu tổng hợp chưa được dựng (chạy `motcua index --rebuild`).")
+    with queries.without_jit():
+        sums = _tally_sums_of_months(months, unit)
+        levels = _levels({p for per_procedure, _ in sums for _, p in per_procedure})
+        feedback = queries.feedback_counts_of_periods(months, unit)
+        catalog = queries.catalog_counts(unit)
+    out = []
+    for month, (per_procedure, per_key), pakn in zip(months, sums, feedback, strict=True):
+        counts = Counts()
+        for part in (_counts_of_sums(per_procedure, per_key, levels=levels), {None: pakn}, catalog):
+            queries._fill(counts, part.get(None))
+        counts.sync_reference = queries.sync_reference(month, unit)
+        out.append(counts)
     return out
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import operator
 from collections import defaultdict
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import reduce
@@ -450,6 +451,35 @@ def feedback_counts(period: Period, unit: Unit, group: str | None = None) -> dic
     return {row.pop(group): row for row in qs.values(group).order_by().annotate(**aggregates)}
 
 
+def feedback_counts_of_periods(periods: list[Period], unit: Unit) -> list[dict]:
+    """`feedback_counts(period, unit)[None]` for each period, in one aggregate (a trend)."""
+    if not periods:
+        return []
+    rejected = FeedbackCase.Status.REJECTED
+    aggregates = {}
+    for i, period in enumerate(periods):
+        start, end = period.start, period.end
+        decided = Q(status=rejected, decided_at__lt=end)
+        answered = Q(answered_at__lt=end)
+        judged = Q(opened_at__gte=start, opened_at__lt=end) & (decided | answered | Q(answer_due_at__lt=end))
+        on_time = (decided & Q(decided_at__lte=F("accept_due_at"))) | (
+            ~Q(status=rejected) & answered & Q(answered_at__lte=F("answer_due_at"))
+        )
+        aggregates |= {
+            f"pakn_{i}": Count("pk", filter=judged),
+            f"pakn_on_time_{i}": Count("pk", filter=judged & on_time),
+            f"pakn_disliked_{i}": Count("pk", filter=judged & Q(reaction=FeedbackCase.Reaction.DISLIKE)),
+            f"pakn_repeated_{i}": Count("pk", filter=judged & Q(repeated=True)),
+        }
+    first = min(p.start for p in periods)
+    last = max(p.end for p in periods)
+    row = FeedbackCase.objects.filter(unit.feedback_q(), opened_at__gte=first, opened_at__lt=last).aggregate(
+        **aggregates
+    )
+    names = ("pakn", "pakn_on_time", "pakn_disliked", "pakn_repeated")
+    return [{name: row[f"{name}_{i}"] for name in names} for i in range(len(periods))]
+
+
 def fee_procedure_counts(period: Period, unit: Unit, group: str | None = None) -> dict:
     """TTHC with fee-bearing dossiers in the period (3.5, 3.5b): one row per (key, procedure)."""
     paid_online = Payment.objects.filter(
@@ -498,9 +528,59 @@ def _full_content_q(prefix: str = "") -> Q:
     )
 
 
+_PAGE: ContextVar[dict | None] = ContextVar("insights_page", default=None)
+
+
+@contextmanager
+def one_page():
+    """The figures of one page (one request): inside the block, what does not depend on the period
+    — the catalog counts (1.3), whether the live aggregates are built — is read once, however many
+    periods and units the page shows (the dashboard's trend read the catalog 18 times). Blocks nest
+    (the outer one is kept). Only around one request or one report, never around long-lived work:
+    a catalog reload during the block would not show in it."""
+    if _PAGE.get() is not None:
+        yield
+        return
+    token = _PAGE.set({})
+    try:
+        yield
+    finally:
+        _PAGE.reset(token)
+
+
+def once_per_page(key: tuple, compute):
+    """`compute()`, remembered under `key` inside a `one_page` block (outside one: every time). The
+    value is shared: callers must not change it."""
+    memo = _PAGE.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _full_content_pks() -> set:
+    return once_per_page(
+        ("catalog-full",),
+        lambda: set(
+            Procedure.objects.filter(status=Procedure.Status.IN_FORCE)
+            .filter(_full_content_q())
+            .values_list("pk", flat=True)
+        ),
+    )
+
+
 def catalog_counts(unit: Unit, group_kind: str | None = None) -> dict:
-    """1.3: procedures in force carried out by the unit (ProcedureAgency) and those with full content."""
+    """1.3: procedures in force carried out by the unit (ProcedureAgency) and those with full content.
+    Read once per `one_page` block for a (unit, group): the catalog is the same in every period."""
+    return once_per_page(("catalog", unit, group_kind), lambda: _catalog_counts(unit, group_kind))
+
+
+def _catalog_counts(unit: Unit, group_kind: str | None) -> dict:
     in_force = Procedure.Status.IN_FORCE
+    by_agency = unit.procedure_id is None and unit.officer_id is None
+    if _PAGE.get() is not None and by_agency and group_kind in (None, "department", "commune"):
+        return _catalog_counts_of_links(unit, group_kind)
     if group_kind is not None:
         if group_kind == "procedure":
             rows = Procedure.objects.filter(status=in_force, agency_links__isnull=False).distinct()
@@ -512,9 +592,7 @@ def catalog_counts(unit: Unit, group_kind: str | None = None) -> dict:
         agency_key = GROUP_KEYS[group_kind][2]
         if agency_key is None:
             return {}
-        full = set(
-            Procedure.objects.filter(status=in_force).filter(_full_content_q()).values_list("pk", flat=True)
-        )
+        full = _full_content_pks()
         by_key: dict = defaultdict(set)
         links = ProcedureAgency.objects.filter(procedure__status=in_force).values_list(
             agency_key, "procedure_id"
@@ -542,6 +620,33 @@ def catalog_counts(unit: Unit, group_kind: str | None = None) -> dict:
             procedures=Count("pk"), procedures_full_content=Count("pk", filter=_full_content_q())
         )
     }
+
+
+def _catalog_counts_of_links(unit: Unit, group_kind: str | None) -> dict:
+    """`_catalog_counts` for the province, an agency set, departments or communes, counted here from
+    the links of the procedures in force and the set with full content, both read once per page
+    (several units on a page then cost two queries, not one aggregate each)."""
+    links = once_per_page(
+        ("catalog-links",),
+        lambda: list(
+            ProcedureAgency.objects.filter(procedure__status=Procedure.Status.IN_FORCE).values_list(
+                "agency_id", "agency__admin_unit_id", "procedure_id"
+            )
+        ),
+    )
+    full = _full_content_pks()
+    if group_kind is not None:
+        column = 0 if GROUP_KEYS[group_kind][2] == "agency_id" else 1
+        by_key: dict = defaultdict(set)
+        for row in links:
+            by_key[row[column]].add(row[2])
+        return {
+            key: {"procedures": len(pks), "procedures_full_content": len(pks & full)}
+            for key, pks in by_key.items()
+        }
+    agencies = None if unit.agency_ids is None else set(unit.agency_ids)
+    pks = {pk for agency, _commune, pk in links if agencies is None or agency in agencies}
+    return {None: {"procedures": len(pks), "procedures_full_content": len(pks & full)}}
 
 
 def sync_reference(period: Period, unit: Unit) -> int:

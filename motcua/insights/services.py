@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from motcua.catalog.models import Procedure
 
-from . import queries, realtime
+from . import live, queries, realtime
 from .index import IndexResult, Params, compute
 from .periods import Period, parse_period
 from .queries import Unit, resolve_unit
@@ -43,6 +43,24 @@ def index_for(
     unit = unit if isinstance(unit, Unit) else resolve_unit(unit)
     counts, _ = gather(period, unit, source)
     return compute(counts, params or Params.from_settings())
+
+
+def trend(
+    periods: list[Period], unit: Unit | str | None = None, params: Params | None = None, source: str = "auto"
+) -> list[IndexResult]:
+    """`index_for(period, unit)` for each period (the dashboard's 12 months), the same numbers read
+    together: live, whole months cost a handful of queries for all of them, the catalog is read once.
+    Every period is read from the live aggregates as they are now (none is cached), so a late change
+    to a past month shows in its point as soon as the tally has it, like the current month."""
+    unit = unit if isinstance(unit, Unit) else resolve_unit(unit)
+    params = params or Params.from_settings()
+    with queries.one_page():
+        used = _source(source)
+        if used in ("live", "facts"):
+            counts = live.gather_months(periods, unit, basis="tally" if used == "live" else "facts")
+        else:
+            counts = [queries.gather(period, unit) for period in periods]
+        return [compute(c, params) for c in counts]
 
 
 def report(period: Period | str, unit: Unit | str | None = None, source: str = "auto") -> dict:

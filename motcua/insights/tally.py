@@ -334,5 +334,10 @@ def write_tally(totals: dict[str, dict[str, int]]) -> None:
 
 
 def is_built() -> bool:
+    """Whether the aggregates are built under the current settings (read once per `one_page`)."""
+    return queries.once_per_page(("tally-built",), _is_built)
+
+
+def _is_built() -> bool:
     state = IndexState.objects.filter(pk="index").values_list("fingerprint", flat=True).first()
     return state == fingerprint()
