@@ -23,7 +23,7 @@ from motcua.catalog.models import Procedure
 from motcua.core import calendar, crypto
 from motcua.dossiers import services
 from motcua.dossiers.access import is_province_wide, officer_agency_ids, roles_of, visible_dossiers
-from motcua.dossiers.models import FINAL_STATUSES, Channel, Consultation, Status
+from motcua.dossiers.models import OPEN_STATUSES, Channel, Consultation, Status
 from motcua.people.models import OfficerRole
 from motcua.places.models import Agency
 
@@ -36,8 +36,8 @@ COUNT_CAP = 200
 MAX_PAGE = 200
 Role = OfficerRole.Role
 
-#: Statuses in which something is still to be done (not refused, stopped or returned).
-OPEN_STATUSES = tuple(sorted(set(Status.values) - set(FINAL_STATUSES)))
+# OPEN_STATUSES (statuses in which something is still to be done: not refused, stopped or
+# returned), the default of most queues, comes from the dossiers' models with its partial indexes.
 #: Statuses in which the legal clock runs.
 RUNNING_STATUSES = (Status.RECEIVED, Status.PROCESSING)
 #: Statuses after reception and before the end of processing (the appointment applies).
@@ -384,12 +384,14 @@ def effective_statuses(queue: Queue, filters: Filters) -> tuple | None:
 
 
 def _agency_sides(user) -> list[Q]:
-    """One index prefix per (agency, side), without overlap: handling first, then receiving
-    where the handling agency is not also one of the user's."""
+    """One index prefix per (agency, side): handled by each of the user's agencies, then received
+    by each. A dossier on two sides (received at a commune's centre, handled by its committee) is
+    in two pieces, and the UNION that joins the pieces keeps it once. The pieces do not exclude
+    each other on purpose: "received here AND NOT handled by one of mine" cannot be read from an
+    index, so at a commune's centre, whose dossiers its own committee handles, that piece read
+    and rejected every dossier of the range instead of stopping after its first rows."""
     agencies = sorted(officer_agency_ids(user))
-    sides = [Q(handling_agency_id=a) for a in agencies]
-    sides += [Q(receiving_agency_id=a) & ~Q(handling_agency_id__in=agencies) for a in agencies]
-    return sides
+    return [Q(handling_agency_id=a) for a in agencies] + [Q(receiving_agency_id=a) for a in agencies]
 
 
 def branch_conditions(user, queue: Queue, filters: Filters, now: datetime) -> list[Q] | None:
@@ -403,7 +405,12 @@ def branch_conditions(user, queue: Queue, filters: Filters, now: datetime) -> li
         branches = [Q(assignee_id=user.pk, status=s) for s in every]
         branches += [piece for status, piece in _my_step_ranges(user) if status in every]
     elif queue.slug == UNIT:
-        branches = [side & Q(status=s) for side in _agency_sides(user) for s in every]
+        if statuses == OPEN_STATUSES:
+            # The default list: one range per side of the partial indexes on the open dossiers,
+            # (agency, due_at, id) WHERE status IN OPEN_STATUSES, already in the page's order.
+            branches = [side & Q(status__in=OPEN_STATUSES) for side in _agency_sides(user)]
+        else:
+            branches = [side & Q(status=s) for side in _agency_sides(user) for s in every]
     elif queue.slug in (DUE_SOON, OVERDUE):
         sides = [Q()] if is_province_wide(user) else _agency_sides(user)
         if queue.slug == DUE_SOON:

@@ -49,6 +49,68 @@ def test_unit_queue_holds_what_the_agency_receives_or_handles(make_dossier, peop
     assert codes(as_user(people["other_reception"]).get(queue_url(queues.UNIT))) == []
 
 
+def test_unit_queue_of_an_officer_of_two_agencies_in_appointment_order(
+    make_dossier, online_dossier, people, as_user, clock, monkeypatch
+):
+    """A commune officer receives at the one-stop centre and handles at the committee, so most of
+    the unit's dossiers are on both sides. The unit queue lists each open dossier of either agency
+    once, by appointment (none last), then by id, page after page, with its count."""
+    from datetime import timedelta
+
+    from motcua.dossiers.models import Dossier
+    from motcua.people.models import OfficerRole
+    from motcua.places.models import Agency
+
+    from .conftest import CENTER, JUSTICE, officer
+
+    role = OfficerRole.Role
+    commune = officer("mot_cua_xa", (CENTER, role.RECEPTION), (JUSTICE, role.SPECIALIST))
+    finance = Agency.objects.get(code=FINANCE)
+    elsewhere = Agency.objects.get(code="000.01.40.H52")
+    made = [make_dossier() for _i in range(9)]
+    new = online_dossier()  # status 1, no appointment yet
+    base = made[0].due_at
+    for i, dossier in enumerate(made):
+        Dossier.objects.filter(pk=dossier.pk).update(due_at=base + timedelta(hours=i))
+
+    def change(dossier, **fields):
+        Dossier.objects.filter(pk=dossier.pk).update(**fields)
+
+    change(made[1], handling_agency=finance)  # received here, handled elsewhere
+    change(made[2], receiving_agency=elsewhere)  # received elsewhere, handled here
+    change(made[3], receiving_agency=elsewhere, handling_agency=finance)  # not this unit's
+    change(made[4], status=Status.STOPPED)  # final: only with every status
+    change(made[5], status=Status.SUPPLEMENT, due_at=base - timedelta(days=1))  # paused, earliest
+    change(made[6], due_at=base)  # the same appointment as made[0]: after it, by id
+    change(made[7], due_at=None)  # no appointment: last, by id
+    change(made[8], status=Status.DONE, handling_agency=finance)  # done, result to return
+    order = [5, 0, 6, 1, 2, 8, 7]
+    expected = [made[i].code for i in order] + [new.code]
+
+    monkeypatch.setattr(queues, "PAGE_SIZE", 3)
+    client = as_user(commune)
+    pages = [client.get(queue_url(queues.UNIT, trang=n)) for n in (1, 2, 3)]
+    assert [codes(page) for page in pages] == [expected[0:3], expected[3:6], expected[6:8]]
+    assert [page.context["page"].count for page in pages] == [8, 8, 8]
+    assert not pages[0].context["page"].count_capped and not pages[2].context["page"].has_next
+    monkeypatch.setattr(queues, "COUNT_CAP", 4)
+    capped = client.get(queue_url(queues.UNIT)).context["page"]
+    assert (capped.count, capped.count_capped, capped.has_next) == (4, True, True)
+
+    unit = queues.QUEUES[queues.UNIT]
+
+    def ids(**params):
+        return queues.build(commune, unit, queues.parse_filters(params, unit)).ids(0, 20)[0]
+
+    def pks(indexes):
+        return [made[i].pk for i in indexes]
+
+    assert ids() == [*pks(order), new.pk]
+    assert ids(trang_thai="tat-ca") == [*pks([5, 0, 6, 1, 2, 4, 8, 7]), new.pk]  # the stopped one too
+    assert ids(trang_thai=str(Status.RECEIVED)) == pks([0, 6, 1, 2, 7])
+    assert ids(trang_thai=str(Status.NEW)) == [new.pk]
+
+
 def test_waiting_for_reception_shows_online_dossiers_with_the_reply_deadline(
     online_dossier, make_dossier, people, as_user
 ):
