@@ -11,12 +11,16 @@ from dataclasses import field as dataclass_field
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import Resolver404, resolve
+from django.template.loader import render_to_string
+from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from motcua.catalog import legaltimes
@@ -58,7 +62,31 @@ def _level_of(procedure: Procedure) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+#: The home page's content (catalog counts, fields, agencies, communes) is kept this long at most
+#: (seconds) in the cache; a change of the procedures (their number or last update) shows at once.
+HOME_CACHE_SECONDS = 300
+
+
+def _catalog_stamp() -> str:
+    """Changes when a procedure is added, removed or saved (the importer and the admin save them)."""
+    stamp = Procedure.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    return f"{stamp['n']}-{stamp['t'].timestamp() if stamp['t'] else 0}"
+
+
 def home(request):
+    """The content is reference data, the same for every visitor: rendered once per language and
+    catalog stamp, and kept at most `MOTCUA_HOME_CACHE_SECONDS` (what the stamp does not see —
+    a renamed field, agency or commune, new links of an agency — shows within that time)."""
+    key = f"portal:home:{get_language()}:{get_script_prefix()}:{_catalog_stamp()}"
+    content = cache.get(key)
+    if content is None:
+        content = render_to_string("portal/_home_content.html", _home_context())
+        seconds = getattr(settings, "MOTCUA_HOME_CACHE_SECONDS", HOME_CACHE_SECONDS)
+        cache.set(key, content, seconds)
+    return render(request, "portal/home.html", {"content": mark_safe(content)})  # noqa: S308 — our render
+
+
+def _home_context() -> dict:
     procedures = _in_force()
     in_force = Q(procedures__status=Procedure.Status.IN_FORCE)
     # Fields in the order citizens meet them: most listed in provincial catalogues, then most local.
@@ -86,31 +114,27 @@ def home(request):
             for slug, level in labels.ONLINE_SLUGS.items()
         }
     )
-    return render(
-        request,
-        "portal/home.html",
-        {
-            "total": procedures.count(),
-            "top_fields": fields[:16],
-            "all_fields": sorted(fields, key=lambda f: fold(f.name)),
-            "field_count": len(fields),
-            "levels": [
-                {"slug": slug, "label": labels.LEVEL_LABELS[level], "n": level_counts[slug]}
-                for slug, level in labels.LEVEL_SLUGS.items()
-                if slug != "khac"
-            ],
-            "online_levels": [
-                {
-                    "slug": slug,
-                    "label": labels.ONLINE_LABELS[level],
-                    "n": online_counts[slug.replace("-", "_")],
-                }
-                for slug, level in labels.ONLINE_SLUGS.items()
-            ],
-            "agencies": _province_agencies(),
-            "communes": _communes(),
-        },
-    )
+    return {
+        "total": procedures.count(),
+        "top_fields": fields[:16],
+        "all_fields": sorted(fields, key=lambda f: fold(f.name)),
+        "field_count": len(fields),
+        "levels": [
+            {"slug": slug, "label": labels.LEVEL_LABELS[level], "n": level_counts[slug]}
+            for slug, level in labels.LEVEL_SLUGS.items()
+            if slug != "khac"
+        ],
+        "online_levels": [
+            {
+                "slug": slug,
+                "label": labels.ONLINE_LABELS[level],
+                "n": online_counts[slug.replace("-", "_")],
+            }
+            for slug, level in labels.ONLINE_SLUGS.items()
+        ],
+        "agencies": _province_agencies(),
+        "communes": _communes(),
+    }
 
 
 def _province_agencies() -> list[Agency]:
