@@ -1,5 +1,9 @@
 """What every change of a dossier leaves behind, in the caller's transaction: the history row
 (lịch sử xử lý), the audit entry, the event and the applicant's notification.
+
+The event carries the dossier as just saved and its history entry (`publish(held=…)`): its
+subscribers in the same transaction (outbox, payments, foryou, insights) take them instead of
+reading them again.
 """
 
 from django.utils import timezone
@@ -66,6 +70,7 @@ def record_transition(ctx: Context, transition: Transition, from_status: int) ->
             "due_at": dossier.due_at,
             "version": dossier.version,
         },
+        held={"dossier": dossier, "history": entry},
     )
     notify_applicant(dossier, entry, applicant_details(entry.action, entry.data))
 
@@ -105,6 +110,7 @@ def record_creation(dossier: Dossier, actor, agency, label: str, data: dict | No
             "due_at": dossier.due_at,
             "version": dossier.version,
         },
+        held={"dossier": dossier, "history": entry},
     )
     notify_applicant(dossier, entry, applicant_details(entry.action, entry.data))
 
@@ -112,7 +118,7 @@ def record_creation(dossier: Dossier, actor, agency, label: str, data: dict | No
 def record_applicant_step(dossier: Dossier, user, action: str, label: str, data: dict) -> None:
     """History, audit and event for something the applicant did that does not change the status
     (e.g. sending supplement papers online). The caller holds the transaction."""
-    DossierHistory.objects.create(
+    entry = DossierHistory.objects.create(
         dossier=dossier,
         at=timezone.now(),
         action=action,
@@ -125,4 +131,10 @@ def record_applicant_step(dossier: Dossier, user, action: str, label: str, data:
         data=data,
     )
     audit_record(f"dossier.{action}", actor=user, obj=dossier, data=data)
-    publish(f"dossier.{action}", "dossier", dossier.code, {"status": dossier.status, **data})
+    publish(
+        f"dossier.{action}",
+        "dossier",
+        dossier.code,
+        {"status": dossier.status, **data},
+        held={"dossier": dossier, "history": entry},
+    )

@@ -170,6 +170,9 @@ def on_event(event) -> None:
     """A step's dossier changed: on its result, carry the data on and file what waited for it."""
     if not event.topic.startswith("dossier.") or event.aggregate_type != "dossier":
         return
+    status = (event.payload or {}).get("status")
+    if status is not None and status not in _STOPPED + _DONE:
+        return  # the dossier's status as it was saved with the event: no step of a bundle moves on
     step = (
         BundleStep.objects.select_related("case__bundle", "dossier")
         .filter(dossier__code=event.aggregate_id)

@@ -364,13 +364,18 @@ def on_event(event) -> None:
     bundles.on_event(event)
     if event.topic != "dossier.create":
         return
+    from motcua.core.events import held_object
     from motcua.dossiers.models import Dossier
 
-    row = (
-        Dossier.objects.filter(code=event.aggregate_id)
-        .values("applicant_id_number", "procedure__code")
-        .first()
-    )
+    dossier = held_object(event, "dossier")  # the dossier just created, as its publisher holds it
+    if dossier is not None and dossier.code == event.aggregate_id:
+        row = {"applicant_id_number": dossier.applicant_id_number, "procedure__code": dossier.procedure.code}
+    else:
+        row = (
+            Dossier.objects.filter(code=event.aggregate_id)
+            .values("applicant_id_number", "procedure__code")
+            .first()
+        )
     if row and len(row["applicant_id_number"] or "") == 12:
         mark_acted(row["applicant_id_number"], row["procedure__code"], event.aggregate_id)
 

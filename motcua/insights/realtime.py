@@ -39,7 +39,7 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from motcua.core import tasks
+from motcua.core import events, tasks
 from motcua.dossiers.models import Dossier
 
 from . import queries
@@ -219,7 +219,11 @@ def apply_index() -> int:
 def on_event(event) -> None:
     """Subscriber to the event log: any event about a dossier, or a feedback case of a dossier."""
     if event.aggregate_type == "dossier":
-        mark(Dossier.objects.filter(code=event.aggregate_id).values_list("pk", flat=True).first())
+        held = events.held_object(event, "dossier")  # the publisher's dossier: no query for its id
+        if held is not None and held.code == event.aggregate_id:
+            mark(held.pk)
+        else:
+            mark(Dossier.objects.filter(code=event.aggregate_id).values_list("pk", flat=True).first())
     elif event.aggregate_type == "feedback":
         from motcua.feedback.models import FeedbackCase
 
@@ -245,7 +249,7 @@ def connect() -> None:
     """Called from InsightsConfig.ready(): the event subscriber, the save hooks and the job."""
     from django.apps import apps
 
-    from motcua.core import events, jobs
+    from motcua.core import jobs
 
     events.subscribe(on_event)
     watched = [

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from motcua.core import events
 from motcua.core.delivery import RowQueue
 from motcua.dossiers.models import Dossier, DossierHistory
 from motcua.exchange.client import ExchangeError
@@ -48,11 +49,17 @@ def on_event(event) -> OutboxMessage | None:
     """core.events subscriber; runs inside the transaction that published the event."""
     if not _delivers(event):
         return None
-    dossier = Dossier.objects.only("pk", "code").filter(code=event.aggregate_id).first()
+    # The dossier and the history entry written just before the event, in the same transaction:
+    # as the publisher holds them (dossiers.records), else read.
+    dossier = events.held_object(event, "dossier")
+    entry = events.held_object(event, "history")
+    if dossier is None or dossier.code != event.aggregate_id:
+        dossier = Dossier.objects.only("pk", "code").filter(code=event.aggregate_id).first()
+        entry = None
     if dossier is None:
         return None
-    # The history entry is written just before the event, in the same transaction.
-    entry = DossierHistory.objects.filter(dossier=dossier).order_by("-id").only("pk").first()
+    if entry is None or entry.dossier_id != dossier.pk:
+        entry = DossierHistory.objects.filter(dossier=dossier).order_by("-id").only("pk").first()
     now = timezone.now()
     return OutboxMessage.objects.create(
         event_id=event.pk,
