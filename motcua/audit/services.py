@@ -146,7 +146,9 @@ def record(
     actor_id = getattr(actor, "pk", None)
     # Round-trip through JSON so the stored value hashes the same way when verified.
     data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
-    with transaction.atomic():
+    # Inside the caller's transaction without a savepoint of its own (two queries fewer per entry):
+    # a failure here fails the caller's transaction, as the entry must never be lost from a change.
+    with transaction.atomic(savepoint=False):
         head = _lock_head()
         # The key is read once the head is held: after a rotation no entry under the old key can
         # follow, in its chain, an entry under the new one (ADR 0049).

@@ -58,7 +58,8 @@ def quote(
     quantities = quantities or {}
     out = []
     lines = _in_force(FeeLine.objects.filter(procedure=dossier.procedure_id, channel__in=["", channel]), day)
-    for line in lines.order_by("id"):
+    lines = list(lines.order_by("id"))
+    for line in lines:
         qty = 1 if line.per == Per.DOSSIER else max(1, int(quantities.get(line.pk, quantities.get("*", 1))))
         gross = line.amount * qty
         rule = _best_rule(line, channel, groups, day)
@@ -77,7 +78,7 @@ def quote(
                 "legal_basis": basis,
             }
         )
-    if not lines.exists():
+    if not lines:
         out = _from_catalog(dossier, channel)
     return out
 
@@ -153,21 +154,29 @@ def assess(
     at: datetime | None = None,
     quantities: dict | None = None,
     groups: set[str] | None = None,
+    new: bool = False,
 ) -> list[Charge]:
     """Write what the dossier owes now; unpaid charges of an earlier assessment are replaced.
 
     When the officer has asked for a financial obligation (fee_due) that the lines do not add up to,
     the officer's notice wins: one charge of that amount, its basis the request (ADR 0014).
+
+    `new`: the dossier was created in the caller's transaction (assessed at submission): no other
+    transaction sees its row yet and it has no charge, so there is nothing to lock, add up or replace.
     """
     now = at or timezone.now()
     lines = quote(dossier, at=now, quantities=quantities, groups=groups)
-    with transaction.atomic():
-        Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
-        paid = Charge.objects.filter(dossier=dossier, cancelled=False, payments__isnull=False)
-        paid_total = paid.aggregate(s=Sum("amount"))["s"] or 0
-        cancelled = Charge.objects.filter(dossier=dossier, cancelled=False, payments__isnull=True).update(
-            cancelled=True
-        )
+    # A new dossier is assessed inside the transaction that creates it: no savepoint of its own.
+    with transaction.atomic(savepoint=not new):
+        if new:
+            paid, paid_total, cancelled = [], 0, 0
+        else:
+            Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
+            paid = Charge.objects.filter(dossier=dossier, cancelled=False, payments__isnull=False)
+            paid_total = paid.aggregate(s=Sum("amount"))["s"] or 0
+            cancelled = Charge.objects.filter(dossier=dossier, cancelled=False, payments__isnull=True).update(
+                cancelled=True
+            )
         due = dossier.fee_due
         if due and sum(x["amount"] for x in lines) + paid_total != due:
             lines = [

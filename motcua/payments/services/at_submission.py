@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from motcua.audit.services import record as audit_record
 from motcua.catalog.models import OnlineLevel
+from motcua.core import events
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.models import Channel, Dossier, Status
 
@@ -40,11 +41,16 @@ def offers_payment_at_submission(dossier: Dossier) -> bool:
     )
 
 
-def assess_at_submission(dossier: Dossier) -> list[Charge]:
-    """The charges of a full-online dossier as assessed from the catalog, written once at submission."""
-    if not offers_payment_at_submission(dossier) or Charge.objects.filter(dossier=dossier).exists():
+def assess_at_submission(dossier: Dossier, *, new: bool = False) -> list[Charge]:
+    """The charges of a full-online dossier as assessed from the catalog, written once at submission.
+
+    `new`: the dossier was created in the caller's transaction, so it has no charge yet (nothing to
+    look up, lock or replace)."""
+    if not offers_payment_at_submission(dossier):
         return []
-    return assess(dossier)
+    if not new and Charge.objects.filter(dossier=dossier).exists():
+        return []
+    return assess(dossier, new=new)
 
 
 def unpaid_before_notice(dossier_ids) -> dict[int, int]:
@@ -146,6 +152,12 @@ def on_event(event) -> None:
     assessed at once, so it can be paid on the receipt (subscribed in PaymentsConfig.ready)."""
     if event.topic not in ("dossier.request_payment", "eforms.submitted"):
         return
+    if event.topic == "eforms.submitted":
+        # The e-form's submission holds the dossier it has just created or found (eforms.services.submit).
+        held = events.held_object(event, "dossier")
+        if held is not None and held.code == event.aggregate_id:
+            assess_at_submission(held, new=bool(events.held_object(event, "created")))
+            return
     dossier = (
         Dossier.objects.select_related("handling_agency", "procedure").filter(code=event.aggregate_id).first()
     )
