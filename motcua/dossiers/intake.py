@@ -56,15 +56,27 @@ class Paper:
     extra: dict = field(default_factory=dict)
 
 
-def handling_agency_for(procedure: Procedure, receiving: Agency) -> Agency:
+def implementing_links(procedure: Procedure) -> list[ProcedureAgency]:
+    """The procedure's implementing agencies (active), each link with its agency: read once per
+    submission and passed to `online_receiving_agency` and `handling_agency_for`."""
+    return list(
+        ProcedureAgency.objects.filter(
+            procedure=procedure, role=ProcedureAgency.Role.IMPLEMENTING, agency__is_active=True
+        ).select_related("agency")
+    )
+
+
+def handling_agency_for(
+    procedure: Procedure, receiving: Agency, links: list[ProcedureAgency] | None = None
+) -> Agency:
     """The competent agency: for a commune procedure, the commune's own; else the linked department.
 
     The one-stop centres receive regardless of administrative boundary (NĐ 118 Art 14), so the
-    dossier is routed to the competent agency, not kept where it was handed in.
+    dossier is routed to the competent agency, not kept where it was handed in. `links`: the
+    procedure's `implementing_links` when the caller has them already.
     """
-    links = ProcedureAgency.objects.filter(
-        procedure=procedure, role=ProcedureAgency.Role.IMPLEMENTING, agency__is_active=True
-    ).select_related("agency")
+    if links is None:
+        links = implementing_links(procedure)
     same_unit = [link.agency for link in links if link.agency.admin_unit_id == receiving.admin_unit_id]
     if same_unit:
         return same_unit[0]
@@ -89,7 +101,11 @@ def _create(
     form_data: dict,
     summary: str,
     result_by_post: bool,
+    links: list[ProcedureAgency] | None = None,
+    **final,
 ) -> Dossier:
+    """The dossier row with its final values in one INSERT (`final`: e.g. submission_key,
+    reply_due_at), then its papers."""
     if procedure.current_version_id is None or procedure.status != Procedure.Status.IN_FORCE:
         raise services.InvalidInput(f"Thủ tục {procedure.code} không còn hiệu lực.")
     dossier = Dossier.objects.create(
@@ -108,25 +124,34 @@ def _create(
         summary=(summary or procedure.name)[:500],
         form_data=form_data or {},
         receiving_agency=receiving,
-        handling_agency=handling_agency_for(procedure, receiving),
+        handling_agency=handling_agency_for(procedure, receiving, links),
         status=Status.NEW,
         submitted_at=submitted_at,
         result_by_post=result_by_post,
+        **final,
     )
-    requirement_ids = set(procedure.current_version.documents.values_list("pk", flat=True))
-    for paper in papers:
-        DossierDocument.objects.create(
-            dossier=dossier,
-            requirement_id=paper.requirement_id if paper.requirement_id in requirement_ids else None,
-            name=paper.name[:2000],
-            originals=paper.originals,
-            copies=paper.copies,
-            file=paper.file or "",
-            content_type=paper.extra.get("content_type", ""),
-            sha256=paper.extra.get("sha256", ""),
-            digitised=paper.digitised or bool(paper.file),
-            reused=paper.reused,
-        )
+    requirement_ids = set()
+    if any(paper.requirement_id is not None for paper in papers):  # e-form papers name none
+        requirement_ids = set(procedure.current_version.documents.values_list("pk", flat=True))
+    # One INSERT for all papers (the files are stored by the field as with save()). The insights
+    # index hears of the dossier by its own save above; no other receiver watches the papers.
+    DossierDocument.objects.bulk_create(
+        [
+            DossierDocument(
+                dossier=dossier,
+                requirement_id=paper.requirement_id if paper.requirement_id in requirement_ids else None,
+                name=paper.name[:2000],
+                originals=paper.originals,
+                copies=paper.copies,
+                file=paper.file or "",
+                content_type=paper.extra.get("content_type", ""),
+                sha256=paper.extra.get("sha256", ""),
+                digitised=paper.digitised or bool(paper.file),
+                reused=paper.reused,
+            )
+            for paper in papers
+        ]
+    )
     return dossier
 
 
@@ -177,11 +202,13 @@ def submit_on_own_portal(
     papers: list[Paper],
     summary: str = "",
     result_by_post: bool = False,
+    links: list[ProcedureAgency] | None = None,
 ) -> tuple[Dossier, bool]:
     """A dossier submitted on the province's own portal (status 1); returns (dossier, created).
 
     `submission_key` is the idempotency key of the submission (one per draft): a double click, a
-    retry or a lost response returns the first dossier instead of making a second one.
+    retry or a lost response returns the first dossier instead of making a second one. `links`:
+    the procedure's `implementing_links`, when the caller read them to find `receiving`.
     """
     if not submission_key or len(submission_key) > 64:
         raise services.InvalidInput("Thiếu mã nộp hồ sơ (khóa chống nộp trùng).")
@@ -204,10 +231,10 @@ def submit_on_own_portal(
                 form_data=form_data,
                 summary=summary,
                 result_by_post=result_by_post,
+                links=links,
+                submission_key=submission_key,
+                reply_due_at=deadlines.online_reply_due(now),
             )
-            dossier.submission_key = submission_key
-            dossier.reply_due_at = deadlines.online_reply_due(now)
-            dossier.save(update_fields=["submission_key", "reply_due_at"])
             services.record_creation(dossier, applicant.user, None, "Nộp hồ sơ trực tuyến trên Cổng của tỉnh")
     except IntegrityError:  # the same key arrived twice at once
         existing = Dossier.objects.filter(submission_key=submission_key).first()
@@ -217,24 +244,30 @@ def submit_on_own_portal(
     return dossier, True
 
 
-def online_receiving_agency(procedure: Procedure, commune_code: str = "") -> Agency:
+def online_receiving_agency(
+    procedure: Procedure, commune_code: str = "", links: list[ProcedureAgency] | None = None
+) -> Agency:
     """Where an online dossier lands: the applicant's commune for a commune procedure, else the
-    province's public administration service centre (Trung tâm Phục vụ hành chính công tỉnh)."""
-    links = ProcedureAgency.objects.filter(
-        procedure=procedure, role=ProcedureAgency.Role.IMPLEMENTING, agency__is_active=True
-    )
+    province's public administration service centre (Trung tâm Phục vụ hành chính công tỉnh).
+
+    `links`: the procedure's `implementing_links` (read here when needed and not given)."""
     if commune_code:
         local = (
             Agency.objects.filter(is_active=True, admin_unit__code=commune_code)
             .filter(kind__in=[Agency.Kind.COMMUNE_CENTER, Agency.Kind.COMMUNE_COMMITTEE])
             .order_by("kind")
+            .first()
         )
-        if links.filter(agency__admin_unit__code=commune_code).exists() and local.exists():
-            return local.first()
+        if local is not None:
+            links = implementing_links(procedure) if links is None else links
+            # An implementing agency in that commune: in the local agency's unit (unit codes are unique).
+            if any(link.agency.admin_unit_id == local.admin_unit_id for link in links):
+                return local
     centre = Agency.objects.filter(is_active=True, kind=Agency.Kind.PROVINCIAL_CENTER).first()
     if centre is not None:
         return centre
-    link = links.select_related("agency").first()
+    links = implementing_links(procedure) if links is None else links
+    link = min(links, key=lambda link: link.pk, default=None)  # the first by id, as .first() gave
     if link is None:
         raise services.InvalidInput(f"Thủ tục {procedure.code} chưa có cơ quan tiếp nhận trong tỉnh.")
     return link.agency
@@ -272,9 +305,8 @@ def receive_online(record: "OnlineSubmission") -> tuple[Dossier, bool]:
                 form_data=record.form_data,
                 summary=record.summary,
                 result_by_post=record.result_by_post,
+                reply_due_at=deadlines.online_reply_due(record.submitted_at),
             )
-            dossier.reply_due_at = deadlines.online_reply_due(record.submitted_at)
-            dossier.save(update_fields=["reply_due_at"])
             services.record_creation(
                 dossier, None, None, "Nộp hồ sơ trực tuyến", data={"national_code": record.national_code}
             )

@@ -98,7 +98,7 @@ def notify_applicant(dossier, entry, details=()) -> list[Notification]:
     made = []
     if dossier.applicant_user_id:
         made.append(
-            Notification.objects.create(
+            Notification(
                 dossier=dossier,
                 channel=Notification.Channel.IN_APP,
                 recipient=dossier.applicant_name,
@@ -110,7 +110,7 @@ def notify_applicant(dossier, entry, details=()) -> list[Notification]:
         )
     if dossier.applicant_email:
         made.append(
-            Notification.objects.create(
+            Notification(
                 dossier=dossier,
                 channel=Notification.Channel.EMAIL,
                 recipient=dossier.applicant_email,
@@ -120,7 +120,7 @@ def notify_applicant(dossier, entry, details=()) -> list[Notification]:
         )
     if dossier.applicant_phone:
         made.append(
-            Notification.objects.create(
+            Notification(
                 dossier=dossier,
                 channel=Notification.Channel.SMS,
                 recipient=dossier.applicant_phone,
@@ -128,6 +128,8 @@ def notify_applicant(dossier, entry, details=()) -> list[Notification]:
                 body=sms_text(dossier, subject, details),
             )
         )
+    # One INSERT for the channels (the ids come back on SQLite and PostgreSQL alike).
+    made = Notification.objects.bulk_create(made) if made else []
     outgoing = [n.pk for n in made if n.channel != Notification.Channel.IN_APP]
     if outgoing:
         tasks.enqueue(deliver_notifications, outgoing)

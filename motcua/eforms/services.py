@@ -499,19 +499,20 @@ def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
 
     The applicant's commune is looked up in the population registry before the transaction: an
     outside call (seconds, with retries) never runs while the draft's row is locked, and its
-    message-log row is committed whatever happens to the submission."""
-    fresh = Draft.objects.select_related("owner").get(pk=draft.pk)
-    commune = _commune_of(fresh, acting) if fresh.dossier_id is None else ""
+    message-log row is committed whatever happens to the submission. `draft` is the caller's
+    (its owner cached when the caller has it, as the views do): it is read again under the lock."""
+    owner = draft.owner  # a draft never changes owner
+    commune = _commune_of(draft, acting) if draft.dossier_id is None else ""
     with transaction.atomic():
         # The row lock serialises two submits of one draft; the key makes a retry return the first dossier.
         # of=("self",): lock the draft's row only, not the form definition and procedure rows every
         # submission of this procedure joins (PostgreSQL would otherwise queue them one behind another).
         locked = (
             Draft.objects.select_for_update(of=("self",))
-            .select_related("definition__procedure")
+            .select_related("definition__procedure__current_version")
             .get(pk=draft.pk)
         )
-        locked.owner = fresh.owner  # the same account (a draft never changes owner): no second query
+        locked.owner = owner  # the same account: no second query
         if locked.dossier_id is not None:
             return Receipt(locked, locked.dossier, False)
         _ensure_open(locked)
@@ -530,7 +531,8 @@ def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
             email=str(answers.get("email") or acting.get("email") or ""),
             user=locked.owner,
         )
-        receiving = intake.online_receiving_agency(procedure, commune)
+        links = intake.implementing_links(procedure)  # for the receiving and the handling agency
+        receiving = intake.online_receiving_agency(procedure, commune, links)
         papers = _papers(locked)
         try:
             dossier, created = intake.submit_on_own_portal(
@@ -542,6 +544,7 @@ def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
                 papers=papers,
                 summary=f"{locked.definition.title} — {applicant.name}",
                 result_by_post=answers.get("result_delivery") == "Bưu chính",
+                links=links,
             )
         finally:
             for paper in papers:
@@ -569,6 +572,8 @@ def submit(draft: Draft, *, acting: dict, signed_in_at=None) -> Receipt:
                 "fields_typed": locked.fields_typed,
                 "pages": locked.pages_count,
             },
+            # The dossier as created (or found) here: payments assesses its fee without reading it again.
+            held={"dossier": dossier, "created": created},
         )
     return Receipt(locked, dossier, created)
 

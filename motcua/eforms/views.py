@@ -22,6 +22,7 @@ from .models import Draft
 def _draft(request, pk: int, *, open_only: bool = False, related: tuple = ()) -> Draft:
     drafts = services.drafts_of(request.user).select_related(*related)
     draft = get_object_or_404(drafts, pk=pk)  # another person's draft: 404
+    Draft.owner.field.set_cached_value(draft, request.user)  # it is theirs: draft.owner without a query
     if open_only and draft.state != Draft.State.OPEN:
         if draft.dossier_id:
             raise _Redirect(reverse("eforms:receipt", args=[draft.pk]))
