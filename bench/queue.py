@@ -19,11 +19,16 @@ every 0.2 s, keeping as many drains queued as there are workers). Timing starts 
 enqueued, with the workers already up, and stops when no message is left unsent. Between runs the
 receiver is emptied and the same messages are put back in the queue.
 
-Kill: 4 workers; when about a third is delivered one worker gets SIGKILL (its drain and its claimed
-messages are lost with it). Its messages come back when their lease ends (MOTCUA_SYNC_LEASE_SECONDS,
-set to 5 s here). Checked at the receiver: every progress entry of every dossier is there (0 lost),
-each once (0 applied twice: records received again are counted, the receiver's key makes them no-ops),
-and in each dossier's order.
+Kill: 4 workers; when about a third is delivered one worker that is running a drain (its id is on a
+RUNNING drain task) gets SIGKILL (its drain and its claimed messages are lost with it). Its messages
+come back when their lease ends (MOTCUA_SYNC_LEASE_SECONDS, set to 5 s here). Checked at the receiver:
+every progress entry of every dossier is there (0 lost), each once (0 applied twice: records received
+again are counted as re-sent, the receiver's key makes them no-ops), and in each dossier's order.
+Every answer of the sandbox portal's services is checked (HTTP 200 and error_code 0; anything else
+counts as refused, fails the run and acknowledges nothing); a drain that leaves a dead letter stops
+and fails at once. A figure that was not measured (timed out, dead letters, no kill) says NOT
+MEASURED, and the bench exits non-zero (`python -m bench queue` lists it as broken). Each figure is
+printed with the machine's load average (1/5/15 min).
 
 National peak (issue 18 part 3, `--rate`, `--seconds`, `--steady`; `--seconds 0` skips it): the same
 messages, now arriving instead of waiting. Assumptions: 88,000 dossiers a day for the 34 provinces
@@ -95,11 +100,22 @@ class SlowMail:
 
 class Receiver:
     """WSGI wrapper: counts the progress records (CapNhatTienDoHoSoMC) each key was received with,
-    and notes when each key was first acknowledged (the portal's answer written, wall clock)."""
+    notes when each key was first acknowledged (the portal's answer written, wall clock), and checks
+    every answer of the portal's services: HTTP 200 with error_code 0, else it counts as refused (and
+    acknowledges nothing)."""
 
     def __init__(self, app):
         self.app, self.received, self.lock = app, Counter(), threading.Lock()
         self.acked: dict[str, float] = {}
+        self.answers: Counter = Counter()  # "ok" / "refused" per answer of a service call
+        self.refusals: list[str] = []  # the first few refused answers, for the report
+
+    def clear(self) -> None:
+        with self.lock:
+            self.received.clear()
+            self.acked.clear()
+            self.answers.clear()
+            self.refusals.clear()
 
     def __call__(self, environ, start_response):
         from motcua.sync.records import progress_key
@@ -111,18 +127,40 @@ class Receiver:
             body = json.loads(raw or b"{}")
         except ValueError:
             body = {}
+        service = body.get("service") if isinstance(body, dict) else None
+        if not service:
+            return self.app(environ, start_response)
         keys = []
-        if isinstance(body, dict) and body.get("service") == "CapNhatTienDoHoSoMC":
+        if service == "CapNhatTienDoHoSoMC":
             keys = [progress_key(r) for r in body.get("data") or []]
             with self.lock:
                 self.received.update(keys)
-        answer = self.app(environ, start_response)  # Django has written the records and its answer
-        if keys:
-            now = time.time()
-            with self.lock:
+        status = []
+
+        def noting(code, headers, exc_info=None):
+            status.append(code)
+            return start_response(code, headers, exc_info) if exc_info else start_response(code, headers)
+
+        answer = self.app(environ, noting)  # Django has written the records and its answer
+        try:
+            content = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        now = time.time()
+        try:
+            error_code = json.loads(content).get("error_code")
+        except (ValueError, AttributeError):
+            error_code = None
+        ok = bool(status) and status[0].startswith("200") and error_code == 0
+        with self.lock:
+            self.answers["ok" if ok else "refused"] += 1
+            if not ok and len(self.refusals) < 5:
+                self.refusals.append(f"{service}: {status[:1]} {content[:200]!r}")
+            if ok:
                 for key in keys:
                     self.acked.setdefault(key, now)
-        return answer
+        return [content]
 
 
 def _serve():
@@ -189,8 +227,7 @@ def _reset_receiver_and_queue(receiver) -> int:
 
     SandboxDossier.objects.all().delete()  # and their progress entries
     DBTaskResult.objects.all().delete()
-    receiver.received.clear()
-    receiver.acked.clear()
+    receiver.clear()
     return OutboxMessage.objects.update(
         state="pending", attempts=0, next_try_at=timezone.now(), sent_at=None, last_error=""
     )
@@ -235,15 +272,31 @@ def _stop(procs) -> None:
             proc.wait()
 
 
+def _victim(procs, tag: str):
+    """A worker process that is running a drain now (its claimed messages die with it), or None."""
+    from django_tasks_db.models import DBTaskResult
+
+    from motcua.sync import tasks as sync_tasks
+
+    running = DBTaskResult.objects.filter(task_path=sync_tasks.drain.module_path, status="RUNNING")
+    busy = {w for ids in running.values_list("worker_ids", flat=True) for w in ids or []}
+    for k, proc in enumerate(procs):
+        if f"{tag}-{k}" in busy and proc.poll() is None:
+            return proc
+    return None
+
+
 def _drain(workers: int, env: dict, total: int, kill_at: float | None = None, limit: float = 900.0):
-    """Run the workers until every message is sent; (seconds, killed pid or None, timed_out)."""
+    """Run the workers until every message is sent; (seconds, killed pid or None, outcome): outcome is
+    "" when all were sent, "TIMED OUT" after `limit` s, "DEAD LETTERS" when a message died."""
     from django.conf import settings
 
     from motcua.sync import tasks as sync_tasks
     from motcua.sync.models import OutboxMessage
 
     settings.MOTCUA_SYNC_WORKERS = workers
-    procs = _start_workers(workers, env, f"w{workers}{'k' if kill_at else ''}")
+    tag = f"w{workers}{'k' if kill_at else ''}"
+    procs = _start_workers(workers, env, tag)
     killed = None
     started = time.perf_counter()
     try:
@@ -251,14 +304,17 @@ def _drain(workers: int, env: dict, total: int, kill_at: float | None = None, li
             sync_tasks.deliver_job()  # the scheduler's sync.deliver
             left = OutboxMessage.objects.exclude(state="sent").count()
             if left == 0:
-                return time.perf_counter() - started, killed, False
+                return time.perf_counter() - started, killed, ""
+            if OutboxMessage.objects.filter(state="dead").exists():  # it would never be sent
+                return time.perf_counter() - started, killed, "DEAD LETTERS"
             if kill_at is not None and killed is None and left <= total * (1 - kill_at):
-                victim = procs[0]
-                os.kill(victim.pid, signal.SIGKILL)  # no handler, no clean-up: as a crash
-                victim.wait()
-                killed = victim.pid
+                victim = _victim(procs, tag)  # one that holds claimed messages, in a drain
+                if victim is not None:
+                    os.kill(victim.pid, signal.SIGKILL)  # no handler, no clean-up: as a crash
+                    victim.wait()
+                    killed = victim.pid
             time.sleep(0.2)
-        return time.perf_counter() - started, killed, True
+        return time.perf_counter() - started, killed, "TIMED OUT"
     finally:
         _stop(procs)
 
@@ -281,6 +337,8 @@ def _check_receiver(receiver) -> dict:
         "out_of_order": sum(1 for s in by_dossier.values() if s != sorted(s)),
         "resent": sum(c - 1 for c in receiver.received.values() if c > 1),
         "expected": expected,
+        "refused": receiver.answers["refused"],
+        "answers": sum(receiver.answers.values()),
     }
 
 
@@ -338,8 +396,7 @@ def _arrivals(workers: int, env: dict, receiver, rate: float, seconds: float, po
 
     SandboxDossier.objects.all().delete()
     DBTaskResult.objects.all().delete()
-    receiver.received.clear()
-    receiver.acked.clear()
+    receiver.clear()
     OutboxMessage.objects.update(state=HELD, attempts=0, sent_at=None, last_error="")
     ids = list(OutboxMessage.objects.order_by("id").values_list("pk", flat=True))
     offsets = _arrival_offsets(rate, seconds, poisson, len(ids))
@@ -392,8 +449,14 @@ def _arrivals(workers: int, env: dict, receiver, rate: float, seconds: float, po
         "lost": sum(1 for k in expected if k not in held) + (len(ids) - len(expected)),
         "applied_twice": sum(c - 1 for c in held.values() if c > 1),
         "extra": sum(1 for k in held if k not in expected),
+        "unacked": sum(1 for k in expected if k not in receiver.acked),
+        "resent": sum(c - 1 for c in receiver.received.values() if c > 1),
+        "refused": receiver.answers["refused"],
+        "answers": sum(receiver.answers.values()),
+        "refusals": list(receiver.refusals),
         "timed_out": timed_out,
         "every": every,
+        "load": _load(),
     }
 
 
@@ -415,7 +478,14 @@ def national_peak(
         r = _arrivals(n, env, receiver, rate, seconds, poisson)
         drain = f"{rates[n]:.0f}/s" if n in rates else "not measured"
         label = f"{n} worker{'s' if n > 1 else ' '}"
-        lost_line = f"lost {r['lost']}, applied twice {r['applied_twice']}"
+        lost_line = (
+            f"lost {r['lost']}, applied twice {r['applied_twice']}, not acknowledged {r['unacked']}, "
+            f"re-sent {r['resent']}, answers refused {r['refused']} of {r['answers']}; load {r['load']}"
+        )
+        for refusal in r["refusals"]:
+            print(f"             refused: {refusal}")
+        bad = r["timed_out"] or r["lost"] or r["applied_twice"] or r["extra"] or r["unacked"] or r["refused"]
+        ok = ok and not bad
         if not r["lags"]:
             measured = False
             print(f"    {label}: sync lag NOT MEASURED (nothing acknowledged); {lost_line}")
@@ -427,7 +497,6 @@ def national_peak(
             f"p95 {_percentile(lags, 95):.2f} s, p99 {_percentile(lags, 99):.2f} s, max {max(lags):.2f} s; "
             f"{lost_line}{' TIMED OUT' if r['timed_out'] else ''}; drain rate in this run {drain}"
         )
-        ok = ok and not r["timed_out"] and r["lost"] == 0 and r["applied_twice"] == 0 and r["extra"] == 0
     print(
         f"    (sync.deliver tops the drains up every {r['every']} s as in production; a drain that finds "
         "the outbox empty ends, so an arrival in a quiet moment waits for the next top-up)"
@@ -476,8 +545,8 @@ def main(
 
     total = OutboxMessage.objects.count()
     print(
-        f"[queue, {label}] backlog: {total} deliveries "
-        f"({n_dossiers} dossiers × 3 state changes) made in {made:.1f} s"
+        f"[queue, {label}, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC] backlog: {total} deliveries "
+        f"({n_dossiers} dossiers × 3 state changes) made in {made:.1f} s; load average {_load()}"
     )
 
     server, receiver, base = _serve()
@@ -489,41 +558,51 @@ def main(
         "PYTHONUNBUFFERED": "1",
     }
     connections.close_all()
-    rates, runs = {}, []
+    rates, failed = {}, False
     for workers in (1, 2, 4):
         assert _reset_receiver_and_queue(receiver) == total
-        seconds, _, timed_out = _drain(workers, env, total)
+        seconds, _, outcome = _drain(workers, env, total)
         check = _check_receiver(receiver)
-        rates[workers] = total / seconds
-        runs.append((workers, seconds, timed_out, check))
+        bad = outcome or check["lost"] or check["applied_twice"] or check["out_of_order"] or check["refused"]
+        failed = failed or bool(bad)
+        figure = "NOT MEASURED" if outcome else f"{total / seconds:8.1f} deliveries/s"
+        if not outcome:
+            rates[workers] = total / seconds
         print(
-            f"  {workers} worker{'s' if workers > 1 else ' '}: {total / seconds:8.1f} deliveries/s "
-            f"({total} in {seconds:.1f} s){' TIMED OUT' if timed_out else ''}; lost {check['lost']}, "
-            f"applied twice {check['applied_twice']}, out of order {check['out_of_order']}"
+            f"  {workers} worker{'s' if workers > 1 else ' '}: {figure} ({total} in {seconds:.1f} s)"
+            f"{' ' + outcome if outcome else ''}; lost {check['lost']}, applied twice "
+            f"{check['applied_twice']}, out of order {check['out_of_order']}, re-sent {check['resent']}, "
+            f"answers refused {check['refused']} of {check['answers']}; load {_load()}"
         )
+        for refusal in receiver.refusals:
+            print(f"             refused: {refusal}")
     assert _reset_receiver_and_queue(receiver) == total
-    seconds, killed, timed_out = _drain(4, env, total, kill_at=1 / 3)
+    seconds, killed, outcome = _drain(4, env, total, kill_at=1 / 3)
     check = _check_receiver(receiver)
     print(
-        f"  kill -9:   4 workers, pid {killed} killed at ~1/3 of the backlog; "
-        f"all delivered in {seconds:.1f} s"
-        f"{' TIMED OUT' if timed_out else ''}"
+        f"  kill -9:   4 workers, pid {killed} killed in a drain at ~1/3 of the backlog; "
+        f"all delivered in {seconds:.1f} s{' ' + outcome if outcome else ''}; load {_load()}"
     )
     print(
         f"             at the receiver: lost {check['lost']} of {check['expected']}, applied twice "
         f"{check['applied_twice']}, dossiers missing {check['dossiers_missing']}, out of order "
-        f"{check['out_of_order']}; re-sent after the kill {check['resent']} (no-ops at the receiver)"
+        f"{check['out_of_order']}; re-sent after the kill {check['resent']} (no-ops at the receiver); "
+        f"answers refused {check['refused']} of {check['answers']}"
     )
     if killed is None:
-        print("  kill -9:   NOT MEASURED (the backlog was drained before the kill point)")
-    ok = killed is not None and not timed_out and check["lost"] == 0 and check["applied_twice"] == 0
-    print(f"  verdict:   {'0 lost, 0 applied twice' if ok else 'FAILED: see the figures above'}")
+        print("  kill -9:   NOT MEASURED (no worker was in a drain past the kill point)")
+    bad = outcome or check["lost"] or check["applied_twice"] or check["out_of_order"] or check["refused"]
+    ok = killed is not None and not bad
+    verdict = "0 lost, 0 applied twice" if ok else "FAILED or NOT MEASURED: see the figures above"
+    print(f"  verdict:   {verdict}")
+    failed = failed or not ok
 
     # The national peak: the same messages arriving at a rate, the sync lag per worker count.
     if window > 0 and rate > 0:
         peak_ok = national_peak(receiver, env, rates, rate, window, poisson)
         verdict = "0 lost, 0 applied twice" if peak_ok else "FAILED or NOT MEASURED: see above"
         print(f"  national peak verdict: {verdict}")
+        failed = failed or not peak_ok
 
     # Transitions/s: side effects in the request (before) vs on the queue (after).
     realtime.rebuild()
@@ -543,6 +622,12 @@ def main(
         f"e-mail and SMS at an assumed {LATENCY * 1000:.0f} ms each; ×{before / after:.1f}"
     )
     server.shutdown()
+    return not failed
+
+
+def _load() -> str:
+    """The machine's load average (1, 5, 15 min), printed beside each figure (2 shared cores)."""
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _queued() -> int:
@@ -563,10 +648,12 @@ if __name__ == "__main__":
     )
     parser.add_argument("--steady", action="store_true", help="national peak: evenly spaced, not Poisson")
     args = parser.parse_args()
-    main(
+    passed = main(
         postgres=args.postgres,
         deliveries=args.deliveries,
         rate=args.rate,
         seconds=args.seconds,
         poisson=not args.steady,
     )
+    if not passed:
+        raise SystemExit("bench queue: FAILED or NOT MEASURED (see above)")
