@@ -578,8 +578,13 @@ def catalog_counts(unit: Unit, group_kind: str | None = None) -> dict:
 
 def _catalog_counts(unit: Unit, group_kind: str | None) -> dict:
     in_force = Procedure.Status.IN_FORCE
+    page = _PAGE.get()
     by_agency = unit.procedure_id is None and unit.officer_id is None
-    if _PAGE.get() is not None and by_agency and group_kind in (None, "department", "commune"):
+    # the links (10^5 rows in a province) are read for a ranking; one unit alone is one aggregate
+    links_read = page is not None and ("catalog-links",) in page
+    if by_agency and (
+        group_kind in ("department", "commune") and page is not None or group_kind is None and links_read
+    ):
         return _catalog_counts_of_links(unit, group_kind)
     if group_kind is not None:
         if group_kind == "procedure":
@@ -625,28 +630,36 @@ def _catalog_counts(unit: Unit, group_kind: str | None) -> dict:
 def _catalog_counts_of_links(unit: Unit, group_kind: str | None) -> dict:
     """`_catalog_counts` for the province, an agency set, departments or communes, counted here from
     the links of the procedures in force and the set with full content, both read once per page
-    (several units on a page then cost two queries, not one aggregate each)."""
-    links = once_per_page(
-        ("catalog-links",),
-        lambda: list(
-            ProcedureAgency.objects.filter(procedure__status=Procedure.Status.IN_FORCE).values_list(
-                "agency_id", "agency__admin_unit_id", "procedure_id"
-            )
-        ),
-    )
+    (both rankings and the targets' agencies then cost two queries, not one aggregate each)."""
+    by_agency, by_commune = once_per_page(("catalog-links",), _in_force_links)
     full = _full_content_pks()
     if group_kind is not None:
-        column = 0 if GROUP_KEYS[group_kind][2] == "agency_id" else 1
-        by_key: dict = defaultdict(set)
-        for row in links:
-            by_key[row[column]].add(row[2])
+        by_key = by_agency if GROUP_KEYS[group_kind][2] == "agency_id" else by_commune
         return {
             key: {"procedures": len(pks), "procedures_full_content": len(pks & full)}
             for key, pks in by_key.items()
         }
-    agencies = None if unit.agency_ids is None else set(unit.agency_ids)
-    pks = {pk for agency, _commune, pk in links if agencies is None or agency in agencies}
+    if unit.agency_ids is None:
+        pks = set().union(*by_agency.values())
+    else:
+        pks = set().union(*(by_agency.get(agency, ()) for agency in unit.agency_ids))
     return {None: {"procedures": len(pks), "procedures_full_content": len(pks & full)}}
+
+
+def _in_force_links() -> tuple[dict, dict]:
+    """(agency → its procedures in force, commune → the procedures in force of its agencies). The
+    communes are mapped from the agencies here (a join per link cost a quarter of the read)."""
+    by_agency: dict = defaultdict(set)
+    links = ProcedureAgency.objects.filter(procedure__status=Procedure.Status.IN_FORCE).values_list(
+        "agency_id", "procedure_id"
+    )
+    for agency, pk in links:
+        by_agency[agency].add(pk)
+    communes = dict(Agency.objects.values_list("pk", "admin_unit_id"))
+    by_commune: dict = defaultdict(set)
+    for agency, pks in by_agency.items():
+        by_commune[communes.get(agency)] |= pks
+    return dict(by_agency), dict(by_commune)
 
 
 def sync_reference(period: Period, unit: Unit) -> int:

@@ -50,8 +50,10 @@ def test_twelve_months_cost_a_handful_of_queries_not_a_dozen_per_month(dataset):
     services.trend(periods, unit)
     with CaptureQueriesContext(connection) as captured:
         services.trend(periods, unit)
-    # built?, month rows, month steps, day steps, levels, feedback, catalog links + full content
-    assert len(captured.captured_queries) <= 9, [q["sql"][:120] for q in captured.captured_queries]
+    # built?, month rows, month steps, day steps, levels, feedback, catalog (+ on PostgreSQL the
+    # savepoint and SET LOCAL jit = off of `without_jit`)
+    budget = 9 if connection.vendor == "sqlite" else 12
+    assert len(captured.captured_queries) <= budget, [q["sql"][:120] for q in captured.captured_queries]
 
 
 def test_a_late_change_shows_in_the_trend_of_past_months(world, django_capture_on_commit_callbacks):  # noqa: F811
