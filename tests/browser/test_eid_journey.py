@@ -9,6 +9,8 @@ from playwright.sync_api import Page, expect
 from motcua.eid import keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
 @pytest.fixture
 def sandbox(settings, tmp_path):
     settings.MOTCUA_EID_SANDBOX = True

@@ -20,6 +20,8 @@ from tests.browser.officers import officer, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CENTER, JUSTICE = "000.00.30.H52", "000.00.04.H52"
+
+
 @pytest.fixture
 def sandboxes(settings, live_server, tmp_path):
     settings.MOTCUA_PAYMENTS_NATIONAL_URL = live_server.url + "/sandbox/thanh-toan"

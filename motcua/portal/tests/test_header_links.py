@@ -16,6 +16,7 @@ def _back_to_the_default_language():
     yield
     translation.deactivate()
 
+
 PUBLIC_PAGES = [
     "/",
     "/thu-tuc/",
