@@ -164,6 +164,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("TEST", {})["NAME"] = os.environ.get("MOTCUA_TEST_SQLITE") or None
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("TEST", {})["NAME"] = os.environ.get("MOTCUA_TEST_DB_NAME") or None
+    # Persistent connections: a new PostgreSQL connection per request (a backend process forked,
+    # authenticated) cost more than a whole cheap request. Checked before reuse (ADR 0042).
+    # Tests keep Django's default (closed after each request): the test database is dropped at the end.
+    _db["CONN_MAX_AGE"] = int(os.environ.get("MOTCUA_DB_CONN_MAX_AGE", "0" if TESTING else "60"))
+    _db["CONN_HEALTH_CHECKS"] = True
 
 # Read replica (ADR 0042): read-only traffic (dashboards, reports, open data, exports) reads from
 # DATABASE_REPLICA_URL inside `core.dbrouter.use_replica()`; everything else stays on "default".
@@ -171,6 +176,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 # when a test turns MOTCUA_READ_REPLICA on.
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"].update({k: _db[k] for k in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS") if k in _db})
     DATABASES["replica"].setdefault("TEST", {})["MIRROR"] = "default"
 elif TESTING:
     DATABASES["replica"] = {**_db, "OPTIONS": dict(_db.get("OPTIONS", {})), "TEST": {"MIRROR": "default"}}

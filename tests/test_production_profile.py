@@ -266,3 +266,36 @@ def test_the_systemd_units_pass_systemd_analyze(unit):
         if line.strip() and "/opt/motcua/venv/bin/" not in line
     ]  # fmt: skip
     assert complaints == []
+
+
+def test_postgresql_connections_persist_across_requests_outside_tests():
+    """A fresh PostgreSQL connection per request cost more than /healthz itself (bench submissions:
+    9.9 → 13.7 submissions/s with persistent connections); the production settings keep them, checked."""
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'motcua.settings'; django.setup(); "
+        "from django.conf import settings as s; d = s.DATABASES; "
+        "print(d['default']['CONN_MAX_AGE'], d['default']['CONN_HEALTH_CHECKS'], d['log']['CONN_MAX_AGE'])"
+    )
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("MOTCUA_", "DATABASE_URL", "PG"))}
+    env = {**keep, "MOTCUA_EMBEDDED": "1", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"}
+    printed = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
+    assert printed == ["60", "True", "60"]
+    env["MOTCUA_DB_CONN_MAX_AGE"] = "0"
+    printed = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
+    assert printed[0] == "0"
