@@ -106,6 +106,19 @@ def data_keys() -> list[bytes]:
 
 
 def blind_index_key() -> bytes:
+    """The blind-index key (cached per configuration like the data keys; `reset()` after a change):
+    read from its file on every index, it was a file read per lookup and per save."""
+    state = ("blind", *_state_key())
+    found = _cache.get(state)
+    if found is None:
+        with _lock:
+            found = _cache.get(state)
+            if found is None:
+                found = _cache[state] = _blind_index_key()
+    return found  # type: ignore[return-value]
+
+
+def _blind_index_key() -> bytes:
     configured = (getattr(settings, "MOTCUA_BLIND_INDEX_KEY", "") or "").strip()
     if configured:
         return configured.encode()

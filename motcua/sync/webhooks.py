@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -333,9 +334,17 @@ def _body(event_id: uuid.UUID, topic: str, at, data: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+@functools.cache
+def _topics() -> frozenset[str]:
+    return frozenset(code for code, _ in event_types())
+
+
 def on_event(event) -> list[WebhookDelivery]:
-    """core.events subscriber; runs inside the transaction that published the event."""
-    if event.aggregate_type != "dossier":
+    """core.events subscriber; runs inside the transaction that published the event.
+
+    A topic no subscription may choose (save_subscription refuses any other than event_types(),
+    e.g. eforms.submitted) has no subscribers: the subscriptions are not read for it."""
+    if event.aggregate_type != "dossier" or event.topic not in _topics():
         return []
     candidates = [
         pk

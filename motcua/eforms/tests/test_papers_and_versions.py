@@ -136,3 +136,34 @@ def test_two_submits_of_one_draft_at_once_make_one_dossier(client, live_referenc
     assert results[0] == results[1]
     assert Dossier.objects.filter(applicant_id_index=adult.id_number).count() == 1
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+@pytest.mark.django_db
+def test_form_pages_take_the_definition_this_process_keeps_and_see_a_new_version(
+    client, forms, people, tmp_path
+):
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, people["adult"])
+    draft = start(client, "2.000635")
+    page = reverse("eforms:page", args=[draft.pk, 0])
+    assert client.get(page).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(page).status_code == 200
+    assert not any("eforms_formdefinition" in q["sql"] for q in queries.captured_queries), [
+        q["sql"][:200] for q in queries.captured_queries
+    ]
+    # Each draft gets a copy: a relation read on one (its procedure) is not on the next.
+    first = services.definition(draft.definition_id)
+    assert first.procedure.code == "2.000635"
+    assert not FormDefinition.procedure.is_cached(services.definition(draft.definition_id))
+    # A new version loaded in this process is read, and the draft keeps its own.
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    data = json.loads((services.forms_dir() / "2.000635.json").read_text())
+    data["title"] = "Tờ khai phiên bản 2"
+    (folder / "2.000635.json").write_text(json.dumps(data, ensure_ascii=False))
+    assert "ĐỔI 2.000635: phiên bản 2" in services.load_definitions(folder)
+    assert services.definition(draft.definition_id).version == 1
+    current = services.current_form("2.000635")
+    assert services.definition(current.pk).title == "Tờ khai phiên bản 2"

@@ -327,6 +327,21 @@ def test_only_chosen_event_types_of_active_subscriptions_are_queued(desk):
 
 
 @pytest.mark.django_db
+def test_a_topic_no_subscription_may_choose_reads_no_subscription(desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _subscribe()  # every topic it may choose
+    dossier = desk.receive()
+    with CaptureQueriesContext(connection) as queries:
+        publish("eforms.submitted", "dossier", dossier.code, {})  # e-form measurements: no webhook topic
+    assert not any("sync_webhooksubscription" in q["sql"] for q in queries.captured_queries)
+    with CaptureQueriesContext(connection) as queries:
+        publish("dossier.create", "dossier", dossier.code, {})
+    assert any("sync_webhooksubscription" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db
 def test_a_subscription_hears_only_its_agencies_dossiers(desk):
     justice = _subscribe("so-tu-phap", agencies=(JUSTICE,))
     centre = _subscribe("trung-tam", agencies=(CENTER,))
