@@ -48,8 +48,8 @@ def working_span(hours: Decimal) -> str:
     return " ".join(parts) or _("dưới 1 phút")
 
 
-def _between(start: datetime, end: datetime) -> Decimal:
-    return calendar.get_calendar().working_hours_between(start, end)
+def _between(start: datetime, end: datetime, cal=None) -> Decimal:
+    return (cal or calendar.get_calendar()).working_hours_between(start, end)
 
 
 def lacks_legal_time(dossier) -> bool:
@@ -62,18 +62,19 @@ def lacks_legal_time(dossier) -> bool:
     )
 
 
-def countdown(dossier, now: datetime | None = None) -> Countdown:
-    """What is left of the legal time (or of the 8-hour reply limit for a new online dossier)."""
+def countdown(dossier, now: datetime | None = None, cal=None) -> Countdown:
+    """What is left of the legal time (or of the 8-hour reply limit for a new online dossier).
+    `cal`: the calendar to count with (a list passes one `calendar.FrozenCalendar` for its rows)."""
     now = now or timezone.now()
     status = dossier.status
     if status == Status.NEW:
         if dossier.reply_due_at is None:
             return Countdown("none", _("Chờ tiếp nhận"))
         if now <= dossier.reply_due_at:
-            left = _between(now, dossier.reply_due_at)
+            left = _between(now, dossier.reply_due_at, cal)
             state = "soon" if left < 2 else "left"
             return Countdown(state, _("Còn %(span)s làm việc để phản hồi") % {"span": working_span(left)})
-        late = _between(dossier.reply_due_at, now)
+        late = _between(dossier.reply_due_at, now, cal)
         return Countdown("overdue", _("Quá hạn phản hồi %(span)s làm việc") % {"span": working_span(late)})
     if status in (Status.NOT_RECEIVED, Status.STOPPED):
         return Countdown("none", _("Đã kết thúc"))
@@ -93,13 +94,13 @@ def countdown(dossier, now: datetime | None = None) -> Countdown:
     if dossier.due_at is None:
         return Countdown("untimed", _("Chưa có thời hạn luật định"))
     if now <= dossier.due_at:
-        left = _between(now, dossier.due_at)
+        left = _between(now, dossier.due_at, cal)
         state = "soon" if left < SOON_HOURS else "left"
         text = _("Còn %(span)s làm việc") % {"span": working_span(left)}
         if dossier.counts_as_overdue:
             return Countdown("overdue", text + " · " + _("tính là quá hạn (bổ sung lần hai)"))
         return Countdown(state, text)
-    late = _between(dossier.due_at, now)
+    late = _between(dossier.due_at, now, cal)
     return Countdown("overdue", _("Quá hạn %(span)s làm việc") % {"span": working_span(late)})
 
 

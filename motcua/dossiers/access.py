@@ -67,6 +67,22 @@ def visible_dossiers(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(applicant_user=user)
 
 
+#: The two sides of a dossier an agency can be on, and their column.
+AGENCY_SIDES = {"handling": "handling_agency_id", "receiving": "receiving_agency_id"}
+
+
+def agency_side_dossiers(user, side: str, agency_id: int) -> QuerySet:
+    """The dossiers one of the user's agencies handles (`side` "handling") or receives
+    ("receiving"): a part of `visible_dossiers(user)` that needs no other condition, so that a work
+    queue's piece over it is one index range (its plan without the consultation subquery). Nothing
+    for an agency that is not one of the user's, and for a user who may not see dossiers."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Dossier.objects.none()
+    if agency_id not in officer_agency_ids(user):
+        return Dossier.objects.none()
+    return Dossier.objects.filter(**{AGENCY_SIDES[side]: agency_id})
+
+
 def can_view(user, dossier: Dossier) -> bool:
     return visible_dossiers(user, Dossier.objects.filter(pk=dossier.pk)).exists()
 

@@ -38,6 +38,15 @@ FINAL_STATUSES = {Status.NOT_RECEIVED, Status.STOPPED, Status.RETURNED}
 #: Statuses in which something is still to be done, in order: what the work queues show by default
 #: (and the condition of the partial indexes on the open dossiers).
 OPEN_STATUSES = tuple(sorted(int(s) for s in set(Status.values) - FINAL_STATUSES))
+#: Statuses after reception and before the end of processing: past its appointment, a dossier in
+#: one of them is late (quá hạn). The condition of the partial indexes on the late-able dossiers.
+LATE_STATUSES = (
+    Status.RECEIVED.value,
+    Status.PROCESSING.value,
+    Status.SUPPLEMENT.value,
+    Status.FINANCIAL.value,
+    Status.WITHDRAWAL.value,
+)
 
 
 class Channel(models.TextChoices):
@@ -231,6 +240,18 @@ class Dossier(BlindIndexed, models.Model):
                 fields=["receiving_agency", "due_at", "id"],
                 name="dossier_open_recv_idx",
                 condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            # "Quá hạn": the dossiers that can be late, per side, in the queue's order, so that an
+            # agency's late ones are one range (due_at < now) per side, not one per status.
+            models.Index(
+                fields=["handling_agency", "due_at", "id"],
+                name="dossier_late_hand_idx",
+                condition=models.Q(status__in=LATE_STATUSES),
+            ),
+            models.Index(
+                fields=["receiving_agency", "due_at", "id"],
+                name="dossier_late_recv_idx",
+                condition=models.Q(status__in=LATE_STATUSES),
             ),
         ]
 

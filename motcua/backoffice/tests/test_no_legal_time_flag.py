@@ -26,6 +26,9 @@ def test_the_queue_and_the_dossier_page_flag_a_dossier_without_a_legal_time(
     assert rows[untimed.code]["countdown"].text == FLAG
     page = response.content.decode()
     assert page.count(FLAG) >= 2  # the due column and the countdown, for the one dossier
+    # The table's lines are written by views.ROW_HTML: the badge and the "not assigned" hint as before.
+    assert f'<td class="when"><span class="badge badge-warn">{FLAG}</span></td>' in page
+    assert '<td><span class="hint">chưa phân công</span></td>' in page
     detail = client.get(reverse("backoffice:dossier", kwargs={"code": untimed.code})).content.decode()
     assert FLAG in detail
     assert FLAG not in client.get(reverse("backoffice:dossier", kwargs={"code": timed.code})).content.decode()

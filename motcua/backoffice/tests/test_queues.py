@@ -1,6 +1,9 @@
 """Work queues: which dossiers each queue shows, filters, search, sorting and paging."""
 
 import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from motcua.backoffice import queues
@@ -326,3 +329,121 @@ def test_queue_pages_are_vietnamese_first_with_an_english_version(make_dossier, 
     english = client.get("/en" + queue_url(queues.UNIT)).content.decode()
     assert '<html lang="en">' in english and "Unit&#x27;s dossiers" in english and "Sign out" in english
     assert "style=" not in page and "<script" not in page  # strict CSP: no inline style or script
+
+
+def _commune_officer():
+    from motcua.people.models import OfficerRole
+
+    from .conftest import CENTER, JUSTICE, officer
+
+    role = OfficerRole.Role
+    return officer("mot_cua_xa", (CENTER, role.RECEPTION), (JUSTICE, role.SPECIALIST))
+
+
+def test_overdue_of_an_agency_is_one_late_range_per_side_in_the_order_of_its_partial_index(
+    make_dossier, people, clock
+):
+    """The overdue queue of an officer of two agencies: per (agency, side), one range of the partial
+    indexes on the dossiers that can be late, `agency = a AND status IN LATE_STATUSES AND due_at <
+    now`, read in their order (due_at, id) — the condition is the indexes' own, so the database can
+    use them (dossiers 0008) — and one piece of the few counted as overdue: 8 pieces, not 24. The
+    pieces of the user's own agencies are read without the consultation subquery of
+    visible_dossiers (they are within the user's scope by themselves)."""
+    from motcua.dossiers.models import LATE_STATUSES, Dossier
+    from motcua.places.models import Agency
+
+    by_name = {index.name: index for index in Dossier._meta.indexes}
+    for name, column in (
+        ("dossier_late_hand_idx", "handling_agency"),
+        ("dossier_late_recv_idx", "receiving_agency"),
+    ):
+        index = by_name[name]
+        assert index.fields == [column, "due_at", "id"]
+        assert index.condition == Q(status__in=LATE_STATUSES)
+    assert queues.UNFINISHED_STATUSES == LATE_STATUSES
+
+    commune = _commune_officer()
+    overdue = queues.QUEUES[queues.OVERDUE]
+    query = queues.build(commune, overdue, queues.parse_filters({}, overdue), clock.now)
+    branches = queues.branch_conditions(commune, overdue, queues.parse_filters({}, overdue), clock.now)
+    assert len(branches) == len(query.branches) == 8
+    late = [b for b in branches if "counts_as_overdue" not in str(b.condition)]
+    assert [b.side[0] for b in late] == ["handling", "handling", "receiving", "receiving"]
+    for branch in late:
+        assert branch.condition == Q(status__in=LATE_STATUSES) & Q(due_at__lt=clock.now)
+    with CaptureQueriesContext(connection) as captured:
+        query.ids(0, 10, 10)
+    (sql,) = [q["sql"] for q in captured.captured_queries]
+    assert sql.count(" UNION ") == 7 and "dossiers_consultation" not in sql
+    assert sql.count('ORDER BY "dossiers_dossier"."due_at" ASC') == 8
+    # An officer's own dossiers only: another agency's late dossier is not in a piece.
+    mine, elsewhere = make_dossier(), make_dossier()
+    Dossier.objects.filter(pk=elsewhere.pk).update(
+        receiving_agency=Agency.objects.get(code="000.01.40.H52"),
+        handling_agency=Agency.objects.get(code=FINANCE),
+    )
+    clock.advance(days=30)
+    query = queues.build(commune, overdue, queues.parse_filters({}, overdue), clock.now)
+    assert query.ids(0, 10, 10)[0] == [mine.pk]
+    # A status asked for: its own range (the partial index's condition implies it).
+    filters = queues.parse_filters({"trang_thai": str(Status.PROCESSING)}, overdue)
+    pieces = queues.branch_conditions(commune, overdue, filters, clock.now)
+    assert Q(status=Status.PROCESSING) & Q(due_at__lt=clock.now) in [b.condition for b in pieces]
+
+
+def test_a_piece_over_an_agency_side_stays_in_the_users_scope(people):
+    """agency_side_dossiers gives nothing for an agency that is not the user's, or to a citizen."""
+    from motcua.dossiers.access import agency_side_dossiers, officer_agency_ids
+
+    reception = people["reception"]
+    (own,) = officer_agency_ids(reception)
+    other = next(iter(officer_agency_ids(people["finance"])))
+    assert "handling_agency_id" in str(agency_side_dossiers(reception, "handling", own).query)
+    assert not agency_side_dossiers(reception, "receiving", other).exists()
+    assert not agency_side_dossiers(people["citizen"], "receiving", own).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan of PostgreSQL's partial indexes")
+def test_postgresql_reads_an_agencys_late_dossiers_from_its_partial_index_in_order(make_dossier, clock):
+    """The late range of one side is an index scan of dossier_late_{hand,recv}_idx in the page's
+    order: no Sort under its LIMIT, so it stops after the rows the page needs. (Sequential and
+    bitmap scans are switched off, as the test tables are too small for the planner to choose an
+    index by itself; the other indexes are there to be chosen.)"""
+    import json
+
+    from django.db import transaction
+    from django.db.models import F
+
+    make_dossier()
+    clock.advance(days=30)
+    commune = _commune_officer()
+    overdue = queues.QUEUES[queues.OVERDUE]
+    filters = queues.parse_filters({}, overdue)
+    query = queues.build(commune, overdue, filters, clock.now)
+    pieces = queues.branch_conditions(commune, overdue, filters, clock.now)
+    seen = set()
+    for piece, branch in zip(pieces, query.branches, strict=True):
+        if "counts_as_overdue" in str(piece.condition):
+            continue
+        qs = (
+            branch.annotate(bo_id=F("pk"), bo_key=F("due_at"))
+            .order_by(F("due_at").asc(nulls_last=True), "pk")
+            .values_list("bo_id", "bo_key")[:201]
+        )
+        sql, params = qs.query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        top = plan[0]["Plan"]
+        assert top["Node Type"] == "Limit", top
+        (scan,) = top["Plans"]
+        assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), scan
+        assert (
+            scan["Index Name"]
+            == {"handling": "dossier_late_hand_idx", "receiving": "dossier_late_recv_idx"}[piece.side[0]]
+        )
+        seen.add(scan["Index Name"])
+    assert seen == {"dossier_late_hand_idx", "dossier_late_recv_idx"}
