@@ -56,23 +56,52 @@ class Paper:
     extra: dict = field(default_factory=dict)
 
 
-def implementing_links(procedure: Procedure) -> list[ProcedureAgency]:
+#: The agency columns `implementing_links` reads: all but the two JSON lists (names and ministries
+#: the catalog import matches on, read nowhere else).
+_LINK_AGENCY_FIELDS = tuple(
+    f.attname for f in Agency._meta.concrete_fields if f.name not in ("ministry_groups", "match_names")
+)
+_UNIT, _KIND = _LINK_AGENCY_FIELDS.index("admin_unit_id"), _LINK_AGENCY_FIELDS.index("kind")
+
+
+class ImplementingLink:
+    """A procedure's implementing agency as `implementing_links` reads it: the agency's columns as
+    values, its Agency instance made when asked (for the one or two agencies chosen, not for each
+    of the 76 links of a commune procedure)."""
+
+    __slots__ = ("pk", "_row", "_agency")
+
+    def __init__(self, pk: int, row: tuple):
+        self.pk, self._row, self._agency = pk, row, None
+
+    @property
+    def admin_unit_id(self):
+        return self._row[_UNIT]
+
+    @property
+    def kind(self) -> str:
+        return self._row[_KIND]
+
+    @property
+    def agency(self) -> Agency:
+        if self._agency is None:
+            self._agency = Agency.from_db(Agency.objects.db, _LINK_AGENCY_FIELDS, self._row)
+        return self._agency
+
+
+def implementing_links(procedure: Procedure) -> list[ImplementingLink]:
     """The procedure's implementing agencies (active), each link with its agency: read once per
-    submission and passed to `online_receiving_agency` and `handling_agency_for`. Without the
-    agencies' two JSON lists (names and ministries the catalog import matches on, read nowhere
-    else): a commune procedure has one link per commune (76 in the reference data), so they were
-    152 JSON documents decoded per submission."""
-    return list(
-        ProcedureAgency.objects.filter(
-            procedure=procedure, role=ProcedureAgency.Role.IMPLEMENTING, agency__is_active=True
-        )
-        .select_related("agency")
-        .defer("agency__ministry_groups", "agency__match_names")
-    )
+    submission and passed to `online_receiving_agency` and `handling_agency_for`. As values: a
+    commune procedure has one link per commune (76 in the reference data), and building a link and
+    an agency instance for each (with their two JSON lists) cost more than the rest of the choice."""
+    rows = ProcedureAgency.objects.filter(
+        procedure=procedure, role=ProcedureAgency.Role.IMPLEMENTING, agency__is_active=True
+    ).values_list("pk", *(f"agency__{name}" for name in _LINK_AGENCY_FIELDS))
+    return [ImplementingLink(row[0], row[1:]) for row in rows]
 
 
 def handling_agency_for(
-    procedure: Procedure, receiving: Agency, links: list[ProcedureAgency] | None = None
+    procedure: Procedure, receiving: Agency, links: list[ImplementingLink] | None = None
 ) -> Agency:
     """The competent agency: for a commune procedure, the commune's own; else the linked department.
 
@@ -82,15 +111,13 @@ def handling_agency_for(
     """
     if links is None:
         links = implementing_links(procedure)
-    same_unit = [link.agency for link in links if link.agency.admin_unit_id == receiving.admin_unit_id]
+    same_unit = [link for link in links if link.admin_unit_id == receiving.admin_unit_id]
     if same_unit:
-        return same_unit[0]
+        return same_unit[0].agency
     departments = [
-        link.agency
-        for link in links
-        if link.agency.kind in (Agency.Kind.DEPARTMENT, Agency.Kind.PROVINCIAL_COMMITTEE)
+        link for link in links if link.kind in (Agency.Kind.DEPARTMENT, Agency.Kind.PROVINCIAL_COMMITTEE)
     ]
-    return departments[0] if departments else receiving
+    return departments[0].agency if departments else receiving
 
 
 def _create(
@@ -106,7 +133,7 @@ def _create(
     form_data: dict,
     summary: str,
     result_by_post: bool,
-    links: list[ProcedureAgency] | None = None,
+    links: list[ImplementingLink] | None = None,
     **final,
 ) -> Dossier:
     """The dossier row with its final values in one INSERT (`final`: e.g. submission_key,
@@ -207,7 +234,7 @@ def submit_on_own_portal(
     papers: list[Paper],
     summary: str = "",
     result_by_post: bool = False,
-    links: list[ProcedureAgency] | None = None,
+    links: list[ImplementingLink] | None = None,
     key_unused: bool = False,
 ) -> tuple[Dossier, bool]:
     """A dossier submitted on the province's own portal (status 1); returns (dossier, created).
@@ -255,7 +282,7 @@ def submit_on_own_portal(
 
 
 def online_receiving_agency(
-    procedure: Procedure, commune_code: str = "", links: list[ProcedureAgency] | None = None
+    procedure: Procedure, commune_code: str = "", links: list[ImplementingLink] | None = None
 ) -> Agency:
     """Where an online dossier lands: the applicant's commune for a commune procedure, else the
     province's public administration service centre (Trung tâm Phục vụ hành chính công tỉnh).
@@ -271,7 +298,7 @@ def online_receiving_agency(
         if local is not None:
             links = implementing_links(procedure) if links is None else links
             # An implementing agency in that commune: in the local agency's unit (unit codes are unique).
-            if any(link.agency.admin_unit_id == local.admin_unit_id for link in links):
+            if any(link.admin_unit_id == local.admin_unit_id for link in links):
                 return local
     centre = Agency.objects.filter(is_active=True, kind=Agency.Kind.PROVINCIAL_CENTER).first()
     if centre is not None:
