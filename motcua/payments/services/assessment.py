@@ -84,12 +84,15 @@ def quote(
 
 
 def _from_catalog(dossier: Dossier, channel: str) -> list[dict]:
-    """Without an administrator's lines: the catalog's amount when it is one unambiguous number."""
-    method = (
-        SubmissionMethod.objects.filter(version=dossier.procedure_version_id, channel=channel)
-        .select_related("version")
-        .first()
-    )
+    """Without an administrator's lines: the catalog's amount when it is one unambiguous number.
+
+    The version (its legal bases name the fee's act) is the dossier's own when the dossier holds it
+    (a submission's, just created): not joined and read again, 25 columns and their JSON lists."""
+    methods = SubmissionMethod.objects.filter(version=dossier.procedure_version_id, channel=channel)
+    held = Dossier.procedure_version.is_cached(dossier) and dossier.procedure_version is not None
+    method = (methods if held else methods.select_related("version")).first()
+    if method is not None and held:
+        SubmissionMethod.version.field.set_cached_value(method, dossier.procedure_version)
     if method and method.fee_status == SubmissionMethod.FeeStatus.PAID and len(method.fee_amounts) == 1:
         amount = int(method.fee_amounts[0])
         return [
