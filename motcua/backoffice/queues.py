@@ -453,6 +453,20 @@ def branch_conditions(user, queue: Queue, filters: Filters, now: datetime) -> li
                     branches += [Branch(Q(status=s) & late, side) for s in late_statuses]
                 if counted:
                     branches.append(Branch(Q(status__in=counted, counts_as_overdue=True), side))
+    elif queue.slug == ALL and not is_province_wide(user):
+        # Everything the user may see, in due-date order: one range per side of the full indexes
+        # (agency, due_at, id) (dossiers 0009), plus the dossiers sent to one of the user's
+        # agencies for an opinion, read by key (few) and sorted.
+        status = Q() if statuses is None else Q(status__in=statuses)
+        branches = [Branch(status, side) for side in _agency_sides(user)]
+        agencies = sorted(officer_agency_ids(user))
+        if agencies:
+            asked = Consultation.objects.filter(to_agency_id__in=agencies)
+            ids = list(asked.values_list("dossier_id", flat=True).distinct()[: MAX_CONSULTATION_IDS + 1])
+            if len(ids) > MAX_CONSULTATION_IDS:
+                return None
+            if ids:
+                branches.append(Branch(status & Q(pk__in=ids)))
     else:
         return None
     if not branches:

@@ -287,6 +287,15 @@ def test_split_and_plain_forms_of_a_queue_give_the_same_rows(
     dossiers = [make_dossier() for _i in range(3)] + [online_dossier()]
     act(dossiers[0], "assign", people["head"], assignee=people["specialist"])
     act(dossiers[1], "request_supplement", people["reception"], reason="Thiếu giấy tờ")
+    from motcua.places.models import Agency
+
+    act(
+        dossiers[0],
+        "consult",
+        people["specialist"],
+        to_agencies=[Agency.objects.get(code=FINANCE).pk],
+        question="?",
+    )
     clock.advance(days=8)
     for user in people.values():
         if user.username == "cong_dan":
@@ -447,3 +456,32 @@ def test_postgresql_reads_an_agencys_late_dossiers_from_its_partial_index_in_ord
         )
         seen.add(scan["Index Name"])
     assert seen == {"dossier_late_hand_idx", "dossier_late_recv_idx"}
+
+
+def test_all_of_an_agency_is_a_range_per_side_plus_the_dossiers_it_was_asked_about(make_dossier, people):
+    """ "Tất cả hồ sơ" of an agency's officer: one piece per side of the full (agency, due_at, id)
+    indexes (dossiers 0009), plus the consulted dossiers by key: the same rows as the plain list."""
+    from motcua.places.models import Agency
+
+    dossiers = [make_dossier() for _i in range(3)]
+    act(dossiers[0], "assign", people["head"], assignee=people["specialist"])
+    act(
+        dossiers[0],
+        "consult",
+        people["specialist"],
+        to_agencies=[Agency.objects.get(code=FINANCE).pk],
+        question="?",
+    )
+    queue = queues.QUEUES[queues.ALL]
+    finance = people["finance"]
+    query = queues.build(finance, queue, queues.parse_filters({}, queue))
+    assert query.split
+    pieces = queues.branch_conditions(finance, queue, queues.parse_filters({}, queue), None)
+    assert [b.side for b in pieces[:-1]] == queues._agency_sides(finance) and pieces[-1].side is None
+    ids, _ = query.ids(0, 50)
+    assert ids == [dossiers[0].pk] == list(query.qs.values_list("pk", flat=True))
+    head = people["head"]
+    query = queues.build(head, queue, queues.parse_filters({}, queue))
+    ids, _ = query.ids(0, 50)
+    assert query.split and ids == list(query.qs.values_list("pk", flat=True))
+    assert set(ids) == {d.pk for d in dossiers}
