@@ -134,10 +134,12 @@ def _blind_index_key() -> bytes:
 
 
 def _state_key() -> tuple:
+    # The settings as they are (no Path built): this runs on every encryption and decryption.
     return (
-        tuple(getattr(settings, "MOTCUA_DATA_KEYS", []) or []),
+        tuple(getattr(settings, "MOTCUA_DATA_KEYS", None) or ()),
         getattr(settings, "MOTCUA_BLIND_INDEX_KEY", ""),
-        str(keys_dir()),
+        getattr(settings, "MOTCUA_KEYS_DIR", None),
+        settings.VAR_DIR,
     )
 
 
