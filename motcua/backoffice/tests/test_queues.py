@@ -412,10 +412,17 @@ def test_a_piece_over_an_agency_side_stays_in_the_users_scope(people):
     assert not agency_side_dossiers(people["citizen"], "receiving", own).exists()
 
 
+#: The indexes that lead with one side's agency and then follow the page's order (due_at, id).
+SIDE_INDEXES = {
+    "handling": {"dossier_late_hand_idx", "dossier_open_hand_idx", "dossier_hand_due_idx"},
+    "receiving": {"dossier_late_recv_idx", "dossier_open_recv_idx", "dossier_recv_due_idx"},
+}
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan of PostgreSQL's partial indexes")
 def test_postgresql_reads_an_agencys_late_dossiers_from_its_partial_index_in_order(make_dossier, clock):
-    """The late range of one side is an index scan of dossier_late_{hand,recv}_idx in the page's
-    order: no Sort under its LIMIT, so it stops after the rows the page needs. (Sequential and
+    """The late range of one side is an index scan of that side's (agency, due_at, id) index in the
+    page's order: no Sort under its LIMIT, so it stops after the rows the page needs. (Sequential and
     bitmap scans are switched off, as the test tables are too small for the planner to choose an
     index by itself; the other indexes are there to be chosen.)"""
     import json
@@ -450,12 +457,12 @@ def test_postgresql_reads_an_agencys_late_dossiers_from_its_partial_index_in_ord
         assert top["Node Type"] == "Limit", top
         (scan,) = top["Plans"]
         assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), scan
-        assert (
-            scan["Index Name"]
-            == {"handling": "dossier_late_hand_idx", "receiving": "dossier_late_recv_idx"}[piece.side[0]]
-        )
-        seen.add(scan["Index Name"])
-    assert seen == {"dossier_late_hand_idx", "dossier_late_recv_idx"}
+        # On tables this small the planner's costs cannot tell the side's (agency, due_at, id)
+        # indexes apart (CI once chose the open one, whose condition also holds); at 10^6 it reads
+        # the late one, the smallest (docs/scale.md). What matters here: that side's index, in order.
+        assert scan["Index Name"] in SIDE_INDEXES[piece.side[0]], scan["Index Name"]
+        seen.add(piece.side[0])
+    assert seen == {"handling", "receiving"}
 
 
 def test_all_of_an_agency_is_a_range_per_side_plus_the_dossiers_it_was_asked_about(make_dossier, people):
